@@ -1,0 +1,101 @@
+import { cdk8s, javascript } from 'projen';
+
+/**
+ * cdk8s-architect: production-grade Kubernetes manifests for a whole backend architecture.
+ *
+ * Versions are chosen deliberately (see README "Toolchain"):
+ * - jsii ~5.9 compiles with TypeScript ~5.9; ts-jest 29 accepts TypeScript < 7. The npm registry
+ *   serves TypeScript 7 for `*`, which breaks ts-jest, so TypeScript is pinned here.
+ * - constructs ^10.3 because cdk8s-plus-28 asks for it (projen's 10.0.0 default fails with ERESOLVE).
+ */
+const project = new cdk8s.ConstructLibraryCdk8s({
+  name: 'cdk8s-architect',
+  description:
+    'cdk8s constructs that turn a short program into the complete Kubernetes manifests of a backend architecture: gateway, registry, config center, observability, mesh, message queues and the microservices that use them.',
+  author: 'cdk8s-architect maintainers',
+  authorAddress: 'maintainers@cdk8s-architect.dev',
+  repositoryUrl: 'https://github.com/cdk8s-architect/cdk8s-architect.git',
+  defaultReleaseBranch: 'main',
+  projenrcTs: true,
+  packageManager: javascript.NodePackageManager.NPM,
+  license: 'Apache-2.0',
+  keywords: ['cdk8s', 'kubernetes', 'microservices', 'gitops', 'architecture'],
+
+  cdk8sVersion: '2.70.106',
+  constructsVersion: '10.3.0',
+  jsiiVersion: '~5.9.0',
+  typescriptVersion: '~5.9.0',
+
+  // The project's CI is `.ci/run` (it runs on a bare machine); no hosted workflows are generated.
+  github: false,
+  release: false,
+  sampleCode: false,
+  // `dist/` belongs to `npm run synth` (the synthesized examples); jsii packages go elsewhere.
+  artifactsDirectory: 'packages',
+
+  peerDeps: ['cdk8s-plus-28@^2.5.6'],
+  devDeps: [
+    'cdk8s-plus-28@2.5.6',
+    'kubernetes-models@~4.4.2',
+    'ts-node@10.9.2',
+    '@types/node@^20',
+    '@types/js-yaml@^4',
+    'js-yaml@^4.1.0',
+  ],
+
+  jestOptions: {
+    // Snapshots change only through `npx projen test:update`; a changed snapshot fails the tests.
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+  },
+  tsconfigDevFile: 'tsconfig.dev.json',
+  tsconfigDev: {
+    include: ['src/**/*.ts', 'test/**/*.ts', 'examples/**/*.ts', 'bench/**/*.ts', '.projenrc.ts', 'projenrc/**/*.ts'],
+    compilerOptions: {},
+  },
+
+  publishToPypi: {
+    distName: 'cdk8s-architect',
+    module: 'cdk8s_architect',
+  },
+  publishToMaven: {
+    javaPackage: 'dev.cdk8sarchitect',
+    mavenGroupId: 'dev.cdk8s-architect',
+    mavenArtifactId: 'cdk8s-architect',
+  },
+  publishToNuget: {
+    dotNetNamespace: 'Cdk8sArchitect',
+    packageId: 'Cdk8sArchitect',
+  },
+  publishToGo: {
+    moduleName: 'github.com/cdk8s-architect/cdk8s-architect-go',
+  },
+});
+
+// Synthesize every example into dist/<example>/ (the README's quick start).
+project.addTask('synth', {
+  description: 'Synthesize every example in examples/ into dist/<example>/',
+  exec: 'ts-node --project tsconfig.dev.json examples/synth-all.ts',
+});
+
+// Benchmark: the reference architecture with N extra microservices vs bare cdk8s-plus-28.
+project.addTask('bench', {
+  description: 'Run the synthesis benchmark (bench/README.md)',
+  exec: 'ts-node --project tsconfig.dev.json bench/run.ts',
+});
+
+// Local packaging: only the JavaScript package (other toolchains are not on every machine);
+// the bindings of every jsii target are generated as code by `bindings`, which CI runs.
+const packageJs = project.tasks.tryFind('package:js');
+if (packageJs) {
+  project.packageTask.reset();
+  project.packageTask.spawn(packageJs);
+}
+project.addTask('bindings', {
+  description: 'Generate the Python, Java, .NET and Go bindings as source code (no toolchains needed)',
+  exec: 'jsii-pacmak --code-only --outdir packages/bindings --target python --target java --target dotnet --target go',
+});
+
+project.gitignore.exclude('/dist/', '/packages/', '/bench/results/');
+project.npmignore?.exclude('/examples/', '/bench/', '/.ci/');
+
+project.synth();

@@ -1,0 +1,228 @@
+import { App, Chart } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { Construct, IConstruct } from 'constructs';
+import { Edge } from './binding';
+import { PodSecurityLevel } from './pod-security';
+import { Profile } from './profile';
+import { fail, show } from '../internal/errors';
+import { ANNOTATION_POD_SECURITY_REASON, LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY } from '../internal/labels';
+import { validateDnsLabel } from '../internal/names';
+import { namespaceBaselinePolicies } from '../internal/network';
+
+const ARCHITECTURE_SYMBOL = Symbol.for('cdk8s-architect.BackendArchitecture');
+const RESERVED_NAMESPACES = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease']);
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** Properties of a {@link BackendArchitecture}. */
+export interface BackendArchitectureProps {
+  /**
+   * The environment profile: replica counts, resources, storage and disruption budgets of every
+   * component follow from it.
+   * @default Profile.PRODUCTION
+   */
+  readonly profile?: Profile;
+  /**
+   * The architecture's name: the `app.kubernetes.io/part-of` label of every object and the prefix
+   * of every output file. A DNS-1123 label.
+   * @default - the construct id
+   */
+  readonly name?: string;
+  /**
+   * The cluster's DNS domain, used in the service addresses that bindings hand to consumers.
+   * @default "cluster.local"
+   */
+  readonly clusterDomain?: string;
+}
+
+/** Options for a namespace of the architecture. */
+export interface NamespaceOptions {
+  /**
+   * The Pod Security Standards level enforced, audited and warned on.
+   * @default PodSecurityLevel.RESTRICTED
+   */
+  readonly podSecurity?: PodSecurityLevel;
+  /**
+   * Why the namespace needs a level below "restricted" (required then; recorded as an annotation).
+   * @default - none
+   */
+  readonly reason?: string;
+  /**
+   * Extra labels for the Namespace object (e.g. the bounded context).
+   * @default - none
+   */
+  readonly labels?: { [key: string]: string };
+}
+
+interface NamespaceRecord {
+  readonly level: PodSecurityLevel;
+  readonly reason?: string;
+  readonly requester: IConstruct;
+  readonly labels: Record<string, string>;
+}
+
+/**
+ * The whole backend: owns the namespaces (with Pod Security Admission labels and default-deny
+ * NetworkPolicies), the environment profile and the graph of `uses` edges, and gives every
+ * component its own chart, so `app.synth()` writes one file per component:
+ * `<name>-namespaces.k8s.yaml`, `<name>-<component>.k8s.yaml`, ...
+ *
+ * Component charts have no dependencies on each other (cdk8s orders dependent charts in
+ * exponential time and prefixes file names with indexes that shift when a component is added),
+ * so output files keep their names as the architecture grows.
+ */
+export class BackendArchitecture extends Construct {
+  /** True if `x` is a BackendArchitecture (works across copies of the library). */
+  public static isBackendArchitecture(x: any): x is BackendArchitecture {
+    return x !== null && typeof x === 'object' && ARCHITECTURE_SYMBOL in (x as object);
+  }
+
+  /** The architecture that `scope` is part of; throws when there is none. */
+  public static of(scope: IConstruct): BackendArchitecture {
+    for (const s of scope.node.scopes.slice().reverse()) {
+      if (BackendArchitecture.isBackendArchitecture(s)) {
+        return s;
+      }
+    }
+    return fail(scope, 'this construct is not inside a BackendArchitecture', 'create it with a BackendArchitecture (or one of its constructs) as its scope');
+  }
+
+  /** The environment profile. */
+  public readonly profile: Profile;
+  /** The architecture's name (`app.kubernetes.io/part-of`). */
+  public readonly name: string;
+  /** The cluster DNS domain. */
+  public readonly clusterDomain: string;
+
+  private readonly app: App;
+  private readonly namespaceChart: Chart;
+  private readonly namespaceRecords = new Map<string, NamespaceRecord>();
+  private readonly edgeList: Edge[] = [];
+  private readonly componentCharts = new Map<string, IConstruct>();
+
+  constructor(scope: Construct, id: string, props: BackendArchitectureProps = {}) {
+    super(scope, id);
+    Object.defineProperty(this, ARCHITECTURE_SYMBOL, { value: true });
+    this.profile = props.profile ?? Profile.PRODUCTION;
+    this.name = validateDnsLabel(this, 'architecture name', props.name ?? id);
+    this.clusterDomain = props.clusterDomain ?? 'cluster.local';
+    if (!DNS_SUBDOMAIN.test(this.clusterDomain) || this.clusterDomain.length > 253) {
+      fail(this, `clusterDomain ${show(this.clusterDomain)} is not a DNS name`, 'use the cluster\'s DNS domain, e.g. "cluster.local"');
+    }
+
+    for (const s of this.node.scopes.slice(0, -1)) {
+      if (Chart.isChart(s)) {
+        fail(this, `a BackendArchitecture must not be created inside the chart ${show(s.node.path)}`, 'create it directly under the cdk8s App: it creates one chart per component itself');
+      }
+      if (BackendArchitecture.isBackendArchitecture(s)) {
+        fail(this, `a BackendArchitecture must not be nested in another (${show(s.node.path)})`, 'create each architecture directly under the cdk8s App');
+      }
+    }
+    const root = this.node.root;
+    if (!(root instanceof App)) {
+      fail(this, 'the root of the construct tree is not a cdk8s App', 'create the architecture under `new App()`');
+    }
+    this.app = root;
+    this.namespaceChart = this.newRootChart(this, 'namespaces');
+  }
+
+  /** Every edge declared with `uses()`, in declaration order. */
+  public get edges(): Edge[] {
+    return [...this.edgeList];
+  }
+
+  /** The names of the namespaces the architecture creates, sorted. */
+  public get namespaceNames(): string[] {
+    return [...this.namespaceRecords.keys()].sort();
+  }
+
+  /** The cluster-internal DNS name of a Service of this architecture. */
+  public serviceHost(serviceName: string, namespace: string): string {
+    return `${serviceName}.${namespace}.svc.${this.clusterDomain}`;
+  }
+
+  /**
+   * Declares a namespace of the architecture: a Namespace with Pod Security Admission labels
+   * (enforce, audit, warn) and a default-deny NetworkPolicy that still allows DNS. Idempotent for
+   * the same options; asking for the same namespace with a different security level is an error.
+   */
+  public addNamespace(requester: IConstruct, namespace: string, options: NamespaceOptions = {}): void {
+    validateDnsLabel(requester, 'namespace', namespace);
+    if (RESERVED_NAMESPACES.has(namespace) || namespace.startsWith('kube-')) {
+      fail(requester, `namespace ${show(namespace)} is reserved by Kubernetes`, 'choose a namespace of your own (e.g. the bounded context\'s name)');
+    }
+    const level = options.podSecurity ?? PodSecurityLevel.RESTRICTED;
+    if (level !== PodSecurityLevel.RESTRICTED && !options.reason) {
+      fail(requester, `namespace ${show(namespace)} asks for Pod Security level ${show(level)} without a reason`, 'give the reason the workload cannot run under "restricted"');
+    }
+    const existing = this.namespaceRecords.get(namespace);
+    if (existing) {
+      if (existing.level !== level) {
+        fail(
+          requester,
+          `namespace ${show(namespace)} is already declared by ${show(existing.requester.node.path)} with Pod Security level ${show(existing.level)}, not ${show(level)}`,
+          'put components that need different Pod Security levels in different namespaces',
+        );
+      }
+      Object.assign(existing.labels, options.labels ?? {});
+      return;
+    }
+    const labels: Record<string, string> = {};
+    Object.assign(labels, options.labels ?? {});
+    this.namespaceRecords.set(namespace, { level, reason: options.reason, requester, labels });
+
+    const common = { [LABEL_PART_OF]: this.name, [LABEL_MANAGED_BY]: MANAGED_BY };
+    new kplus.k8s.KubeNamespace(this.namespaceChart, namespace, {
+      metadata: {
+        name: namespace,
+        labels: {
+          ...common,
+          ...labels,
+          'pod-security.kubernetes.io/enforce': level,
+          'pod-security.kubernetes.io/enforce-version': 'v1.28',
+          'pod-security.kubernetes.io/audit': level,
+          'pod-security.kubernetes.io/audit-version': 'v1.28',
+          'pod-security.kubernetes.io/warn': level,
+          'pod-security.kubernetes.io/warn-version': 'v1.28',
+        },
+        ...(options.reason ? { annotations: { [ANNOTATION_POD_SECURITY_REASON]: options.reason } } : {}),
+      },
+    });
+    namespaceBaselinePolicies(this.namespaceChart, namespace, common);
+  }
+
+  /** The Pod Security level of a declared namespace. */
+  public podSecurityOf(namespace: string): PodSecurityLevel | undefined {
+    return this.namespaceRecords.get(namespace)?.level;
+  }
+
+  /**
+   * Creates the chart (output file `<architecture>-<componentName>.k8s.yaml`) that holds one
+   * component's objects. Each component has exactly one.
+   * @internal
+   */
+  public _newComponentChart(component: IConstruct, componentName: string): Chart {
+    return this.newRootChart(component, componentName);
+  }
+
+  /** @internal */
+  public _recordEdge(edge: Edge): void {
+    this.edgeList.push(edge);
+  }
+
+  private newRootChart(owner: IConstruct, componentName: string): Chart {
+    validateDnsLabel(owner, 'component name', componentName);
+    const chartId = `${this.name}-${componentName}`;
+    const previous = this.componentCharts.get(chartId);
+    if (previous || this.app.node.tryFindChild(chartId)) {
+      fail(
+        owner,
+        `the output file name ${show(chartId)} is already used${previous ? ` by ${show(previous.node.path)}` : ''}`,
+        'give each component (and each architecture) a distinct name',
+      );
+    }
+    this.componentCharts.set(chartId, owner);
+    // Charts live at the App root so their file names are exactly `<architecture>-<component>`
+    // (cdk8s appends a path hash to nested charts); the owner keeps the user-facing path.
+    return new Chart(this.app, chartId, { disableResourceNameHashes: true });
+  }
+}

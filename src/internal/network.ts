@@ -1,0 +1,154 @@
+import * as kplus from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { lazy } from './lazy';
+import { recommendedLabels, WorkloadIdentityLabels } from './labels';
+import type { IWorkload, NetworkPort } from '../architecture/binding';
+
+const k8s = kplus.k8s;
+/** The label every namespace carries (set by the API server since Kubernetes 1.22). */
+export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+
+/** A selector for the pods of `workload`, wherever they run. */
+export function peerSelector(workload: IWorkload): kplus.k8s.NetworkPolicyPeer {
+  return {
+    namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: workload.namespace } },
+    podSelector: { matchLabels: { ...workload.podSelector } },
+  };
+}
+
+function portKey(p: NetworkPort): string {
+  return `${String(p.port).padStart(5, '0')}/${p.protocol ?? 'TCP'}`;
+}
+
+function workloadKey(w: IWorkload): string {
+  return `${w.namespace}/${w.componentName}/${w.serviceAccountName}/${w.node.path}`;
+}
+
+/** Peers and their ports, rendered sorted so that adding an edge changes one entry. */
+class PeerPorts {
+  private readonly peers = new Map<string, { peer: IWorkload; ports: Map<string, NetworkPort> }>();
+
+  public add(peer: IWorkload, ports: NetworkPort[]): void {
+    const key = workloadKey(peer);
+    let entry = this.peers.get(key);
+    if (!entry) {
+      entry = { peer, ports: new Map() };
+      this.peers.set(key, entry);
+    }
+    for (const p of ports) {
+      entry.ports.set(portKey(p), p);
+    }
+  }
+
+  public get size(): number {
+    return this.peers.size;
+  }
+
+  public render(): Array<{ peer: IWorkload; ports: kplus.k8s.NetworkPolicyPort[] }> {
+    return [...this.peers.keys()].sort().map((key) => {
+      const entry = this.peers.get(key)!;
+      const ports = [...entry.ports.keys()].sort().map((pk) => {
+        const p = entry.ports.get(pk)!;
+        return { port: k8s.IntOrString.fromNumber(p.port), protocol: p.protocol ?? 'TCP' };
+      });
+      return { peer: entry.peer, ports };
+    });
+  }
+}
+
+export interface WorkloadNetworkPolicyProps {
+  readonly name: string;
+  readonly namespace: string;
+  readonly identity: WorkloadIdentityLabels;
+  readonly podSelector: Record<string, string>;
+  readonly extraLabels?: Record<string, string>;
+}
+
+/**
+ * The allow rules of one workload: ingress from each consumer and egress to each provider, both
+ * derived from bindings. The namespace's default-deny policy does the rest.
+ */
+export class WorkloadNetworkPolicy extends Construct {
+  private readonly ingress = new PeerPorts();
+  private readonly egress = new PeerPorts();
+  private readonly selfPorts = new Map<string, NetworkPort>();
+  private readonly podSelector: Record<string, string>;
+
+  constructor(scope: Construct, id: string, props: WorkloadNetworkPolicyProps) {
+    super(scope, id);
+    this.podSelector = { ...props.podSelector };
+    new k8s.KubeNetworkPolicy(this, 'Resource', {
+      metadata: {
+        name: props.name,
+        namespace: props.namespace,
+        labels: recommendedLabels(props.identity, props.extraLabels),
+      },
+      spec: {
+        podSelector: { matchLabels: { ...props.podSelector } },
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: lazy(() => [
+          ...this.renderSelf((ports, self) => ({ from: [self], ports })),
+          ...this.ingress.render().map(({ peer, ports }) => ({ from: [peerSelector(peer)], ports })),
+        ]),
+        egress: lazy(() => [
+          ...this.renderSelf((ports, self) => ({ to: [self], ports })),
+          ...this.egress.render().map(({ peer, ports }) => ({ to: [peerSelector(peer)], ports })),
+        ]),
+      },
+    });
+  }
+
+  public allowFrom(peer: IWorkload, ports: NetworkPort[]): void {
+    this.ingress.add(peer, ports);
+  }
+
+  public allowTo(peer: IWorkload, ports: NetworkPort[]): void {
+    this.egress.add(peer, ports);
+  }
+
+  /** Lets the workload's own pods reach each other on these ports (cluster members: peer traffic). */
+  public allowSelf(ports: NetworkPort[]): void {
+    for (const p of ports) this.selfPorts.set(portKey(p), p);
+  }
+
+  private renderSelf<T>(rule: (ports: kplus.k8s.NetworkPolicyPort[], self: kplus.k8s.NetworkPolicyPeer) => T): T[] {
+    if (this.selfPorts.size === 0) return [];
+    const ports = [...this.selfPorts.keys()].sort().map((k) => {
+      const p = this.selfPorts.get(k)!;
+      return { port: k8s.IntOrString.fromNumber(p.port), protocol: p.protocol ?? 'TCP' };
+    });
+    return [rule(ports, { podSelector: { matchLabels: { ...this.podSelector } } })];
+  }
+}
+
+/**
+ * The baseline of every namespace: deny all ingress and egress, then allow DNS to kube-dns
+ * (a default-deny policy otherwise blocks name resolution too).
+ */
+export function namespaceBaselinePolicies(scope: Construct, namespace: string, labels: Record<string, string>): void {
+  new k8s.KubeNetworkPolicy(scope, `${namespace}-default-deny`, {
+    metadata: { name: 'default-deny-all', namespace, labels },
+    spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+  });
+  new k8s.KubeNetworkPolicy(scope, `${namespace}-allow-dns`, {
+    metadata: { name: 'allow-dns-egress', namespace, labels },
+    spec: {
+      podSelector: {},
+      policyTypes: ['Egress'],
+      egress: [
+        {
+          to: [
+            {
+              namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: 'kube-system' } },
+              podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+            },
+          ],
+          ports: [
+            { port: k8s.IntOrString.fromNumber(53), protocol: 'UDP' },
+            { port: k8s.IntOrString.fromNumber(53), protocol: 'TCP' },
+          ],
+        },
+      ],
+    },
+  });
+}

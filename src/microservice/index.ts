@@ -1,0 +1,2 @@
+export * from './microservice';
+export * from './health-check';

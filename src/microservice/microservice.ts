@@ -1,0 +1,476 @@
+import { Chart, Duration } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { HealthCheck } from './health-check';
+import { BackendArchitecture } from '../architecture/backend-architecture';
+import { Binding, BindingEndpoint, EnvValue, EnvVariable, IBindable, IWorkload, NetworkPort, Protocol } from '../architecture/binding';
+import { ComputeResources } from '../architecture/resources';
+import { topologySpread, disruptionBudget } from '../internal/availability';
+import { fail, show } from '../internal/errors';
+import {
+  ANNOTATION_EXTERNAL_CONFIGMAPS,
+  ANNOTATION_EXTERNAL_SECRETS,
+  LABEL_CONTEXT,
+  LABEL_TEAM,
+  recommendedLabels,
+  selectorLabels,
+  WorkloadIdentityLabels,
+} from '../internal/labels';
+import { lazy } from '../internal/lazy';
+import { envPrefix, validateDnsLabel, validateEnvName, validateImage, validateInteger, validateLabelValue, validatePortName } from '../internal/names';
+import { WorkloadNetworkPolicy } from '../internal/network';
+import { DEFAULT_NON_ROOT_UID, secureContainer, securePodSpec, writableVolumes } from '../internal/pod';
+import { defaultReplicas, resolveResources } from '../internal/profile-defaults';
+import { applyUse } from '../internal/uses';
+
+const k8s = kplus.k8s;
+
+/** The application protocol of a port: sets Service `appProtocol` (read by meshes and gateways) and the default probe. */
+export enum AppProtocol {
+  /** HTTP/1.1 (and h2c upgrade). */
+  HTTP = 'http',
+  /** HTTP/2 without TLS (h2c prior knowledge). */
+  HTTP2 = 'http2',
+  /** gRPC over HTTP/2. */
+  GRPC = 'grpc',
+  /** Opaque TCP. */
+  TCP = 'tcp',
+}
+
+/** An extra port of a microservice. */
+export interface MicroservicePort {
+  /** Port number the container listens on; the Service exposes the same number. */
+  readonly port: number;
+  /**
+   * The port's name (IANA service name, at most 15 characters).
+   * @default - the protocol's name ("http", "http2", "grpc" or "tcp")
+   */
+  readonly name?: string;
+  /**
+   * Application protocol.
+   * @default AppProtocol.HTTP
+   */
+  readonly protocol?: AppProtocol;
+}
+
+/** Horizontal autoscaling on CPU utilization (autoscaling/v2 HorizontalPodAutoscaler). */
+export interface AutoscalingOptions {
+  /** Fewest replicas (at least 1; 2 or more keeps the service available during disruptions). */
+  readonly minReplicas: number;
+  /** Most replicas. */
+  readonly maxReplicas: number;
+  /**
+   * Target average CPU utilization, as a percentage of the CPU request.
+   * @default 70
+   */
+  readonly targetCpuUtilizationPercent?: number;
+}
+
+/** Properties of a {@link Microservice}. */
+export interface MicroserviceProps {
+  /** Container image, pinned with a tag (not "latest") or a digest. */
+  readonly image: string;
+  /**
+   * The primary port (what `uses()` hands to consumers as `<NAME>_PORT` and `<NAME>_URL`).
+   * @default 8080
+   */
+  readonly port?: number;
+  /**
+   * Application protocol of the primary port.
+   * @default AppProtocol.HTTP
+   */
+  readonly protocol?: AppProtocol;
+  /**
+   * Further ports (e.g. a gRPC port beside HTTP).
+   * @default - none
+   */
+  readonly additionalPorts?: MicroservicePort[];
+  /**
+   * Fixed replica count. Mutually exclusive with `autoscaling`.
+   * @default - 1 in development, 3 in production
+   */
+  readonly replicas?: number;
+  /**
+   * Autoscale on CPU instead of a fixed replica count.
+   * @default - no autoscaling
+   */
+  readonly autoscaling?: AutoscalingOptions;
+  /**
+   * CPU and memory requests and limits.
+   * @default - the profile's defaults
+   */
+  readonly resources?: ComputeResources;
+  /**
+   * Environment variables of your own (bindings add theirs). Emitted sorted by name.
+   * Credentials must come from Secrets: a literal value for a name such as `DB_PASSWORD` is rejected.
+   * @default - none
+   */
+  readonly env?: { [name: string]: EnvValue };
+  /**
+   * Readiness, liveness and startup probes.
+   * @default - HTTP GET /readyz and /livez for HTTP services, the gRPC health protocol for gRPC, TCP otherwise
+   */
+  readonly healthCheck?: HealthCheck;
+  /**
+   * The bounded context (domain-driven design) the service belongs to. It is the service's
+   * namespace, so a context's services share network and RBAC boundaries.
+   * @default - the architecture's name
+   */
+  readonly context?: string;
+  /**
+   * The team that owns the service (Conway's law): a label on every object, for routing alerts
+   * and reviews.
+   * @default - no owner label
+   */
+  readonly team?: string;
+  /**
+   * Container command (entrypoint).
+   * @default - the image's entrypoint
+   */
+  readonly command?: string[];
+  /**
+   * Container arguments.
+   * @default - the image's command
+   */
+  readonly args?: string[];
+  /**
+   * Paths the process writes to; each gets an emptyDir (256 MiB) since the root filesystem is read-only.
+   * @default ["/tmp"]
+   */
+  readonly writablePaths?: string[];
+  /**
+   * The numeric user (and group) the pod runs as; it must not be 0.
+   * @default 65532 (the "nonroot" user of distroless images)
+   */
+  readonly runAsUser?: number;
+  /**
+   * How long Kubernetes waits after SIGTERM before killing the pod.
+   * @default Duration.seconds(30)
+   */
+  readonly terminationGracePeriod?: Duration;
+}
+
+const CREDENTIAL_NAME = /(PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIALS?)$/i;
+
+interface ResolvedPort {
+  readonly name: string;
+  readonly port: number;
+  readonly protocol: AppProtocol;
+}
+
+/**
+ * A business service: Deployment (or HPA), Service, ServiceAccount, PodDisruptionBudget, topology
+ * spread and a NetworkPolicy, all restricted and labelled, in its bounded context's namespace and
+ * its own output file. It `uses()` platform components and other services; the bindings give it
+ * env vars and network edges, and other services can use it the same way.
+ */
+export class Microservice extends Construct implements IWorkload, IBindable {
+  /** The architecture this service belongs to. */
+  public readonly architecture: BackendArchitecture;
+  /** The service's name (its Deployment, Service and ServiceAccount are called this). */
+  public readonly componentName: string;
+  /** The namespace: its bounded context. */
+  public readonly namespace: string;
+  /** The bounded context. */
+  public readonly context: string;
+  /** The owning team, if given. */
+  public readonly team?: string;
+  /** The ServiceAccount its pods run as. */
+  public readonly serviceAccountName: string;
+  /** The primary port. */
+  public readonly port: number;
+  /** The Service's cluster-internal DNS name. */
+  public readonly host: string;
+  /** Fixed replica count (undefined with autoscaling). */
+  public readonly replicas?: number;
+  /** The chart (output file) holding this service's objects. */
+  public readonly chart: Chart;
+
+  private readonly ports: ResolvedPort[];
+  private readonly identity: WorkloadIdentityLabels;
+  private readonly labels: Record<string, string>;
+  private readonly env = new Map<string, { value: EnvValue; source: string }>();
+  private readonly networkPolicy: WorkloadNetworkPolicy;
+  private readonly bindings = new Map<IBindable, Binding>();
+
+  constructor(scope: Construct, id: string, props: MicroserviceProps) {
+    super(scope, id);
+    this.architecture = BackendArchitecture.of(this);
+    const arch = this.architecture;
+    this.componentName = validateDnsLabel(this, 'microservice name', id);
+    this.context = validateDnsLabel(this, 'context', props.context ?? arch.name);
+    this.namespace = this.context;
+    this.team = props.team !== undefined ? validateLabelValue(this, 'team', props.team) : undefined;
+    const tag = validateImage(this, props.image);
+    this.serviceAccountName = this.componentName;
+    this.ports = this.resolvePorts(props);
+    this.port = this.ports[0].port;
+    this.host = arch.serviceHost(this.componentName, this.namespace);
+
+    if (props.replicas !== undefined && props.autoscaling !== undefined) {
+      fail(this, `both replicas (${props.replicas}) and autoscaling are set`, 'set either a fixed replica count or autoscaling, not both');
+    }
+    if (props.replicas !== undefined) {
+      validateInteger(this, 'replicas', props.replicas, 1, 1000, 'use at least 1 replica (2 or more for availability)');
+    }
+    const autoscaling = props.autoscaling ? this.validateAutoscaling(props.autoscaling) : undefined;
+    this.replicas = autoscaling ? undefined : props.replicas ?? defaultReplicas(arch.profile);
+    const maxReplicas = autoscaling ? autoscaling.maxReplicas : this.replicas!;
+    const uid = props.runAsUser ?? DEFAULT_NON_ROOT_UID;
+    validateInteger(this, 'runAsUser', uid, 1, 2147483647, 'run as a non-root numeric user (1 or above)');
+    const resources = resolveResources(this, arch.profile, props.resources);
+    const grace = props.terminationGracePeriod?.toSeconds() ?? 30;
+    validateInteger(this, 'terminationGracePeriod (seconds)', grace, 1, 3600, 'use a whole number of seconds from 1 to 3600');
+
+    for (const name of Object.keys(props.env ?? {}).sort()) {
+      this.addEnv(name, props.env![name], 'props.env');
+    }
+
+    arch.addNamespace(this, this.namespace, { labels: { [LABEL_CONTEXT]: this.context } });
+    this.chart = arch._newComponentChart(this, this.componentName);
+    this.identity = { name: this.componentName, instance: `${arch.name}-${this.componentName}`, component: 'microservice', partOf: arch.name };
+    const extra: Record<string, string> = { [LABEL_CONTEXT]: this.context, 'app.kubernetes.io/version': tag.startsWith('sha256:') ? tag.slice(7, 19) : tag };
+    if (this.team) extra[LABEL_TEAM] = this.team;
+    this.labels = recommendedLabels(this.identity, extra);
+    const selector = selectorLabels(this.identity);
+    const metadata = (name: string) => ({ name, namespace: this.namespace, labels: this.labels });
+
+    new k8s.KubeServiceAccount(this.chart, 'service-account', {
+      metadata: metadata(this.serviceAccountName),
+      automountServiceAccountToken: false,
+    });
+
+    const health = props.healthCheck ?? this.defaultHealthCheck();
+    const probePort = health.port ?? this.port;
+    if (!this.ports.some((p) => p.port === probePort)) {
+      fail(this, `healthCheck probes port ${probePort}, which the service does not expose`, `probe one of its ports (${this.ports.map((p) => p.port).join(', ')})`);
+    }
+    for (const path of health._paths) {
+      if (!path.startsWith('/')) fail(this, `health check path ${show(path)} does not start with "/"`, 'use an absolute URL path such as "/readyz"');
+    }
+    const probes = health._probes(probePort);
+    const writable = writableVolumes(this, props.writablePaths ?? ['/tmp']);
+
+    const container = secureContainer({
+      name: this.componentName,
+      image: props.image,
+      command: props.command,
+      args: props.args,
+      ports: this.ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' })),
+      env: lazy(() => this.renderEnv()),
+      resources,
+      readinessProbe: probes.readiness,
+      livenessProbe: probes.liveness,
+      startupProbe: probes.startup,
+      volumeMounts: writable.mounts,
+    });
+
+    const podTemplateAnnotations = lazy(() => this.externalReferenceAnnotations());
+    new k8s.KubeDeployment(this.chart, 'deployment', {
+      metadata: metadata(this.componentName),
+      spec: {
+        ...(this.replicas !== undefined ? { replicas: this.replicas } : {}),
+        revisionHistoryLimit: 5,
+        selector: { matchLabels: selector },
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
+        template: {
+          metadata: { labels: this.labels, annotations: podTemplateAnnotations },
+          spec: securePodSpec({
+            serviceAccountName: this.serviceAccountName,
+            containers: [container],
+            volumes: writable.volumes,
+            uid,
+            topologySpreadConstraints: maxReplicas > 1 ? topologySpread(selector, true) : undefined,
+            terminationGracePeriodSeconds: grace,
+          }),
+        },
+      },
+    });
+
+    new k8s.KubeService(this.chart, 'service', {
+      metadata: metadata(this.componentName),
+      spec: {
+        type: 'ClusterIP',
+        selector,
+        ports: this.ports.map((p) => ({
+          name: p.name,
+          port: p.port,
+          targetPort: k8s.IntOrString.fromString(p.name),
+          protocol: 'TCP',
+          appProtocol: p.protocol,
+        })),
+      },
+    });
+
+    if (maxReplicas > 1) {
+      disruptionBudget(this.chart, 'pdb', { name: this.componentName, namespace: this.namespace, labels: this.labels, selector, maxUnavailable: 1 });
+    }
+
+    if (autoscaling) {
+      new k8s.KubeHorizontalPodAutoscalerV2(this.chart, 'hpa', {
+        metadata: metadata(this.componentName),
+        spec: {
+          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.componentName },
+          minReplicas: autoscaling.minReplicas,
+          maxReplicas: autoscaling.maxReplicas,
+          metrics: [
+            {
+              type: 'Resource',
+              resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: autoscaling.targetCpuUtilizationPercent } },
+            },
+          ],
+        },
+      });
+    }
+
+    this.networkPolicy = new WorkloadNetworkPolicy(this.chart, 'network-policy', {
+      name: this.componentName,
+      namespace: this.namespace,
+      identity: this.identity,
+      podSelector: selector,
+      extraLabels: extra,
+    });
+  }
+
+  /** Human description used in errors. */
+  public get bindingDescription(): string {
+    return `microservice ${show(this.componentName)} (${this.node.path})`;
+  }
+
+  /** Labels that select this service's pods. */
+  public get podSelector(): { [key: string]: string } {
+    return selectorLabels(this.identity);
+  }
+
+  /** The ports other workloads may reach (every port of the Service). */
+  public get networkPorts(): NetworkPort[] {
+    return this.ports.map((p) => ({ port: p.port, protocol: Protocol.TCP }));
+  }
+
+  /**
+   * Declares that this service uses `target` (a platform component, a role of one such as a
+   * topic's producer, or another microservice). Applies the binding: env vars, NetworkPolicy
+   * egress here and ingress there, and an edge of the architecture's graph. Using the same target
+   * twice returns the first binding.
+   */
+  public uses(target: IBindable): Binding {
+    const previous = this.bindings.get(target);
+    if (previous) return previous;
+    const binding = applyUse(this, target, (b, source) => {
+      for (const v of b.env ?? []) this.addEnv(v.name, v.value, source);
+    });
+    this.bindings.set(target, binding);
+    return binding;
+  }
+
+  /**
+   * What a consumer gets when it uses this service: `<NAME>_HOST`, `<NAME>_PORT`, `<NAME>_URL`
+   * (HTTP services) or `<NAME>_ADDR` (gRPC), `<NAME>_<PORTNAME>_PORT` for every additional port,
+   * and network access to all its ports.
+   */
+  public bind(_consumer: IWorkload): Binding {
+    const p = envPrefix(this.componentName);
+    const primary = this.ports[0];
+    const env: EnvVariable[] = [
+      { name: `${p}_HOST`, value: EnvValue.fromValue(this.host) },
+      { name: `${p}_PORT`, value: EnvValue.fromValue(String(primary.port)) },
+    ];
+    if (primary.protocol === AppProtocol.HTTP || primary.protocol === AppProtocol.HTTP2) {
+      env.push({ name: `${p}_URL`, value: EnvValue.fromValue(`http://${this.host}:${primary.port}`) });
+    } else if (primary.protocol === AppProtocol.GRPC) {
+      env.push({ name: `${p}_ADDR`, value: EnvValue.fromValue(`${this.host}:${primary.port}`) });
+    }
+    for (const extra of this.ports.slice(1)) {
+      env.push({ name: `${p}_${envPrefix(extra.name)}_PORT`, value: EnvValue.fromValue(String(extra.port)) });
+    }
+    const endpoint: BindingEndpoint = { workload: this, ports: this.networkPorts };
+    return { env, endpoints: [endpoint] };
+  }
+
+  /** @see IWorkload.allowIngressFrom */
+  public allowIngressFrom(peer: IWorkload, ports: NetworkPort[]): void {
+    this.networkPolicy.allowFrom(peer, ports);
+  }
+
+  /** @see IWorkload.allowEgressTo */
+  public allowEgressTo(peer: IWorkload, ports: NetworkPort[]): void {
+    this.networkPolicy.allowTo(peer, ports);
+  }
+
+  /** Adds an environment variable; a second, different value for the same name is an error. */
+  public addEnvVariable(name: string, value: EnvValue): void {
+    this.addEnv(name, value, 'addEnvVariable()');
+  }
+
+  private addEnv(name: string, value: EnvValue, source: string): void {
+    validateEnvName(this, name);
+    if (value.literal !== undefined && CREDENTIAL_NAME.test(name)) {
+      fail(this, `environment variable ${name} looks like a credential but is given as a literal value`, `store it in a Secret and pass EnvValue.fromSecret({ secretName, key }) for ${name}`);
+    }
+    const existing = this.env.get(name);
+    if (existing) {
+      const a = JSON.stringify(existing.value._toKube(name));
+      const b = JSON.stringify(value._toKube(name));
+      if (a === b) return;
+      fail(this, `environment variable ${name} is set by ${existing.source} and, differently, by ${source}`, 'rename one of them or remove the duplicate');
+    }
+    this.env.set(name, { value, source });
+  }
+
+  private renderEnv(): kplus.k8s.EnvVar[] | undefined {
+    if (this.env.size === 0) return undefined;
+    return [...this.env.entries()].map(([name, { value }]) => value._toKube(name));
+  }
+
+  private externalReferenceAnnotations(): Record<string, string> | undefined {
+    const secrets = new Set<string>();
+    const configMaps = new Set<string>();
+    for (const { value } of this.env.values()) {
+      if (value.externalSecretName) secrets.add(value.externalSecretName);
+      if (value.externalConfigMapName) configMaps.add(value.externalConfigMapName);
+    }
+    const out: Record<string, string> = {};
+    if (secrets.size > 0) out[ANNOTATION_EXTERNAL_SECRETS] = [...secrets].sort().join(',');
+    if (configMaps.size > 0) out[ANNOTATION_EXTERNAL_CONFIGMAPS] = [...configMaps].sort().join(',');
+    return Object.keys(out).length > 0 ? out : undefined;
+  }
+
+  private defaultHealthCheck(): HealthCheck {
+    switch (this.ports[0].protocol) {
+      case AppProtocol.GRPC: return HealthCheck.grpc();
+      case AppProtocol.TCP: return HealthCheck.tcp();
+      default: return HealthCheck.http();
+    }
+  }
+
+  private resolvePorts(props: MicroserviceProps): ResolvedPort[] {
+    const primaryProtocol = props.protocol ?? AppProtocol.HTTP;
+    const all: ResolvedPort[] = [
+      { name: primaryProtocol, port: props.port ?? 8080, protocol: primaryProtocol },
+      ...(props.additionalPorts ?? []).map((p) => ({ name: p.name ?? (p.protocol ?? AppProtocol.HTTP), port: p.port, protocol: p.protocol ?? AppProtocol.HTTP })),
+    ];
+    const names = new Map<string, number>();
+    const numbers = new Map<number, string>();
+    for (const p of all) {
+      validateInteger(this, `port ${show(p.name)}`, p.port, 1, 65535, 'use a port number from 1 to 65535 (1024 or above: the container runs without privileges)');
+      validatePortName(this, p.name);
+      if (names.has(p.name)) {
+        fail(this, `port name ${show(p.name)} is used by ports ${names.get(p.name)} and ${p.port}`, 'give each port a distinct name (set MicroservicePort.name)');
+      }
+      if (numbers.has(p.port)) {
+        fail(this, `port ${p.port} is declared twice (${show(numbers.get(p.port))} and ${show(p.name)})`, 'give each port a distinct number');
+      }
+      names.set(p.name, p.port);
+      numbers.set(p.port, p.name);
+    }
+    return all;
+  }
+
+  private validateAutoscaling(a: AutoscalingOptions): Required<AutoscalingOptions> {
+    validateInteger(this, 'autoscaling.minReplicas', a.minReplicas, 1, 1000, 'use at least 1 (2 or more for availability)');
+    validateInteger(this, 'autoscaling.maxReplicas', a.maxReplicas, a.minReplicas, 1000, 'use a maximum at least as large as minReplicas');
+    const target = a.targetCpuUtilizationPercent ?? 70;
+    validateInteger(this, 'autoscaling.targetCpuUtilizationPercent', target, 1, 100, 'use a percentage from 1 to 100');
+    return { minReplicas: a.minReplicas, maxReplicas: a.maxReplicas, targetCpuUtilizationPercent: target };
+  }
+}

@@ -38,6 +38,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     'cdk8s-plus-28@2.5.6',
     'kubernetes-models@~4.4.2',
     'ts-node@10.9.2',
+    'tsconfig-paths@^4.2.0',
     '@types/node@^20',
     '@types/js-yaml@^4',
     'js-yaml@^4.1.0',
@@ -46,11 +47,19 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   jestOptions: {
     // Snapshots change only through `npx projen test:update`; a changed snapshot fails the tests.
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    jestConfig: {
+      // Examples import 'cdk8s-architect' exactly as a user's program does.
+      moduleNameMapper: { '^cdk8s-architect$': '<rootDir>/src' },
+      coveragePathIgnorePatterns: ['/node_modules/', '/test/', '/examples/'],
+    },
   },
   tsconfigDevFile: 'tsconfig.dev.json',
   tsconfigDev: {
     include: ['src/**/*.ts', 'test/**/*.ts', 'examples/**/*.ts', 'bench/**/*.ts', '.projenrc.ts', 'projenrc/**/*.ts'],
-    compilerOptions: {},
+    compilerOptions: {
+      // Examples and the benchmark import 'cdk8s-architect' exactly as a user's program does.
+      paths: { 'cdk8s-architect': ['./src'] },
+    },
   },
 
   publishToPypi: {
@@ -74,13 +83,13 @@ const project = new cdk8s.ConstructLibraryCdk8s({
 // Synthesize every example into dist/<example>/ (the README's quick start).
 project.addTask('synth', {
   description: 'Synthesize every example in examples/ into dist/<example>/',
-  exec: 'ts-node --project tsconfig.dev.json examples/synth-all.ts',
+  exec: 'ts-node -r tsconfig-paths/register --project tsconfig.dev.json examples/synth-all.ts',
 });
 
 // Benchmark: the reference architecture with N extra microservices vs bare cdk8s-plus-28.
 project.addTask('bench', {
   description: 'Run the synthesis benchmark (bench/README.md)',
-  exec: 'ts-node --project tsconfig.dev.json bench/run.ts',
+  exec: 'ts-node -r tsconfig-paths/register --project tsconfig.dev.json bench/run.ts',
 });
 
 // Local packaging: only the JavaScript package (other toolchains are not on every machine);

@@ -7,6 +7,7 @@ import { Profile } from './profile';
 import { fail, show } from '../internal/errors';
 import { ANNOTATION_POD_SECURITY_REASON, LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY } from '../internal/labels';
 import { validateDnsLabel } from '../internal/names';
+import { ComponentChart } from '../internal/component-chart';
 import { namespaceBaselinePolicies } from '../internal/network';
 
 const ARCHITECTURE_SYMBOL = Symbol.for('cdk8s-architect.BackendArchitecture');
@@ -223,6 +224,6 @@ export class BackendArchitecture extends Construct {
     this.componentCharts.set(chartId, owner);
     // Charts live at the App root so their file names are exactly `<architecture>-<component>`
     // (cdk8s appends a path hash to nested charts); the owner keeps the user-facing path.
-    return new Chart(this.app, chartId, { disableResourceNameHashes: true });
+    return new ComponentChart(this.app, chartId, { disableResourceNameHashes: true });
   }
 }

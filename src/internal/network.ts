@@ -8,12 +8,15 @@ const k8s = kplus.k8s;
 /** The label every namespace carries (set by the API server since Kubernetes 1.22). */
 export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 
-/** A selector for the pods of `workload`, wherever they run. */
-export function peerSelector(workload: IWorkload): kplus.k8s.NetworkPolicyPeer {
-  return {
-    namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: workload.namespace } },
-    podSelector: { matchLabels: { ...workload.podSelector } },
-  };
+/**
+ * A selector for the pods of `workload` as seen from a policy in `fromNamespace`: a bare pod
+ * selector within the same namespace, namespace + pod selector across namespaces.
+ */
+export function peerSelector(workload: IWorkload, fromNamespace: string): kplus.k8s.NetworkPolicyPeer {
+  const podSelector = { matchLabels: { ...workload.podSelector } };
+  return workload.namespace === fromNamespace
+    ? { podSelector }
+    : { namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: workload.namespace } }, podSelector };
 }
 
 function portKey(p: NetworkPort): string {
@@ -88,11 +91,11 @@ export class WorkloadNetworkPolicy extends Construct {
         policyTypes: ['Ingress', 'Egress'],
         ingress: lazy(() => [
           ...this.renderSelf((ports, self) => ({ from: [self], ports })),
-          ...this.ingress.render().map(({ peer, ports }) => ({ from: [peerSelector(peer)], ports })),
+          ...this.ingress.render().map(({ peer, ports }) => ({ from: [peerSelector(peer, props.namespace)], ports })),
         ]),
         egress: lazy(() => [
           ...this.renderSelf((ports, self) => ({ to: [self], ports })),
-          ...this.egress.render().map(({ peer, ports }) => ({ to: [peerSelector(peer)], ports })),
+          ...this.egress.render().map(({ peer, ports }) => ({ to: [peerSelector(peer, props.namespace)], ports })),
         ]),
       },
     });

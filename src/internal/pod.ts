@@ -16,7 +16,6 @@ export function restrictedContainerSecurityContext(runAsUser?: number): kplus.k8
   return {
     allowPrivilegeEscalation: false,
     capabilities: { drop: ['ALL'] },
-    privileged: false,
     readOnlyRootFilesystem: true,
     runAsNonRoot: true,
     ...(runAsUser !== undefined ? { runAsUser, runAsGroup: runAsUser } : {}),

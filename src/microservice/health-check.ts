@@ -93,9 +93,9 @@ export class HealthCheck {
       }
     };
     return {
-      readiness: { ...handler(this.readinessPath), periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3, successThreshold: 1 },
-      liveness: { ...handler(this.livenessPath), periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3, successThreshold: 1 },
-      startup: { ...handler(this.livenessPath), periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 24, successThreshold: 1 },
+      readiness: { ...handler(this.readinessPath), periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 },
+      liveness: { ...handler(this.livenessPath), periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 },
+      startup: { ...handler(this.livenessPath), periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 24 },
     };
   }
 }

@@ -12,6 +12,7 @@ import {
   ANNOTATION_EXTERNAL_SECRETS,
   LABEL_CONTEXT,
   LABEL_TEAM,
+  LABEL_VERSION,
   recommendedLabels,
   selectorLabels,
   WorkloadIdentityLabels,
@@ -229,9 +230,12 @@ export class Microservice extends Construct implements IWorkload, IBindable {
     arch.addNamespace(this, this.namespace, { labels: { [LABEL_CONTEXT]: this.context } });
     this.chart = arch._newComponentChart(this, this.componentName);
     this.identity = { name: this.componentName, instance: `${arch.name}-${this.componentName}`, component: 'microservice', partOf: arch.name };
-    const extra: Record<string, string> = { [LABEL_CONTEXT]: this.context, 'app.kubernetes.io/version': tag.startsWith('sha256:') ? tag.slice(7, 19) : tag };
+    const extra: Record<string, string> = { [LABEL_CONTEXT]: this.context };
     if (this.team) extra[LABEL_TEAM] = this.team;
     this.labels = recommendedLabels(this.identity, extra);
+    // The version label goes on the Deployment and its pods only: on every object it would make
+    // each release touch objects that did not change.
+    const versioned = { ...this.labels, [LABEL_VERSION]: tag.startsWith('sha256:') ? tag.slice(7, 19) : tag };
     const selector = selectorLabels(this.identity);
     const metadata = (name: string) => ({ name, namespace: this.namespace, labels: this.labels });
 
@@ -267,14 +271,14 @@ export class Microservice extends Construct implements IWorkload, IBindable {
 
     const podTemplateAnnotations = lazy(() => this.externalReferenceAnnotations());
     new k8s.KubeDeployment(this.chart, 'deployment', {
-      metadata: metadata(this.componentName),
+      metadata: { ...metadata(this.componentName), labels: versioned },
       spec: {
         ...(this.replicas !== undefined ? { replicas: this.replicas } : {}),
         revisionHistoryLimit: 5,
         selector: { matchLabels: selector },
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
         template: {
-          metadata: { labels: this.labels, annotations: podTemplateAnnotations },
+          metadata: { labels: versioned, annotations: podTemplateAnnotations },
           spec: securePodSpec({
             serviceAccountName: this.serviceAccountName,
             containers: [container],

@@ -1,0 +1,74 @@
+/**
+ * The seed's architecture as an online shop, production profile:
+ *
+ *   (gateway) -> bff -> orders -> payments
+ *                   \-> catalog  <- orders
+ *                   \-> users    <- payments
+ *
+ * Each service lives in the namespace of its bounded context and is owned by a team. Every
+ * `uses` edge below becomes env vars on the caller, NetworkPolicy egress on the caller and ingress
+ * on the callee. Platform components (registry, config center, events, cache, observability,
+ * mesh, gateway) join this file as they land.
+ *
+ * Run: `npx ts-node -r tsconfig-paths/register --project tsconfig.dev.json examples/reference-architecture.ts`
+ * (or `npm run synth` for every example); output in dist/reference-architecture/.
+ */
+import { App } from 'cdk8s';
+import * as arch from 'cdk8s-architect';
+
+/** Builds the reference architecture into `app`; returns it and its services (the benchmark extends it). */
+export function build(app: App, profile: arch.Profile = arch.Profile.PRODUCTION): { shop: arch.BackendArchitecture; services: arch.Microservice[] } {
+  const shop = new arch.BackendArchitecture(app, 'shop', { profile });
+
+  const bff = new arch.Microservice(shop, 'bff', {
+    image: 'ghcr.io/acme/shop-bff:3.2.0',
+    context: 'storefront',
+    team: 'storefront',
+    autoscaling: profile === arch.Profile.PRODUCTION ? { minReplicas: 3, maxReplicas: 12 } : undefined,
+  });
+  const orders = new arch.Microservice(shop, 'orders', {
+    image: 'ghcr.io/acme/orders:1.4.2',
+    context: 'ordering',
+    team: 'checkout',
+    env: {
+      ORDERS_DB_URL: arch.EnvValue.fromSecret({ secretName: 'orders-db', key: 'url' }),
+      ORDERS_DB_PASSWORD: arch.EnvValue.fromSecret({ secretName: 'orders-db', key: 'password' }),
+    },
+  });
+  const payments = new arch.Microservice(shop, 'payments', {
+    image: 'ghcr.io/acme/payments:2.0.1',
+    context: 'payments',
+    team: 'checkout',
+    protocol: arch.AppProtocol.GRPC,
+    port: 9090,
+    additionalPorts: [{ name: 'http', port: 8080, protocol: arch.AppProtocol.HTTP }],
+    env: { PSP_API_KEY: arch.EnvValue.fromSecret({ secretName: 'psp-credentials', key: 'api-key' }) },
+  });
+  const catalog = new arch.Microservice(shop, 'catalog', {
+    image: 'ghcr.io/acme/catalog:5.1.0',
+    context: 'catalog',
+    team: 'catalog',
+  });
+  const users = new arch.Microservice(shop, 'users', {
+    image: 'ghcr.io/acme/users:1.9.3',
+    context: 'identity',
+    team: 'identity',
+    resources: { memoryRequestMebibytes: 384, memoryLimitMebibytes: 768 },
+  });
+
+  // the synchronous call graph
+  bff.uses(orders);
+  bff.uses(catalog);
+  bff.uses(users);
+  orders.uses(payments);
+  orders.uses(catalog);
+  payments.uses(users);
+
+  return { shop, services: [bff, orders, payments, catalog, users] };
+}
+
+if (require.main === module) {
+  const app = new App({ outdir: 'dist/reference-architecture' });
+  build(app);
+  app.synth();
+}

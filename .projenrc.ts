@@ -44,6 +44,13 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     'js-yaml@^4.1.0',
   ],
 
+  eslintOptions: {
+    dirs: ['src'],
+    devdirs: ['test', 'examples', 'bench', 'projenrc'],
+    // tsconfig.dev.json covers src, tests, examples and the benchmark (tsconfig.json is jsii's: src only).
+    projectService: false,
+    tsconfigPath: './tsconfig.dev.json',
+  },
   jestOptions: {
     // Snapshots change only through `npx projen test:update`; a changed snapshot fails the tests.
     updateSnapshot: javascript.UpdateSnapshot.NEVER,

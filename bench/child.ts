@@ -8,8 +8,8 @@ import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { ApiObject, App, Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import * as arch from 'cdk8s-architect';
 import { build } from '../examples/reference-architecture';
+import * as arch from 'cdk8s-architect';
 
 const [mode, nArg, outdir] = process.argv.slice(2);
 const n = Number(nArg);
@@ -53,7 +53,10 @@ let objects = 0;
 for (const chart of app.charts) objects += chart.node.findAll().filter((c) => c instanceof ApiObject).length;
 const outputBytes = fs.readdirSync(outdir).reduce((sum, f) => sum + fs.statSync(path.join(outdir, f)).size, 0);
 console.log(JSON.stringify({
-  mode, n, objects, outputBytes,
+  mode,
+  n,
+  objects,
+  outputBytes,
   constructMs: Math.round(t1 - t0),
   synthMs: Math.round(t2 - t1),
   totalMs: Math.round(t2 - t0),

@@ -12,7 +12,16 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-interface Sample { mode: string; n: number; objects: number; outputBytes: number; constructMs: number; synthMs: number; totalMs: number; peakRssMb: number }
+interface Sample {
+  mode: string;
+  n: number;
+  objects: number;
+  outputBytes: number;
+  constructMs: number;
+  synthMs: number;
+  totalMs: number;
+  peakRssMb: number;
+}
 
 const sizes = (process.env.BENCH_SIZES ?? '10,100,1000').split(',').map(Number);
 const repeat = Number(process.env.BENCH_REPEAT ?? 3);
@@ -25,7 +34,7 @@ function measure(mode: string, n: number): Sample {
     const out = execFileSync(process.execPath, [
       '-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register',
       path.join(__dirname, 'child.ts'), mode, String(n), outdir,
-    ], { cwd: root, env: { ...process.env, TS_NODE_PROJECT: path.join(root, 'tsconfig.dev.json') }, encoding: 'utf8', maxBuffer: 1 << 24 });
+    ], { cwd: root, env: { ...process.env, TS_NODE_PROJECT: path.join(root, 'tsconfig.dev.json') }, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
     fs.rmSync(outdir, { recursive: true, force: true });
     runs.push(JSON.parse(out.trim().split('\n').pop()!));
   }

@@ -11,12 +11,17 @@ beforeAll(() => {
   const app = newTestApp();
   shop = new arch.BackendArchitecture(app, 'shop', { profile: arch.Profile.PRODUCTION });
   const orders = new arch.Microservice(shop, 'orders', {
-    image: 'ghcr.io/acme/orders:1.4.2', context: 'ordering', team: 'checkout',
+    image: 'ghcr.io/acme/orders:1.4.2',
+    context: 'ordering',
+    team: 'checkout',
     env: { LOG_FORMAT: arch.EnvValue.fromValue('json'), DB_PASSWORD: arch.EnvValue.fromSecret({ secretName: 'orders-db', key: 'password' }) },
   });
   const payments = new arch.Microservice(shop, 'payments', {
-    image: 'ghcr.io/acme/payments:2.0.1', context: 'payments', team: 'checkout',
-    protocol: arch.AppProtocol.GRPC, port: 9090,
+    image: 'ghcr.io/acme/payments:2.0.1',
+    context: 'payments',
+    team: 'checkout',
+    protocol: arch.AppProtocol.GRPC,
+    port: 9090,
     additionalPorts: [{ name: 'admin', port: 8081 }],
     autoscaling: { minReplicas: 2, maxReplicas: 6 },
   });
@@ -67,8 +72,11 @@ test('containers are restricted: non-root, no escalation, all capabilities dropp
   expect(spec.enableServiceLinks).toBe(false);
   const c = spec.containers[0];
   expect(c.securityContext).toMatchObject({
-    allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true,
-    capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' },
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    runAsNonRoot: true,
+    capabilities: { drop: ['ALL'] },
+    seccompProfile: { type: 'RuntimeDefault' },
   });
   expect(c.volumeMounts).toEqual([{ name: 'writable-tmp', mountPath: '/tmp' }]);
   expect(spec.volumes).toEqual([{ name: 'writable-tmp', emptyDir: { sizeLimit: '256Mi' } }]);

@@ -62,7 +62,7 @@ describe('ports', () => {
     expectError(() => new arch.Microservice(fresh(), 'orders', { image: IMAGE, additionalPorts: [{ port: 8081 }] }), 'shop/orders', '"http"', /distinct name/);
   });
   test('a port name that is not an IANA service name', () => {
-    expectError(() => new arch.Microservice(fresh(), 'orders', { image: IMAGE, additionalPorts: [{ name: 'management-http', port: 8081 }] }), 'shop/orders', '"management-http"', /1-15/);
+    expectError(() => new arch.Microservice(fresh(), 'orders', { image: IMAGE, additionalPorts: [{ name: 'management-https', port: 8081 }] }), 'shop/orders', '"management-https"', /1-15/);
   });
   test('a health check on a port the service does not expose', () => {
     expectError(() => new arch.Microservice(fresh(), 'orders', { image: IMAGE, healthCheck: arch.HealthCheck.http({ port: 9999 }) }), 'shop/orders', '9999', /probe one of its ports/);

@@ -4,10 +4,10 @@ import { Construct, IConstruct } from 'constructs';
 import { Edge } from './binding';
 import { PodSecurityLevel } from './pod-security';
 import { Profile } from './profile';
+import { ComponentChart } from '../internal/component-chart';
 import { fail, show } from '../internal/errors';
 import { ANNOTATION_POD_SECURITY_REASON, LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY } from '../internal/labels';
 import { validateDnsLabel } from '../internal/names';
-import { ComponentChart } from '../internal/component-chart';
 import { namespaceBaselinePolicies } from '../internal/network';
 
 const ARCHITECTURE_SYMBOL = Symbol.for('cdk8s-architect.BackendArchitecture');

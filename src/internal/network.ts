@@ -1,7 +1,7 @@
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { lazy } from './lazy';
 import { recommendedLabels, WorkloadIdentityLabels } from './labels';
+import { lazy } from './lazy';
 import type { IWorkload, NetworkPort } from '../architecture/binding';
 
 const k8s = kplus.k8s;

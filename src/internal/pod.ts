@@ -58,7 +58,11 @@ function volumeNameForPath(path: string): string {
  * emptyDir volumes (with a size limit) for the paths a container must write to, since the root
  * filesystem is read-only.
  */
-export function writableVolumes(scope: IConstruct, paths: string[], sizeLimitMebibytes = 256): { volumes: kplus.k8s.Volume[]; mounts: kplus.k8s.VolumeMount[] } {
+export function writableVolumes(
+  scope: IConstruct,
+  paths: string[],
+  sizeLimitMebibytes = 256,
+): { volumes: kplus.k8s.Volume[]; mounts: kplus.k8s.VolumeMount[] } {
   const seen = new Set<string>();
   const volumes: kplus.k8s.Volume[] = [];
   const mounts: kplus.k8s.VolumeMount[] = [];

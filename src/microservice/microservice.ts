@@ -451,7 +451,10 @@ export class Microservice extends Construct implements IWorkload, IBindable {
     const primaryProtocol = props.protocol ?? AppProtocol.HTTP;
     const all: ResolvedPort[] = [
       { name: primaryProtocol, port: props.port ?? 8080, protocol: primaryProtocol },
-      ...(props.additionalPorts ?? []).map((p) => ({ name: p.name ?? (p.protocol ?? AppProtocol.HTTP), port: p.port, protocol: p.protocol ?? AppProtocol.HTTP })),
+      ...(props.additionalPorts ?? []).map((p) => {
+        const protocol = p.protocol ?? AppProtocol.HTTP;
+        return { name: p.name ?? protocol, port: p.port, protocol };
+      }),
     ];
     const names = new Map<string, number>();
     const numbers = new Map<number, string>();

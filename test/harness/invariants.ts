@@ -127,7 +127,8 @@ export function checkDisruptionBudgets(objects: K8sObject[]): string[] {
   const pdbs = objects.filter((o) => o.kind === 'PodDisruptionBudget');
   const hpas = objects.filter((o) => o.kind === 'HorizontalPodAutoscaler');
   for (const o of objects.filter((x) => x.kind === 'Deployment' || x.kind === 'StatefulSet')) {
-    const hpa = hpas.find((h) => h.metadata.namespace === o.metadata.namespace && h.spec.scaleTargetRef.kind === o.kind && h.spec.scaleTargetRef.name === o.metadata.name);
+    const hpa = hpas.find((h) => h.metadata.namespace === o.metadata.namespace
+      && h.spec.scaleTargetRef.kind === o.kind && h.spec.scaleTargetRef.name === o.metadata.name);
     const max = hpa ? hpa.spec.maxReplicas : (o.spec.replicas ?? 1);
     if (hpa && o.spec.replicas !== undefined) out.push(`${id(o)}: has both a fixed replica count and an HPA`);
     if (max <= 1) continue;
@@ -147,7 +148,8 @@ export function checkDisruptionBudgets(objects: K8sObject[]): string[] {
  */
 export function checkReferences(objects: K8sObject[]): string[] {
   const out: string[] = [];
-  const has = (kind: string, ns: string, name: string) => objects.some((o) => o.kind === kind && o.metadata.namespace === ns && o.metadata.name === name);
+  const has = (kind: string, ns: string, name: string) =>
+    objects.some((o) => o.kind === kind && o.metadata.namespace === ns && o.metadata.name === name);
   for (const o of objects) {
     const t = podTemplate(o);
     if (!t) continue;

@@ -48,7 +48,9 @@ export function readDir(dir: string): SynthResult {
 
 /** Objects of a kind (optionally with a name and namespace). */
 export function find(objects: K8sObject[], kind: string, name?: string, namespace?: string): K8sObject[] {
-  return objects.filter((o) => o.kind === kind && (name === undefined || o.metadata.name === name) && (namespace === undefined || o.metadata.namespace === namespace));
+  return objects.filter((o) => o.kind === kind
+    && (name === undefined || o.metadata.name === name)
+    && (namespace === undefined || o.metadata.namespace === namespace));
 }
 
 /** Exactly one object of a kind/name/namespace. */

@@ -67,3 +67,15 @@ test('BackendArchitecture.of finds the architecture; the default profile is prod
   expect(orders.host).toBe('orders.shop.svc.corp.internal');
   expect(arch.BackendArchitecture.isBackendArchitecture(orders)).toBe(false);
 });
+
+test('the linear-time chart rendering equals cdk8s\' own per-chart rendering', () => {
+  const app = newTestApp();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require('../examples/reference-architecture').build(app);
+  const out = synthApp(app); // App.synth(): the fast path
+  expect(app.charts.length).toBe(out.files.size);
+  for (const chart of app.charts) {
+    // a direct toJson() after synth takes cdk8s' full path (validate + resolve the whole app)
+    expect(JSON.parse(JSON.stringify(chart.toJson()))).toEqual(out.byFile.get(`${chart.node.id}.k8s.yaml`));
+  }
+});

@@ -292,34 +292,42 @@ const hostPorts: Check = {
   },
 };
 
-const appArmorProfile: Check = {
-  id: 'appArmorProfile',
-  run: (pod) => {
-    const badValues: string[] = [];
-    const isBad = (context: JsonObject | undefined): boolean => {
-      const profile = field(context, 'appArmorProfile');
-      if (!isSet(profile)) {
-        return false;
+/**
+ * A pod- or container-level profile (`appArmorProfile`, `seccompProfile`) whose type, when set,
+ * must be RuntimeDefault or Localhost.
+ */
+function profileTypeCheck(id: string, fieldName: string, reason: string): Check {
+  return {
+    id,
+    run: (pod) => {
+      const badValues: string[] = [];
+      const isBad = (context: JsonObject | undefined): boolean => {
+        const profile = field(context, fieldName);
+        if (!isSet(profile)) {
+          return false;
+        }
+        const type = asString(field(profile, 'type'));
+        if (ALLOWED_PROFILE_TYPES.has(type)) {
+          return false;
+        }
+        badValues.push(type);
+        return true;
+      };
+      const podBad = isBad(pod.securityContext);
+      const bad = pod.containers.filter((c) => isBad(c.securityContext)).map((c) => c.name);
+      const who = setters(podBad, bad);
+      if (who.length === 0) {
+        return undefined;
       }
-      const type = asString(field(profile, 'type'));
-      if (ALLOWED_PROFILE_TYPES.has(type)) {
-        return false;
-      }
-      badValues.push(type);
-      return true;
-    };
-    const podBad = isBad(pod.securityContext);
-    const bad = pod.containers.filter((c) => isBad(c.securityContext)).map((c) => c.name);
-    const who = setters(podBad, bad);
-    if (who.length === 0) {
-      return undefined;
-    }
-    return {
-      reason: 'forbidden AppArmor profile',
-      detail: `${who.join(' and ')} must not set securityContext.appArmorProfile.type to ${joinQuote(sortedUnique(badValues))}`,
-    };
-  },
-};
+      return {
+        reason,
+        detail: `${who.join(' and ')} must not set securityContext.${fieldName}.type to ${joinQuote(sortedUnique(badValues))}`,
+      };
+    },
+  };
+}
+
+const appArmorProfile = profileTypeCheck('appArmorProfile', 'appArmorProfile', 'forbidden AppArmor profile');
 
 const seLinuxOptions: Check = {
   id: 'seLinuxOptions',
@@ -394,34 +402,7 @@ const procMount: Check = {
   },
 };
 
-const seccompProfileBaseline: Check = {
-  id: 'seccompProfile_baseline',
-  run: (pod) => {
-    const badValues: string[] = [];
-    const isBad = (context: JsonObject | undefined): boolean => {
-      const profile = field(context, 'seccompProfile');
-      if (!isSet(profile)) {
-        return false;
-      }
-      const type = asString(field(profile, 'type'));
-      if (ALLOWED_PROFILE_TYPES.has(type)) {
-        return false;
-      }
-      badValues.push(type);
-      return true;
-    };
-    const podBad = isBad(pod.securityContext);
-    const bad = pod.containers.filter((c) => isBad(c.securityContext)).map((c) => c.name);
-    const who = setters(podBad, bad);
-    if (who.length === 0) {
-      return undefined;
-    }
-    return {
-      reason: 'seccompProfile',
-      detail: `${who.join(' and ')} must not set securityContext.seccompProfile.type to ${joinQuote(sortedUnique(badValues))}`,
-    };
-  },
-};
+const seccompProfileBaseline = profileTypeCheck('seccompProfile_baseline', 'seccompProfile', 'seccompProfile');
 
 const sysctls: Check = {
   id: 'sysctls',

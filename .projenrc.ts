@@ -58,6 +58,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
       // Examples import 'cdk8s-architect' exactly as a user's program does.
       moduleNameMapper: { '^cdk8s-architect$': '<rootDir>/src' },
       coveragePathIgnorePatterns: ['/node_modules/', '/test/', '/examples/'],
+      // test/tools/ starts real programs (etcd, ZooKeeper, ...): `npx projen test:tools`, run by .ci/run.
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/tools/'],
     },
   },
   tsconfigDevFile: 'tsconfig.dev.json',
@@ -91,6 +93,13 @@ const project = new cdk8s.ConstructLibraryCdk8s({
 project.addTask('synth', {
   description: 'Synthesize every example in examples/ into dist/<example>/',
   exec: 'ts-node -r tsconfig-paths/register --project tsconfig.dev.json examples/synth-all.ts',
+});
+
+// Real-tool checks: generated configuration started or checked by the real programs (installed
+// by .ci/run from Debian packages; a missing program fails the test with the package to install).
+project.addTask('test:tools', {
+  description: 'Check generated configuration with the real programs (etcd, ZooKeeper, ...)',
+  exec: "jest --ci --coverage=false --testPathIgnorePatterns /node_modules/ --testMatch '<rootDir>/test/tools/**/*.test.ts'",
 });
 
 // Benchmark: the reference architecture with N extra microservices vs bare cdk8s-plus-28.

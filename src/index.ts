@@ -1,2 +1,3 @@
 export * from './architecture';
 export * from './microservice';
+export * from './registry';

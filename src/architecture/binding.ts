@@ -102,6 +102,25 @@ export interface EnvVariable {
 }
 
 /**
+ * What a service publishes when it registers with a client-side registry (etcd, ZooKeeper,
+ * Consul, Nacos): its name, the port clients call and how the registry checks its health. The
+ * address is the pod's IP (`status.podIP`), handed to the process as `SERVICE_REGISTRATION_HOST`.
+ */
+export interface RegistrationInfo {
+  /** The service name clients look up. */
+  readonly serviceName: string;
+  /** The port clients call. */
+  readonly port: number;
+  /** The application protocol of that port, e.g. "http" or "grpc". */
+  readonly protocol: string;
+  /**
+   * An HTTP path that answers 2xx while the instance is healthy.
+   * @default - none (TCP or gRPC health checking)
+   */
+  readonly healthCheckPath?: string;
+}
+
+/**
  * A running workload of the architecture (a microservice or a platform component's pods): what
  * bindings, NetworkPolicies and a mesh need to know about it.
  */
@@ -116,6 +135,11 @@ export interface IWorkload extends IConstruct {
   readonly serviceAccountName: string;
   /** Labels that select exactly this workload's pods. */
   readonly podSelector: { [key: string]: string };
+  /**
+   * What this workload publishes to a client-side registry, if it is a service that registers.
+   * @default - not registrable
+   */
+  readonly registration?: RegistrationInfo;
 
   /** Lets `peer`'s pods reach these ports of this workload (NetworkPolicy ingress). */
   allowIngressFrom(peer: IWorkload, ports: NetworkPort[]): void;

@@ -60,6 +60,8 @@ export interface StatefulClusterProps {
   /** @default "Parallel": members start together, as quorum bootstrap needs. */
   readonly podManagementPolicy?: string;
   readonly terminationGracePeriodSeconds?: number;
+  /** Annotations of the pod template (e.g. the external Secrets the members read). */
+  readonly podAnnotations?: Record<string, string>;
 }
 
 /**
@@ -146,7 +148,7 @@ export class StatefulCluster extends Construct implements IWorkload {
         revisionHistoryLimit: 5,
         selector: { matchLabels: this.selector },
         template: {
-          metadata: { labels: this.labels },
+          metadata: { labels: this.labels, ...(props.podAnnotations ? { annotations: props.podAnnotations } : {}) },
           spec: securePodSpec({
             serviceAccountName: this.serviceAccountName,
             automountServiceAccountToken: props.automountServiceAccountToken ?? false,

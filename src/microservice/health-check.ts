@@ -75,6 +75,11 @@ export class HealthCheck {
     private readonly grpcService?: string,
   ) {}
 
+  /** The HTTP readiness path, if this is an HTTP check. @internal */
+  public get _readinessPath(): string | undefined {
+    return this.readinessPath;
+  }
+
   /** The paths this check uses (for validation). @internal */
   public get _paths(): string[] {
     return [this.readinessPath, this.livenessPath].filter((p): p is string => p !== undefined);

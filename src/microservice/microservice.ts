@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { HealthCheck } from './health-check';
 import { BackendArchitecture } from '../architecture/backend-architecture';
-import { Binding, BindingEndpoint, EnvValue, EnvVariable, IBindable, IWorkload, NetworkPort, Protocol } from '../architecture/binding';
+import { Binding, BindingEndpoint, EnvValue, EnvVariable, IBindable, IWorkload, NetworkPort, Protocol, RegistrationInfo } from '../architecture/binding';
 import { ComputeResources } from '../architecture/resources';
 import { topologySpread, disruptionBudget } from '../internal/availability';
 import { fail, show } from '../internal/errors';
@@ -186,6 +186,8 @@ export class Microservice extends Construct implements IWorkload, IBindable {
   public readonly replicas?: number;
   /** The chart (output file) holding this service's objects. */
   public readonly chart: Chart;
+  /** What the service publishes to a client-side registry. */
+  public readonly registration?: RegistrationInfo;
 
   private readonly ports: ResolvedPort[];
   private readonly identity: WorkloadIdentityLabels;
@@ -253,6 +255,12 @@ export class Microservice extends Construct implements IWorkload, IBindable {
       if (!path.startsWith('/')) fail(this, `health check path ${show(path)} does not start with "/"`, 'use an absolute URL path such as "/readyz"');
     }
     const probes = health._probes(probePort);
+    this.registration = {
+      serviceName: this.componentName,
+      port: this.port,
+      protocol: this.ports[0].protocol,
+      ...(health._readinessPath && probePort === this.port ? { healthCheckPath: health._readinessPath } : {}),
+    };
     const writable = writableVolumes(this, props.writablePaths ?? ['/tmp']);
 
     const container = secureContainer({

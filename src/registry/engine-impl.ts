@@ -1,0 +1,23 @@
+import type { IRegistryEngine } from './engine';
+import type { Registry } from './registry';
+import type { BindingEndpoint, EnvVariable } from '../architecture/binding';
+
+/** What an engine deployed and what it hands to consumers. */
+export interface DeployedRegistry {
+  /** The pods consumers reach, and on which ports ([] for DNS). */
+  readonly endpoints: BindingEndpoint[];
+  /** The address consumers use (`SERVICE_REGISTRY_ADDRESS`), if the engine has one. */
+  readonly address?: string;
+  /** Engine-native connection variables (e.g. `CONSUL_HTTP_ADDR`, `ETCD_ENDPOINTS`). */
+  readonly env: EnvVariable[];
+}
+
+/** The contract every engine implementation fulfils. */
+export interface RegistryEngineImpl extends IRegistryEngine {
+  _deploy(registry: Registry): DeployedRegistry;
+}
+
+/** */
+export function isRegistryEngineImpl(x: IRegistryEngine): x is RegistryEngineImpl {
+  return typeof (x as RegistryEngineImpl)._deploy === 'function';
+}

@@ -1,0 +1,70 @@
+import { Duration } from 'cdk8s';
+import { ComputeResources } from '../architecture/resources';
+
+/** TLS for etcd: HTTPS with client-certificate authentication on the client and peer ports. */
+export interface EtcdTlsOptions {
+  /**
+   * A `kubernetes.io/tls` Secret in the registry's namespace with `tls.crt`, `tls.key` and
+   * `ca.crt` (cert-manager's layout), managed outside these manifests. The certificate must list
+   * every member's DNS name (`<name>-<i>.<name>-headless.<namespace>.svc.<domain>`) and the client
+   * Service's name, and allow both server and client authentication (members authenticate to each
+   * other, and the defragmentation job authenticates as a client).
+   */
+  readonly serverSecretName: string;
+  /**
+   * The Secret (same layout) each consumer namespace holds with the consumer's client
+   * certificate; consumers get its keys as `ETCD_CA_CERT`, `ETCD_CLIENT_CERT` and `ETCD_CLIENT_KEY`.
+   * @default "<registry name>-client-tls"
+   */
+  readonly clientSecretName?: string;
+}
+
+/** Options of the etcd engine. */
+export interface EtcdOptions {
+  /**
+   * Cluster members: odd, at most 7.
+   * @default - 1 in development, 3 in production
+   */
+  readonly members?: number;
+  /**
+   * The etcd image, pinned by tag or digest.
+   * @default "gcr.io/etcd-development/etcd:v3.5.33"
+   */
+  readonly image?: string;
+  /**
+   * Size of each member's volume in GiB (a PersistentVolumeClaim in production, an emptyDir limit in development).
+   * @default 8
+   */
+  readonly storageGibibytes?: number;
+  /**
+   * StorageClass of the members' claims.
+   * @default - the cluster's default StorageClass
+   */
+  readonly storageClassName?: string;
+  /**
+   * CPU and memory per member.
+   * @default - 100m/500m CPU and 256/1024 MiB in production; 50m/500m and 128/512 MiB in development
+   */
+  readonly resources?: ComputeResources;
+  /**
+   * Backend quota in GiB (`--quota-backend-bytes`); etcd raises a NOSPACE alarm beyond it.
+   * @default 2
+   */
+  readonly quotaBackendGibibytes?: number;
+  /**
+   * How much history automatic compaction keeps (`--auto-compaction-mode=periodic`).
+   * @default Duration.hours(1)
+   */
+  readonly compactionRetention?: Duration;
+  /**
+   * Cron schedule of the defragmentation CronJob (`etcdctl defrag --cluster`), which returns the
+   * space compaction frees. Empty string: no CronJob.
+   * @default "17 3 * * 0" (Sundays 03:17)
+   */
+  readonly defragmentationSchedule?: string;
+  /**
+   * TLS with client-certificate authentication.
+   * @default - plain HTTP inside the namespace's NetworkPolicies
+   */
+  readonly tls?: EtcdTlsOptions;
+}

@@ -1,0 +1,4 @@
+export * from './engine';
+export * from './registry';
+export * from './registry-engine';
+export * from './etcd-options';

@@ -64,6 +64,15 @@ export class EnvValue {
     return new EnvValue({ valueFrom: { configMapKeyRef: { name: ref.configMapName, key: ref.key } } }, undefined, ref.configMapName);
   }
 
+  /**
+   * A key of a ConfigMap that the library itself emits in the consumer's namespace (not listed as
+   * external).
+   * @internal
+   */
+  public static _fromManagedConfigMap(configMapName: string, key: string): EnvValue {
+    return new EnvValue({ valueFrom: { configMapKeyRef: { name: configMapName, key } } });
+  }
+
   /** A field of the pod, e.g. `metadata.name`, `metadata.namespace`, `status.podIP`, `spec.nodeName`. */
   public static fromFieldPath(fieldPath: string): EnvValue {
     return new EnvValue({ valueFrom: { fieldRef: { fieldPath } } });

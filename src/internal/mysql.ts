@@ -1,0 +1,118 @@
+import { Chart } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { fail } from './errors';
+import { ANNOTATION_EXTERNAL_SECRETS } from './labels';
+import { validateDnsLabel, validateImage } from './names';
+import { secureContainer } from './pod';
+import { ResolvedResources } from './profile-defaults';
+import { StatefulCluster } from './stateful-cluster';
+import { BackendArchitecture } from '../architecture/backend-architecture';
+import { NetworkPort, Protocol, SecretKeyReference } from '../architecture/binding';
+
+const k8s = kplus.k8s;
+
+/** MySQL's official image (Docker Official Image, 8.4 LTS line). */
+export const MYSQL_DEFAULT_IMAGE = 'mysql:8.4.5';
+export const MYSQL_PORT = 3306;
+/** The `mysql` user of the official image. */
+const MYSQL_UID = 999;
+
+export interface MySqlDatabaseProps {
+  readonly architecture: BackendArchitecture;
+  readonly chart: Chart;
+  /** Name of the StatefulSet/Services, e.g. "config-mysql". */
+  readonly name: string;
+  readonly namespace: string;
+  /** The owning component's name (`app.kubernetes.io/name`). */
+  readonly componentName: string;
+  /** @default MYSQL_DEFAULT_IMAGE */
+  readonly image?: string;
+  /** Externally managed Secret key holding the root password (MYSQL_ROOT_PASSWORD). */
+  readonly rootPassword: SecretKeyReference;
+  /** The application user the entrypoint creates (MYSQL_USER), with its password from a Secret. */
+  readonly user: string;
+  readonly userPassword: SecretKeyReference;
+  /**
+   * SQL scripts run once, on first start with an empty data directory, in file-name order
+   * (the image's /docker-entrypoint-initdb.d). File name -> SQL text. The scripts must create the
+   * databases they use and grant them to `user` (`GRANT ALL ON db.* TO 'user'@'%'`).
+   */
+  readonly initScripts: Record<string, string>;
+  readonly storageGibibytes: number;
+  readonly storageClassName?: string;
+  readonly resources: ResolvedResources;
+}
+
+/**
+ * A single MySQL instance (StatefulSet of one) for platform components that need a relational
+ * store (Nacos cluster mode, Apollo). Schema initialization uses the official image's
+ * /docker-entrypoint-initdb.d from a ConfigMap; credentials come only from Secrets. MySQL
+ * replication needs an operator, so this is one instance with a persistent volume: production
+ * deployments that need a highly available database point the component at an external one.
+ */
+export class MySqlDatabase extends Construct {
+  public readonly cluster: StatefulCluster;
+  public readonly host: string;
+  public readonly ports: NetworkPort[] = [{ port: MYSQL_PORT, protocol: Protocol.TCP }];
+
+  constructor(scope: Construct, id: string, props: MySqlDatabaseProps) {
+    super(scope, id);
+    const image = props.image ?? MYSQL_DEFAULT_IMAGE;
+    validateImage(scope, image);
+    validateDnsLabel(scope, 'MySQL root password Secret name', props.rootPassword.secretName);
+    validateDnsLabel(scope, 'MySQL user password Secret name', props.userPassword.secretName);
+    if (!/^[A-Za-z0-9_]{1,32}$/.test(props.user)) {
+      fail(scope, `MySQL user ${JSON.stringify(props.user)} is not a valid MySQL user name`, 'use 1-32 letters, digits or "_"');
+    }
+    const configMapName = `${props.name}-initdb`;
+    new k8s.KubeConfigMap(props.chart, `${id}-initdb`, {
+      metadata: { name: configMapName, namespace: props.namespace },
+      data: props.initScripts,
+    });
+    const secrets = [...new Set([props.rootPassword.secretName, props.userPassword.secretName])].sort();
+    const mysqladmin = ['sh', '-c', 'exec mysqladmin --protocol=TCP -h 127.0.0.1 -uroot -p"$MYSQL_ROOT_PASSWORD" ping'];
+    this.cluster = new StatefulCluster(scope, id, {
+      architecture: props.architecture,
+      chart: props.chart,
+      name: props.name,
+      namespace: props.namespace,
+      identity: { name: props.componentName, instance: `${props.architecture.name}-${props.name}`, component: 'mysql', partOf: props.architecture.name },
+      replicas: 1,
+      quorum: false,
+      uid: MYSQL_UID,
+      ports: [{ name: 'mysql', port: MYSQL_PORT }],
+      storage: { volumeName: 'data', mountPath: '/var/lib/mysql', sizeGibibytes: props.storageGibibytes, storageClassName: props.storageClassName },
+      volumes: [
+        { name: 'initdb', configMap: { name: configMapName } },
+        { name: 'run', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } },
+        { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } },
+      ],
+      podAnnotations: { [ANNOTATION_EXTERNAL_SECRETS]: secrets.join(',') },
+      terminationGracePeriodSeconds: 120,
+      containers: () => [secureContainer({
+        name: 'mysql',
+        image,
+        // the official image runs as an arbitrary non-root user when its directories are writable
+        args: ['--character-set-server=utf8mb4', '--collation-server=utf8mb4_unicode_ci', '--skip-name-resolve'],
+        env: [
+          { name: 'MYSQL_ROOT_PASSWORD', valueFrom: { secretKeyRef: { name: props.rootPassword.secretName, key: props.rootPassword.key } } },
+          { name: 'MYSQL_USER', value: props.user },
+          { name: 'MYSQL_PASSWORD', valueFrom: { secretKeyRef: { name: props.userPassword.secretName, key: props.userPassword.key } } },
+        ],
+        ports: [{ name: 'mysql', containerPort: MYSQL_PORT }],
+        resources: props.resources,
+        startupProbe: { exec: { command: mysqladmin }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 60 },
+        readinessProbe: { exec: { command: mysqladmin }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+        livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromNumber(MYSQL_PORT) }, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 },
+        volumeMounts: [
+          { name: 'data', mountPath: '/var/lib/mysql' },
+          { name: 'initdb', mountPath: '/docker-entrypoint-initdb.d', readOnly: true },
+          { name: 'run', mountPath: '/var/run/mysqld' },
+          { name: 'tmp', mountPath: '/tmp' },
+        ],
+      })],
+    });
+    this.host = this.cluster.clientHost;
+  }
+}

@@ -7,8 +7,9 @@
  *
  * Each service lives in the namespace of its bounded context and is owned by a team. Every
  * `uses` edge below becomes env vars on the caller, NetworkPolicy egress on the caller and ingress
- * on the callee. Platform components (registry, config center, events, cache, observability,
- * mesh, gateway) join this file as they land.
+ * on the callee. The services register with a client-side registry (etcd) and read their
+ * configuration from the Kubernetes-native config center. Further platform components (events,
+ * cache, observability, mesh, gateway) join this file as they land.
  *
  * Run: `npx ts-node -r tsconfig-paths/register --project tsconfig.dev.json examples/reference-architecture.ts`
  * (or `npm run synth` for every example); output in dist/reference-architecture/.
@@ -19,6 +20,25 @@ import * as arch from 'cdk8s-architect';
 /** Builds the reference architecture into `app`; returns it and its services (the benchmark extends it). */
 export function build(app: App, profile: arch.Profile = arch.Profile.PRODUCTION): { shop: arch.BackendArchitecture; services: arch.Microservice[] } {
   const shop = new arch.BackendArchitecture(app, 'shop', { profile });
+
+  // platform: client-side service registry and configuration center
+  const registry = new arch.Registry(shop, 'registry', { engine: arch.RegistryEngine.etcd() });
+  const config = new arch.ConfigCenter(shop, 'config', {
+    engine: arch.ConfigCenterEngine.kubernetes({
+      entries: {
+        'log.level': arch.ConfigValue.string('info'),
+        'http.client-timeout-ms': arch.ConfigValue.number(2000),
+      },
+      overlays: { development: { 'log.level': arch.ConfigValue.string('debug') } },
+      applications: {
+        orders: { 'orders.max-items': arch.ConfigValue.number(100) },
+        payments: {
+          'payments.currencies': arch.ConfigValue.json(['EUR', 'USD']),
+          'payments.psp-api-key': arch.ConfigValue.secret({ secretName: 'psp-credentials', key: 'api-key' }),
+        },
+      },
+    }),
+  });
 
   const bff = new arch.Microservice(shop, 'bff', {
     image: 'ghcr.io/acme/shop-bff:3.2.0',
@@ -42,7 +62,6 @@ export function build(app: App, profile: arch.Profile = arch.Profile.PRODUCTION)
     protocol: arch.AppProtocol.GRPC,
     port: 9090,
     additionalPorts: [{ name: 'http', port: 8080, protocol: arch.AppProtocol.HTTP }],
-    env: { PSP_API_KEY: arch.EnvValue.fromSecret({ secretName: 'psp-credentials', key: 'api-key' }) },
   });
   const catalog = new arch.Microservice(shop, 'catalog', {
     image: 'ghcr.io/acme/catalog:5.1.0',
@@ -55,6 +74,12 @@ export function build(app: App, profile: arch.Profile = arch.Profile.PRODUCTION)
     team: 'identity',
     resources: { memoryRequestMebibytes: 384, memoryLimitMebibytes: 768 },
   });
+
+  // every service registers with the registry and reads the config center
+  for (const svc of [bff, orders, payments, catalog, users]) {
+    svc.uses(registry);
+    svc.uses(config);
+  }
 
   // the synchronous call graph
   bff.uses(orders);

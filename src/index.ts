@@ -1,3 +1,4 @@
 export * from './architecture';
 export * from './microservice';
 export * from './registry';
+export * from './config';

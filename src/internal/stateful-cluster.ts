@@ -10,7 +10,6 @@ import { securePodSpec } from './pod';
 import { persistentStorage } from './profile-defaults';
 import { BackendArchitecture } from '../architecture/backend-architecture';
 import { IWorkload, NetworkPort, Protocol } from '../architecture/binding';
-import { Profile } from '../architecture/profile';
 
 const k8s = kplus.k8s;
 
@@ -99,9 +98,13 @@ export class StatefulCluster extends Construct implements IWorkload {
     for (const p of props.ports) {
       validatePortName(scope, p.name);
       validateInteger(scope, `port ${p.name}`, p.port, 1, 65535, 'use a port number from 1 to 65535');
-      if (seen.has(p.name) || seen.has(String(p.port))) fail(scope, `cluster port ${p.name}/${p.port} is declared twice`, 'give each port a distinct name and number');
+      // a number may appear once per protocol (e.g. DNS or gossip on TCP and UDP), under distinct names
+      const numberKey = `${p.port}/${p.protocol ?? Protocol.TCP}`;
+      if (seen.has(p.name) || seen.has(numberKey)) {
+        fail(scope, `cluster port ${p.name}/${p.port} is declared twice`, 'give each port a distinct name, and each number one entry per protocol');
+      }
       seen.add(p.name);
-      seen.add(String(p.port));
+      seen.add(numberKey);
     }
     this.ports = props.ports;
     this.serviceAccountName = objectName(scope, props.name);
@@ -137,7 +140,7 @@ export class StatefulCluster extends Construct implements IWorkload {
     if (props.storage && !persistent) {
       volumes.push({ name: props.storage.volumeName, emptyDir: { sizeLimit: k8s.Quantity.fromString(`${props.storage.sizeGibibytes}Gi`) } });
     }
-    const spread = props.replicas > 1 && arch.profile === Profile.PRODUCTION;
+    const spread = props.replicas > 1;
     this.statefulSet = new k8s.KubeStatefulSet(chart, `${id}-statefulset`, {
       metadata: metadata(objectName(scope, props.name)),
       spec: {

@@ -152,6 +152,13 @@ describe('architecture', () => {
     shop.addNamespace(shop, 'logging', { podSecurity: arch.PodSecurityLevel.BASELINE, reason: 'the log agent reads /var/log/pods' });
     expectError(() => shop.addNamespace(shop, 'logging'), 'shop', '"restricted"', /different namespaces/);
   });
+  test('two architectures of one app claiming the same namespace', () => {
+    const app = newTestApp();
+    const a = new arch.BackendArchitecture(app, 'shop');
+    const b = new arch.BackendArchitecture(app, 'blog');
+    new arch.Microservice(a, 'orders', { image: IMAGE, context: 'core' });
+    expectError(() => new arch.Microservice(b, 'posts', { image: IMAGE, context: 'core' }), 'blog/posts', '"core"', /its own namespaces/);
+  });
   test('a microservice outside any architecture', () => {
     const app = newTestApp();
     expectError(() => new arch.Microservice(app, 'orders', { image: IMAGE }), 'orders', 'BackendArchitecture', /create it with a BackendArchitecture/);

@@ -11,6 +11,8 @@ import { validateDnsLabel } from '../internal/names';
 import { namespaceBaselinePolicies } from '../internal/network';
 
 const ARCHITECTURE_SYMBOL = Symbol.for('cdk8s-architect.BackendArchitecture');
+/** Namespaces claimed by each architecture of an App: two architectures must not share one. */
+const namespaceOwners = new WeakMap<App, Map<string, BackendArchitecture>>();
 const RESERVED_NAMESPACES = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease']);
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
@@ -155,6 +157,17 @@ export class BackendArchitecture extends Construct {
     if (level !== PodSecurityLevel.RESTRICTED && !options.reason) {
       fail(requester, `namespace ${show(namespace)} asks for Pod Security level ${show(level)} without a reason`, 'give the reason the workload cannot run under "restricted"');
     }
+    let owners = namespaceOwners.get(this.app);
+    if (!owners) {
+      owners = new Map();
+      namespaceOwners.set(this.app, owners);
+    }
+    const owner = owners.get(namespace);
+    if (owner && owner !== this) {
+      fail(requester, `namespace ${show(namespace)} already belongs to the architecture ${show(owner.node.path)} in this app`,
+        'give each architecture its own namespaces (e.g. prefix the bounded contexts with the architecture\'s name)');
+    }
+    owners.set(namespace, this);
     const existing = this.namespaceRecords.get(namespace);
     if (existing) {
       if (existing.level !== level) {

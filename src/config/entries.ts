@@ -10,7 +10,12 @@ const CREDENTIAL_KEY = /(password|passwd|passphrase|secret|token|api[-_.]?key|pr
  * credential-looking key a Secret reference, and no Secret reference under a key that a plain
  * value of the same key (e.g. in the shared entries) declares plain. @internal
  */
-export function validateConfigEntries(scope: Construct, what: string, entries: { [key: string]: ConfigValue }, base: { [key: string]: ConfigValue } = {}): void {
+export function validateConfigEntries(
+  scope: Construct,
+  what: string,
+  entries: { [key: string]: ConfigValue },
+  base: { [key: string]: ConfigValue } = {},
+): void {
   for (const key of Object.keys(entries).sort()) {
     const v = entries[key];
     if (key.length > 253 || !CONFIG_KEY.test(key)) {

@@ -72,7 +72,7 @@ export class MySqlDatabase extends Construct {
     });
     const secrets = [...new Set([props.rootPassword.secretName, props.userPassword.secretName])].sort();
     const mysqladmin = ['sh', '-c', 'exec mysqladmin --protocol=TCP -h 127.0.0.1 -uroot -p"$MYSQL_ROOT_PASSWORD" ping'];
-    this.cluster = new StatefulCluster(scope, id, {
+    this.cluster = new StatefulCluster(this, id, {
       architecture: props.architecture,
       chart: props.chart,
       name: props.name,

@@ -69,7 +69,12 @@ export class TaskPods extends Construct implements IWorkload {
   }
 
   /** A restricted pod template for these task pods (restartPolicy OnFailure). */
-  public podTemplate(containers: kplus.k8s.Container[], uid: number, volumes?: kplus.k8s.Volume[], annotations?: Record<string, string>): kplus.k8s.PodTemplateSpec {
+  public podTemplate(
+    containers: kplus.k8s.Container[],
+    uid: number,
+    volumes?: kplus.k8s.Volume[],
+    annotations?: Record<string, string>,
+  ): kplus.k8s.PodTemplateSpec {
     return {
       metadata: { labels: this.labels, ...(annotations ? { annotations } : {}) },
       spec: { ...securePodSpec({ serviceAccountName: this.serviceAccountName, containers, volumes, uid }), restartPolicy: 'OnFailure' },
@@ -90,4 +95,30 @@ export class TaskPods extends Construct implements IWorkload {
       },
     });
   }
+
+  /**
+   * A Job running these pods once (initialization: schema, users, topics, ...). Its name defaults
+   * to the task's; pass a name that changes with the Job's content (e.g. a content hash, possibly
+   * `lazy`) when the template can change, since a Job's pod template is immutable.
+   */
+  public job(template: kplus.k8s.PodTemplateSpec, options: TaskJobOptions = {}): kplus.k8s.KubeJob {
+    return new k8s.KubeJob(this.props.chart, `${this.node.id}-job`, {
+      metadata: { name: options.name ?? this.props.name, namespace: this.namespace, labels: this.labels },
+      spec: {
+        backoffLimit: options.backoffLimit ?? 6,
+        activeDeadlineSeconds: options.activeDeadlineSeconds ?? 3600,
+        template,
+      },
+    });
+  }
+}
+
+/** Options of {@link TaskPods.job}. */
+export interface TaskJobOptions {
+  /** @default - the task's name */
+  readonly name?: string;
+  /** Retries before the Job fails. @default 6 */
+  readonly backoffLimit?: number;
+  /** The Job's time limit, retries included. @default 3600 */
+  readonly activeDeadlineSeconds?: number;
 }

@@ -2,9 +2,9 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { freePort, requireProgram, Running, start, waitFor } from './tooling';
 import * as arch from '../../src';
 import { newTestApp, one, synthApp, SynthResult } from '../harness/synth';
-import { freePort, requireProgram, Running, start, waitFor } from './tooling';
 
 /**
  * The etcd member flags the library generates, run by the real etcd (Debian etcd-server) as a
@@ -43,7 +43,9 @@ test('the generated flags form a healthy 3-member cluster and defragment it', as
   expect(container.command).toEqual(['/usr/local/bin/etcd']);
 
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'etcd-check-'));
-  const ports = await Promise.all(Array.from({ length: MEMBERS }, async () => ({ client: await freePort(), peer: await freePort(), metrics: await freePort() })));
+  const ports = await Promise.all(Array.from({ length: MEMBERS }, async () => ({
+    client: await freePort(), peer: await freePort(), metrics: await freePort(),
+  })));
   const host = (i: number) => `registry-${i}.registry-headless.registry.svc.cluster.local`;
   /** Maps Kubernetes addresses to loopback; `self` is the member whose listen addresses are mapped. */
   const localize = (arg: string, self?: number): string => {

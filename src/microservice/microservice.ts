@@ -5,23 +5,21 @@ import { HealthCheck } from './health-check';
 import { BackendArchitecture } from '../architecture/backend-architecture';
 import { Binding, BindingEndpoint, EnvValue, EnvVariable, IBindable, IWorkload, NetworkPort, Protocol, RegistrationInfo } from '../architecture/binding';
 import { ComputeResources } from '../architecture/resources';
-import { topologySpread, disruptionBudget } from '../internal/availability';
 import { fail, show } from '../internal/errors';
 import {
   ANNOTATION_EXTERNAL_CONFIGMAPS,
   ANNOTATION_EXTERNAL_SECRETS,
   LABEL_CONTEXT,
   LABEL_TEAM,
-  LABEL_VERSION,
   recommendedLabels,
   selectorLabels,
   WorkloadIdentityLabels,
 } from '../internal/labels';
 import { lazy } from '../internal/lazy';
 import { envPrefix, validateDnsLabel, validateEnvName, validateImage, validateInteger, validateLabelValue, validatePortName } from '../internal/names';
-import { WorkloadNetworkPolicy } from '../internal/network';
-import { DEFAULT_NON_ROOT_UID, secureContainer, securePodSpec, writableVolumes } from '../internal/pod';
+import { DEFAULT_NON_ROOT_UID, secureContainer, writableVolumes } from '../internal/pod';
 import { defaultReplicas, resolveResources } from '../internal/profile-defaults';
+import { StatelessWorkload } from '../internal/stateless-workload';
 import { applyUse } from '../internal/uses';
 
 const k8s = kplus.k8s;
@@ -193,7 +191,7 @@ export class Microservice extends Construct implements IWorkload, IBindable {
   private readonly identity: WorkloadIdentityLabels;
   private readonly labels: Record<string, string>;
   private readonly env = new Map<string, { value: EnvValue; source: string }>();
-  private readonly networkPolicy: WorkloadNetworkPolicy;
+  private readonly workload: StatelessWorkload;
   private readonly bindings = new Map<IBindable, Binding>();
 
   constructor(scope: Construct, id: string, props: MicroserviceProps) {
@@ -235,17 +233,7 @@ export class Microservice extends Construct implements IWorkload, IBindable {
     const extra: Record<string, string> = { [LABEL_CONTEXT]: this.context };
     if (this.team) extra[LABEL_TEAM] = this.team;
     this.labels = recommendedLabels(this.identity, extra);
-    // The version label goes on the Deployment and its pods only: on every object it would make
-    // each release touch objects that did not change.
-    const versioned = { ...this.labels, [LABEL_VERSION]: tag.startsWith('sha256:') ? tag.slice(7, 19) : tag };
-    const selector = selectorLabels(this.identity);
-    const metadata = (name: string) => ({ name, namespace: this.namespace, labels: this.labels });
-
-    new k8s.KubeServiceAccount(this.chart, 'service-account', {
-      metadata: metadata(this.serviceAccountName),
-      automountServiceAccountToken: false,
-    });
-
+    // The version label goes on the Deployment and its pods only (StatelessWorkload).
     const health = props.healthCheck ?? this.defaultHealthCheck();
     const probePort = health.port ?? this.port;
     if (!this.ports.some((p) => p.port === probePort)) {
@@ -263,64 +251,39 @@ export class Microservice extends Construct implements IWorkload, IBindable {
     };
     const writable = writableVolumes(this, props.writablePaths ?? ['/tmp']);
 
-    const container = secureContainer({
+    this.workload = new StatelessWorkload(this, 'workload', {
+      architecture: arch,
+      chart: this.chart,
       name: this.componentName,
-      image: props.image,
-      command: props.command,
-      args: props.args,
-      ports: this.ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' })),
-      env: lazy(() => this.renderEnv()),
-      resources,
-      readinessProbe: probes.readiness,
-      livenessProbe: probes.liveness,
-      startupProbe: probes.startup,
-      volumeMounts: writable.mounts,
+      namespace: this.namespace,
+      identity: this.identity,
+      extraLabels: extra,
+      version: tag.startsWith('sha256:') ? tag.slice(7, 19) : tag,
+      replicas: this.replicas,
+      maxReplicas,
+      ports: this.ports.map((p) => ({ name: p.name, port: p.port, appProtocol: p.protocol })),
+      uid,
+      volumes: writable.volumes,
+      podAnnotations: lazy(() => this.externalReferenceAnnotations()),
+      terminationGracePeriodSeconds: grace,
+      containers: (w) => [secureContainer({
+        name: this.componentName,
+        image: props.image,
+        command: props.command,
+        args: props.args,
+        ports: w.containerPorts,
+        env: lazy(() => this.renderEnv()),
+        resources,
+        readinessProbe: probes.readiness,
+        livenessProbe: probes.liveness,
+        startupProbe: probes.startup,
+        volumeMounts: writable.mounts,
+      })],
     });
-
-    const podTemplateAnnotations = lazy(() => this.externalReferenceAnnotations());
-    new k8s.KubeDeployment(this.chart, 'deployment', {
-      metadata: { ...metadata(this.componentName), labels: versioned },
-      spec: {
-        ...(this.replicas !== undefined ? { replicas: this.replicas } : {}),
-        revisionHistoryLimit: 5,
-        selector: { matchLabels: selector },
-        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
-        template: {
-          metadata: { labels: versioned, annotations: podTemplateAnnotations },
-          spec: securePodSpec({
-            serviceAccountName: this.serviceAccountName,
-            containers: [container],
-            volumes: writable.volumes,
-            uid,
-            topologySpreadConstraints: maxReplicas > 1 ? topologySpread(selector, true) : undefined,
-            terminationGracePeriodSeconds: grace,
-          }),
-        },
-      },
-    });
-
-    new k8s.KubeService(this.chart, 'service', {
-      metadata: metadata(this.componentName),
-      spec: {
-        type: 'ClusterIP',
-        selector,
-        ports: this.ports.map((p) => ({
-          name: p.name,
-          port: p.port,
-          targetPort: k8s.IntOrString.fromString(p.name),
-          protocol: 'TCP',
-          appProtocol: p.protocol,
-        })),
-      },
-    });
-
-    if (maxReplicas > 1) {
-      disruptionBudget(this.chart, 'pdb', { name: this.componentName, namespace: this.namespace, labels: this.labels, selector, maxUnavailable: 1 });
-    }
 
     if (autoscaling) {
       new k8s.KubeHorizontalPodAutoscalerV2(this.chart, 'hpa', {
-        metadata: metadata(this.componentName),
+        metadata: { name: this.componentName, namespace: this.namespace, labels: this.labels },
         spec: {
           scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.componentName },
           minReplicas: autoscaling.minReplicas,
@@ -334,14 +297,6 @@ export class Microservice extends Construct implements IWorkload, IBindable {
         },
       });
     }
-
-    this.networkPolicy = new WorkloadNetworkPolicy(this.chart, 'network-policy', {
-      name: this.componentName,
-      namespace: this.namespace,
-      identity: this.identity,
-      podSelector: selector,
-      extraLabels: extra,
-    });
   }
 
   /** Human description used in errors. */
@@ -401,12 +356,12 @@ export class Microservice extends Construct implements IWorkload, IBindable {
 
   /** @see IWorkload.allowIngressFrom */
   public allowIngressFrom(peer: IWorkload, ports: NetworkPort[]): void {
-    this.networkPolicy.allowFrom(peer, ports);
+    this.workload.allowIngressFrom(peer, ports);
   }
 
   /** @see IWorkload.allowEgressTo */
   public allowEgressTo(peer: IWorkload, ports: NetworkPort[]): void {
-    this.networkPolicy.allowTo(peer, ports);
+    this.workload.allowEgressTo(peer, ports);
   }
 
   /** Adds an environment variable; a second, different value for the same name is an error. */

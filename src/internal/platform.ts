@@ -1,7 +1,7 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { fail, show } from './errors';
-import { validateDnsLabel, validateInteger } from './names';
+import { validateDnsLabel, validateImage, validateInteger } from './names';
 import { BackendArchitecture, NamespaceOptions } from '../architecture/backend-architecture';
 import { Profile } from '../architecture/profile';
 
@@ -37,4 +37,26 @@ export function quorumMembers(component: Construct, profile: Profile, requested:
       `use an odd number (${n - 1} or ${n + 1}; 3 or 5 in production)`);
   }
   return n;
+}
+
+/** The settings every quorum cluster engine (etcd, ZooKeeper, Consul) validates the same way. */
+export interface QuorumClusterSettings {
+  readonly members: number;
+  readonly image: string;
+  readonly storageGibibytes: number;
+}
+
+/** Resolves and validates members (odd, 1..7), the pinned image and the volume size of a quorum cluster. */
+export function quorumClusterSettings(
+  component: Construct,
+  profile: Profile,
+  what: string,
+  options: { readonly members?: number; readonly image?: string; readonly storageGibibytes?: number },
+  defaults: { readonly image: string; readonly storageGibibytes: number },
+): QuorumClusterSettings {
+  const members = quorumMembers(component, profile, options.members, 7, what);
+  const image = options.image ?? defaults.image;
+  validateImage(component, image);
+  const storageGibibytes = validateInteger(component, 'storageGibibytes', options.storageGibibytes ?? defaults.storageGibibytes, 1, 65536, 'use a whole number of GiB');
+  return { members, image, storageGibibytes };
 }

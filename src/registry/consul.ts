@@ -8,8 +8,8 @@ import { EnvValue, EnvVariable, Protocol } from '../architecture/binding';
 import { Profile } from '../architecture/profile';
 import { fail, show } from '../internal/errors';
 import { ANNOTATION_EXTERNAL_SECRETS, DOMAIN } from '../internal/labels';
-import { objectName, validateDnsLabel, validateImage, validateInteger } from '../internal/names';
-import { deployPlatformComponent, quorumMembers } from '../internal/platform';
+import { objectName, validateDnsLabel } from '../internal/names';
+import { deployPlatformComponent, quorumClusterSettings } from '../internal/platform';
 import { secureContainer, writableVolumes } from '../internal/pod';
 import { resolveResources } from '../internal/profile-defaults';
 import { ClusterPort, StatefulCluster } from '../internal/stateful-cluster';
@@ -117,11 +117,8 @@ export class ConsulRegistryEngine implements RegistryEngineImpl {
     const o = this.options;
     const arch = registry.architecture;
     const production = arch.profile === Profile.PRODUCTION;
-    const members = quorumMembers(registry, arch.profile, o.members, 7, 'consul');
-    const image = o.image ?? CONSUL_DEFAULT_IMAGE;
-    validateImage(registry, image);
+    const { members, image, storageGibibytes: storage } = quorumClusterSettings(registry, arch.profile, 'consul', o, { image: CONSUL_DEFAULT_IMAGE, storageGibibytes: 10 });
     const datacenter = validateDnsLabel(registry, 'datacenter', o.datacenter ?? 'dc1');
-    const storage = validateInteger(registry, 'storageGibibytes', o.storageGibibytes ?? 10, 1, 65536, 'use a whole number of GiB');
     const resources = resolveResources(registry, arch.profile, o.resources, production
       ? { cpuRequestMillis: 100, cpuLimitMillis: 1000, memoryRequestMebibytes: 256, memoryLimitMebibytes: 1024 }
       : { cpuRequestMillis: 50, cpuLimitMillis: 500, memoryRequestMebibytes: 128, memoryLimitMebibytes: 512 });

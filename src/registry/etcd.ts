@@ -8,8 +8,8 @@ import { EnvValue, EnvVariable, Protocol } from '../architecture/binding';
 import { Profile } from '../architecture/profile';
 import { fail, show } from '../internal/errors';
 import { ANNOTATION_EXTERNAL_SECRETS } from '../internal/labels';
-import { validateDnsLabel, validateImage, validateInteger } from '../internal/names';
-import { deployPlatformComponent, quorumMembers } from '../internal/platform';
+import { validateDnsLabel, validateInteger } from '../internal/names';
+import { deployPlatformComponent, quorumClusterSettings } from '../internal/platform';
 import { secureContainer } from '../internal/pod';
 import { resolveResources } from '../internal/profile-defaults';
 import { StatefulCluster } from '../internal/stateful-cluster';
@@ -35,10 +35,7 @@ export class EtcdRegistryEngine implements RegistryEngineImpl {
   public _deploy(registry: Registry): DeployedRegistry {
     const o = this.options;
     const arch = registry.architecture;
-    const members = quorumMembers(registry, arch.profile, o.members, 7, 'etcd');
-    const image = o.image ?? ETCD_DEFAULT_IMAGE;
-    validateImage(registry, image);
-    const storage = validateInteger(registry, 'storageGibibytes', o.storageGibibytes ?? 8, 1, 65536, 'use a whole number of GiB');
+    const { members, image, storageGibibytes: storage } = quorumClusterSettings(registry, arch.profile, 'etcd', o, { image: ETCD_DEFAULT_IMAGE, storageGibibytes: 8 });
     const quota = validateInteger(registry, 'quotaBackendGibibytes', o.quotaBackendGibibytes ?? 2, 1, 8, 'use 1 to 8 GiB (etcd\'s documented maximum is 8 GiB)');
     if (quota >= storage) {
       fail(registry, `quotaBackendGibibytes ${quota} does not fit in storageGibibytes ${storage}`, 'give the volume more room than the backend quota (the WAL and snapshots live there too)');

@@ -9,8 +9,8 @@ import { Profile } from '../architecture/profile';
 import { fail } from '../internal/errors';
 import { DOMAIN } from '../internal/labels';
 import { lazy } from '../internal/lazy';
-import { objectName, validateImage, validateInteger } from '../internal/names';
-import { deployPlatformComponent, quorumMembers } from '../internal/platform';
+import { objectName, validateInteger } from '../internal/names';
+import { deployPlatformComponent, quorumClusterSettings } from '../internal/platform';
 import { secureContainer, writableVolumes } from '../internal/pod';
 import { resolveResources } from '../internal/profile-defaults';
 import { StatefulCluster } from '../internal/stateful-cluster';
@@ -95,10 +95,7 @@ export class ZooKeeperRegistryEngine implements RegistryEngineImpl {
   public _deploy(registry: Registry): DeployedRegistry {
     const o = this.options;
     const arch = registry.architecture;
-    const members = quorumMembers(registry, arch.profile, o.members, 7, 'zookeeper');
-    const image = o.image ?? ZOOKEEPER_DEFAULT_IMAGE;
-    validateImage(registry, image);
-    const storage = validateInteger(registry, 'storageGibibytes', o.storageGibibytes ?? 8, 1, 65536, 'use a whole number of GiB');
+    const { members, image, storageGibibytes: storage } = quorumClusterSettings(registry, arch.profile, 'zookeeper', o, { image: ZOOKEEPER_DEFAULT_IMAGE, storageGibibytes: 8 });
     const tickTimeMillis = validateInteger(registry, 'tickTimeMillis', o.tickTimeMillis ?? 2000, 100, 60000,
       'use whole milliseconds from 100 to 60000 (ZooKeeper\'s default is 2000)');
     const initLimitTicks = validateInteger(registry, 'initLimitTicks', o.initLimitTicks ?? 10, 1, 1000, 'use a whole number of ticks from 1 to 1000');

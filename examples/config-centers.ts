@@ -1,0 +1,83 @@
+/**
+ * The seed's configuration centers, each in its own architecture, with a service that reads it:
+ *
+ * - `nacos`: a 3-member Nacos 2.x cluster on a generated MySQL (schema loaded on first start),
+ *   auth on, two Nacos namespaces, and a provisioning Job that gives each consumer its own user
+ *   with read permission;
+ * - `apollo`: Apollo's config service, admin service and portal (the UI) for the PRO environment
+ *   and an extra cluster, on an external MySQL, portal admin password and client access key from
+ *   Secrets;
+ * - `sandbox`: Nacos standalone (embedded storage) in the development profile;
+ * - `native`: the zero-dependency Kubernetes engine with overlays and per-application entries.
+ *
+ * Output in dist/config-centers/.
+ */
+import { App } from 'cdk8s';
+import * as arch from 'cdk8s-architect';
+
+function service(scope: arch.BackendArchitecture, config: arch.ConfigCenter): void {
+  const pricing = new arch.Microservice(scope, 'pricing', {
+    image: 'ghcr.io/acme/pricing:3.0.4',
+    context: `${scope.name}-pricing`,
+    team: 'pricing',
+  });
+  pricing.uses(config);
+}
+
+export function build(app: App): void {
+  const nacos = new arch.BackendArchitecture(app, 'nacos', { profile: arch.Profile.PRODUCTION });
+  service(nacos, new arch.ConfigCenter(nacos, 'config', {
+    namespace: 'nacos',
+    engine: arch.ConfigCenterEngine.nacos({
+      members: 3,
+      storageGibibytes: 10,
+      resources: { cpuRequestMillis: 500, memoryRequestMebibytes: 2048, memoryLimitMebibytes: 2048 },
+      namespaces: [
+        { id: 'shop-prod', name: 'Shop production', description: 'configuration of the shop services' },
+        { id: 'shop-canary', name: 'Shop canary' },
+      ],
+    }),
+  }));
+
+  const apollo = new arch.BackendArchitecture(app, 'apollo', { profile: arch.Profile.PRODUCTION });
+  service(apollo, new arch.ConfigCenter(apollo, 'config', {
+    namespace: 'apollo',
+    engine: arch.ConfigCenterEngine.apollo({
+      version: '2.5.2',
+      environment: arch.ApolloEnvironment.PRO,
+      clusters: ['eu-west'],
+      replicas: 3,
+      database: {
+        host: 'mysql.databases.example.internal',
+        user: 'apollo',
+        passwordSecret: { secretName: 'apollo-db', key: 'password' },
+      },
+      portalAdminSecret: { secretName: 'apollo-portal-admin', key: 'bcrypt-hash' },
+      accessKeySecret: { secretName: 'apollo-access-key', key: 'secret' },
+    }),
+  }));
+
+  const sandbox = new arch.BackendArchitecture(app, 'sandbox', { profile: arch.Profile.DEVELOPMENT });
+  service(sandbox, new arch.ConfigCenter(sandbox, 'config', { namespace: 'sandbox-nacos', engine: arch.ConfigCenterEngine.nacos() }));
+
+  const native = new arch.BackendArchitecture(app, 'native', { profile: arch.Profile.PRODUCTION });
+  service(native, new arch.ConfigCenter(native, 'config', {
+    namespace: 'native-config',
+    engine: arch.ConfigCenterEngine.kubernetes({
+      entries: {
+        'pricing.currency': arch.ConfigValue.string('EUR'),
+        'pricing.cache-ttl-seconds': arch.ConfigValue.number(30),
+        'pricing.rules': arch.ConfigValue.json({ rounding: 'half-even', minimum: 0.5 }),
+        'pricing.discounts-enabled': arch.ConfigValue.boolean(true),
+      },
+      overlays: { development: { 'pricing.cache-ttl-seconds': arch.ConfigValue.number(1) } },
+      applications: { pricing: { 'pricing.fx-api-token': arch.ConfigValue.secret({ secretName: 'fx-api', key: 'token' }) } },
+    }),
+  }));
+}
+
+if (require.main === module) {
+  const app = new App({ outdir: 'dist/config-centers' });
+  build(app);
+  app.synth();
+}

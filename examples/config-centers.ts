@@ -7,6 +7,8 @@
  * - `apollo`: Apollo's config service, admin service and portal (the UI) for the PRO environment
  *   and an extra cluster, on an external MySQL, portal admin password and client access key from
  *   Secrets;
+ * - `managed`: a 5-member Nacos cluster on an external (managed) MySQL;
+ * - `apollo-dev`: Apollo's DEV environment on a generated MySQL, development profile;
  * - `sandbox`: Nacos standalone (embedded storage) in the development profile;
  * - `native`: the zero-dependency Kubernetes engine with overlays and per-application entries.
  *
@@ -32,10 +34,34 @@ export function build(app: App): void {
       members: 3,
       storageGibibytes: 10,
       resources: { cpuRequestMillis: 500, memoryRequestMebibytes: 2048, memoryLimitMebibytes: 2048 },
+      storageClassName: 'fast-ssd',
+      image: 'nacos/nacos-server:v2.5.3',
       namespaces: [
         { id: 'shop-prod', name: 'Shop production', description: 'configuration of the shop services' },
         { id: 'shop-canary', name: 'Shop canary' },
       ],
+      group: 'SHOP_GROUP',
+      authTokenSecret: { secretName: 'nacos-auth', key: 'token' },
+      identitySecretName: 'nacos-auth',
+      adminPasswordSecret: { secretName: 'nacos-admin', key: 'password' },
+      consumerCredentialsSecret: 'nacos-client',
+      consumerPasswordsSecret: 'nacos-consumers',
+    }),
+  }));
+
+  // Nacos on the company's managed MySQL (schema loaded by the DBA from Nacos's mysql-schema.sql)
+  const managed = new arch.BackendArchitecture(app, 'managed', { profile: arch.Profile.PRODUCTION });
+  service(managed, new arch.ConfigCenter(managed, 'config', {
+    namespace: 'managed-nacos',
+    engine: arch.ConfigCenterEngine.nacos({
+      members: 5,
+      database: {
+        host: 'mysql.databases.example.internal',
+        port: 3306,
+        database: 'nacos_config',
+        user: 'nacos',
+        passwordSecret: { secretName: 'nacos-db', key: 'password' },
+      },
     }),
   }));
 
@@ -47,13 +73,31 @@ export function build(app: App): void {
       environment: arch.ApolloEnvironment.PRO,
       clusters: ['eu-west'],
       replicas: 3,
+      portalReplicas: 2,
+      resources: { cpuRequestMillis: 250, memoryRequestMebibytes: 1024, memoryLimitMebibytes: 1536 },
       database: {
         host: 'mysql.databases.example.internal',
+        port: 3306,
         user: 'apollo',
         passwordSecret: { secretName: 'apollo-db', key: 'password' },
+        configDatabase: 'ApolloConfigDB_PRO',
+        portalDatabase: 'ApolloPortalDB',
       },
       portalAdminSecret: { secretName: 'apollo-portal-admin', key: 'bcrypt-hash' },
       accessKeySecret: { secretName: 'apollo-access-key', key: 'secret' },
+    }),
+  }));
+
+  // Apollo for developers: DEV environment on a generated MySQL
+  const apolloDev = new arch.BackendArchitecture(app, 'apollo-dev', { profile: arch.Profile.DEVELOPMENT });
+  service(apolloDev, new arch.ConfigCenter(apolloDev, 'config', {
+    namespace: 'apollo-dev',
+    engine: arch.ConfigCenterEngine.apollo({
+      environment: arch.ApolloEnvironment.DEV,
+      mysqlRootPasswordSecret: { secretName: 'apollo-mysql', key: 'root-password' },
+      mysqlPasswordSecret: { secretName: 'apollo-mysql', key: 'password' },
+      mysqlStorageGibibytes: 5,
+      mysqlStorageClassName: 'standard',
     }),
   }));
 

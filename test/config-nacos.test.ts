@@ -277,6 +277,11 @@ describe('other storage layouts', () => {
   });
 });
 
+test('consumers read the configured group', () => {
+  const { out } = build(arch.Profile.DEVELOPMENT, { group: 'SHOP_GROUP' });
+  expect(envOf(one(out.objects, 'Deployment', 'orders', 'shop')).NACOS_GROUP).toBe('SHOP_GROUP');
+});
+
 describe('validation', () => {
   const invalid = (options: arch.NacosOptions, ...fragments: string[]) => {
     const app = newTestApp();
@@ -298,6 +303,7 @@ describe('validation', () => {
   test('memory too small for the JVM', () => invalid({ resources: { memoryRequestMebibytes: 256, memoryLimitMebibytes: 512 } }, 'memoryLimitMebibytes 512'));
   test('storage size', () => invalid({ storageGibibytes: 0 }, 'storageGibibytes 0'));
   test('storage class', () => invalid({ storageClassName: 'Fast_SSD' }, 'storageClassName "Fast_SSD"'));
+  test('group', () => invalid({ group: 'shop group' }, 'group "shop group"', 'SHOP_GROUP'));
   test('namespace id', () => invalid({ namespaces: [{ id: 'shop prod' }] }, 'namespace id "shop prod"'));
   test('namespace id too long', () => invalid({ namespaces: [{ id: 'x'.repeat(129) }] }, `namespace id "${'x'.repeat(129)}"`));
   test('namespace "public"', () => invalid({ namespaces: [{ id: 'public' }] }, 'namespace id "public"'));

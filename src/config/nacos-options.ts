@@ -103,6 +103,13 @@ export interface NacosOptions {
    */
   readonly namespaces?: NacosNamespace[];
   /**
+   * The configuration group consumers read (`NACOS_GROUP`): Nacos groups partition data ids
+   * within a namespace, e.g. per product or per team. Letters, digits and "-", "_", ".", ":" (at
+   * most 127 characters).
+   * @default "DEFAULT_GROUP"
+   */
+  readonly group?: string;
+  /**
    * The Secret each consumer's namespace holds with the consumer's Nacos credentials: key
    * "username" (which must be `<consumer namespace>.<consumer name>`, the user the provisioning
    * Job creates) and key "password".

@@ -175,6 +175,10 @@ export class NacosConfigEngine implements ConfigCenterEngineImpl {
         'give each member at least 768 MiB (2048 in production)');
     }
     const storage = validateInteger(center, 'storageGibibytes', o.storageGibibytes ?? 8, 1, 65536, 'use a whole number of GiB');
+    const group = o.group ?? 'DEFAULT_GROUP';
+    if (!/^[A-Za-z0-9_.:-]{1,127}$/.test(group)) {
+      fail(center, `group ${show(group)} is not a valid Nacos group`, 'use at most 127 letters, digits, "-", "_", "." or ":" (e.g. "SHOP_GROUP")');
+    }
     if (o.storageClassName !== undefined && !DNS_SUBDOMAIN.test(o.storageClassName)) {
       fail(center, `storageClassName ${show(o.storageClassName)} is not a valid StorageClass name`, 'use a DNS subdomain name such as "standard" or "gp3"');
     }
@@ -396,7 +400,7 @@ export class NacosConfigEngine implements ConfigCenterEngineImpl {
         const env: EnvVariable[] = [
           { name: 'NACOS_SERVER_ADDR', value: EnvValue.fromValue(address) },
           { name: 'NACOS_NAMESPACE', value: EnvValue.fromValue(consumerNamespace) },
-          { name: 'NACOS_GROUP', value: EnvValue.fromValue('DEFAULT_GROUP') },
+          { name: 'NACOS_GROUP', value: EnvValue.fromValue(group) },
           { name: 'NACOS_DATA_ID', value: EnvValue.fromValue(`${consumer.componentName}.properties`) },
           { name: 'NACOS_USERNAME', value: EnvValue.fromSecret({ secretName: credentialsSecret, key: 'username' }) },
           { name: 'NACOS_PASSWORD', value: EnvValue.fromSecret({ secretName: credentialsSecret, key: 'password' }) },

@@ -2,3 +2,4 @@ export * from './architecture';
 export * from './microservice';
 export * from './registry';
 export * from './config';
+export * from './messaging';

@@ -1,0 +1,4 @@
+export * from './engine';
+export * from './message-queue';
+export * from './message-queue-engine';
+export * from './topic';

@@ -1,0 +1,4 @@
+/** Factories for the message-queue engines. */
+export class MessageQueueEngine {
+  private constructor() {}
+}

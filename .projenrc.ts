@@ -46,7 +46,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
 
   eslintOptions: {
     dirs: ['src'],
-    devdirs: ['test', 'examples', 'bench', 'projenrc'],
+    devdirs: ['test', 'examples', 'bench', 'projenrc', 'scripts'],
     // tsconfig.dev.json covers src, tests, examples and the benchmark (tsconfig.json is jsii's: src only).
     projectService: false,
     tsconfigPath: './tsconfig.dev.json',
@@ -102,6 +102,12 @@ project.addTask('test:tools', {
   exec: "jest --ci --coverage=false --testPathIgnorePatterns /node_modules/ --testMatch '<rootDir>/test/tools/**/*.test.ts'",
 });
 
+// Generated README sections (the message-queue comparison table).
+project.addTask('readme', {
+  description: 'Regenerate the generated sections of README.md',
+  exec: 'ts-node -r tsconfig-paths/register --project tsconfig.dev.json scripts/update-readme.ts',
+});
+
 // Benchmark: the reference architecture with N extra microservices vs bare cdk8s-plus-28.
 project.addTask('bench', {
   description: 'Run the synthesis benchmark (bench/README.md)',
@@ -121,6 +127,6 @@ project.addTask('bindings', {
 });
 
 project.gitignore.exclude('/dist/', '/packages/', '/bench/results/');
-project.npmignore?.exclude('/examples/', '/bench/', '/.ci/');
+project.npmignore?.exclude('/examples/', '/bench/', '/.ci/', '/scripts/');
 
 project.synth();

@@ -127,6 +127,7 @@ project.addTask('bindings', {
 });
 
 project.gitignore.exclude('/dist/', '/packages/', '/bench/results/');
-project.npmignore?.exclude('/examples/', '/bench/', '/.ci/', '/scripts/');
+// 'packages' (jsii-pacmak's outdir) exactly as jsii-pacmak writes it, so packaging leaves .npmignore unchanged.
+project.npmignore?.exclude('/examples/', '/bench/', '/.ci/', '/scripts/', 'packages');
 
 project.synth();

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import * as arch from '../src';
 import { renderReadme } from '../scripts/update-readme';
+import * as arch from '../src';
 
 const kinds = (rs: arch.EngineRecommendation[]) => rs.map((r) => r.kind);
 

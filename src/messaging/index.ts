@@ -3,3 +3,8 @@ export * from './message-queue';
 export * from './message-queue-engine';
 export * from './topic';
 export * from './advisor';
+export * from './kafka-options';
+export * from './rabbitmq-options';
+export * from './pulsar-options';
+export * from './redis-options';
+export * from './rocketmq-options';

@@ -80,7 +80,14 @@ export class MessageQueue extends Construct implements IBindable {
       }
       const retentionMillis = (t.retention ?? Duration.days(7)).toMilliseconds();
       validateInteger(this, `topic ${show(t.name)} retention (ms)`, retentionMillis, 60_000, 10 * 365 * 24 * 3600 * 1000, 'keep messages between one minute and ten years');
-      const resolved: ResolvedTopic = { name: t.name, partitions, replicationFactor: t.replicationFactor, retentionMillis, cleanupPolicy: t.cleanupPolicy ?? CleanupPolicy.DELETE };
+      const clash = [...this.topicMap.keys()].find((other) => envPrefix(other) === envPrefix(t.name));
+      if (clash !== undefined) {
+        fail(this, `topics ${show(clash)} and ${show(t.name)} both map to the variables ${this.envPrefix}${envPrefix(t.name)}_*`,
+          'rename one of them so their names differ in more than "-", "_" and "."');
+      }
+      const resolved: ResolvedTopic = {
+        name: t.name, partitions, replicationFactor: t.replicationFactor, retentionMillis, cleanupPolicy: t.cleanupPolicy ?? CleanupPolicy.DELETE,
+      };
       this.topicMap.set(t.name, { topic: new Topic(this, t.name), resolved });
     }
     this.deployed = engine._deploy(this, [...this.topicMap.values()].map((x) => x.resolved));

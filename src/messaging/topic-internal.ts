@@ -1,5 +1,5 @@
-import type { CleanupPolicy } from './topic';
 import type { MessageQueue } from './message-queue';
+import type { CleanupPolicy } from './topic';
 import type { BackendArchitecture } from '../architecture/backend-architecture';
 import { Binding, IBindable, IWorkload } from '../architecture/binding';
 

@@ -1,0 +1,158 @@
+import { ComputeResources } from '../architecture/resources';
+
+/** The ZooKeeper ensemble that holds Pulsar's metadata (production only). */
+export interface PulsarZooKeeperOptions {
+  /**
+   * Ensemble members: odd, at most 7 (every metadata write waits for a majority).
+   * @default 3
+   */
+  readonly members?: number;
+  /**
+   * Size of each member's PersistentVolumeClaim in GiB (snapshots and transaction log).
+   * @default 10
+   */
+  readonly storageGibibytes?: number;
+  /**
+   * CPU and memory per member. The JVM heap is half the memory limit, which must be at least 256 MiB.
+   * @default - 100m/1000m CPU and 512/512 MiB
+   */
+  readonly resources?: ComputeResources;
+}
+
+/** The BookKeeper bookies that store the messages (production only). */
+export interface PulsarBookKeeperOptions {
+  /**
+   * Bookies. At least the ensemble size and every topic's replication factor (checked in both
+   * profiles); one more than the ensemble lets a bookie be drained without blocking new ledgers.
+   * @default 4
+   */
+  readonly bookies?: number;
+  /**
+   * Size of each bookie's PersistentVolumeClaim in GiB. It holds the journal
+   * (`/pulsar/data/bookkeeper/journal`) and the ledgers (`/pulsar/data/bookkeeper/ledgers`).
+   * @default 64
+   */
+  readonly storageGibibytes?: number;
+  /**
+   * CPU and memory per bookie. Heap and direct memory are 35 % of the memory limit each (the
+   * ledger storage's write and read-ahead caches live in direct memory); the limit must be at
+   * least 512 MiB.
+   * @default - 500m/2000m CPU and 2048/2048 MiB
+   */
+  readonly resources?: ComputeResources;
+}
+
+/** Brokers or proxies: stateless Pulsar servers (production only). */
+export interface PulsarServerOptions {
+  /**
+   * Replicas.
+   * @default 3
+   */
+  readonly replicas?: number;
+  /**
+   * CPU and memory per replica. Heap and direct memory are 35 % of the memory limit each.
+   * @default - brokers 500m/2000m CPU and 2048/2048 MiB (at least 512 MiB); proxies 200m/1000m CPU and 768/768 MiB (at least 256 MiB)
+   */
+  readonly resources?: ComputeResources;
+}
+
+/** The single `pulsar standalone` member of the development profile. */
+export interface PulsarStandaloneOptions {
+  /**
+   * Size of the member's emptyDir (`/pulsar/data`: metadata, journal and ledgers) in GiB.
+   * @default 8
+   */
+  readonly storageGibibytes?: number;
+  /**
+   * CPU and memory. ZooKeeper/metadata, a bookie and a broker share one JVM: heap and direct
+   * memory are 35 % of the memory limit each; the limit must be at least 1024 MiB.
+   * @default - 200m/2000m CPU and 1536/1536 MiB
+   */
+  readonly resources?: ComputeResources;
+}
+
+/**
+ * Options of the Apache Pulsar engine. Development runs one `pulsar standalone` member;
+ * production runs a ZooKeeper ensemble, BookKeeper bookies, brokers and proxies (clients connect
+ * to the proxies), initialized by two one-shot Jobs.
+ */
+export interface PulsarOptions {
+  /**
+   * The Pulsar image, pinned by tag or digest. It must behave like `apachepulsar/pulsar` (Pulsar
+   * under `/pulsar`, `bin/apply-config-from-env.py`, `bin/pulsar`, `bin/bookkeeper`,
+   * `bin/pulsar-admin`, busybox `sh`, `sed`, `nc` and coreutils `timeout`; user 10000).
+   * @default "apachepulsar/pulsar:4.0.12"
+   */
+  readonly image?: string;
+  /**
+   * The Pulsar cluster's name (`clusterName`, `initialize-cluster-metadata --cluster`).
+   * @default - the component's name
+   */
+  readonly clusterName?: string;
+  /**
+   * The Pulsar tenant of the declared topics (letters, digits, `_`, `-`, `=`, `:` and `.`).
+   * @default - the architecture's name
+   */
+  readonly tenant?: string;
+  /**
+   * The Pulsar namespace of the declared topics, inside the tenant (not the Kubernetes namespace,
+   * which `MessageQueueProps.namespace` sets). Topics are `persistent://<tenant>/<namespace>/<topic>`.
+   * @default - the component's name
+   */
+  readonly namespace?: string;
+  /**
+   * Bookies each ledger is striped across (`managedLedgerDefaultEnsembleSize`); at most the
+   * bookies. Replication settings are validated against the production topology in both profiles;
+   * the development profile's standalone member (one bookie) always uses 1/1/1.
+   * @default - min(3, bookies)
+   */
+  readonly ensembleSize?: number;
+  /**
+   * Copies written of each entry (`managedLedgerDefaultWriteQuorum`); at most the ensemble size.
+   * @default - min(3, ensembleSize)
+   */
+  readonly writeQuorum?: number;
+  /**
+   * Copies acknowledged before a write succeeds (`managedLedgerDefaultAckQuorum`); at most the
+   * write quorum.
+   * @default - min(2, writeQuorum)
+   */
+  readonly ackQuorum?: number;
+  /**
+   * Backlog size that triggers compaction of a topic with `CleanupPolicy.COMPACT`, in MiB
+   * (`pulsar-admin topics set-compaction-threshold`). Consumers read the compacted view with
+   * `readCompacted(true)`.
+   * @default 100
+   */
+  readonly compactionThresholdMebibytes?: number;
+  /**
+   * StorageClass of the ZooKeeper members' and bookies' claims.
+   * @default - the cluster's default StorageClass
+   */
+  readonly storageClassName?: string;
+  /**
+   * The ZooKeeper ensemble (production).
+   * @default - 3 members
+   */
+  readonly zookeeper?: PulsarZooKeeperOptions;
+  /**
+   * The BookKeeper bookies (production).
+   * @default - 4 bookies
+   */
+  readonly bookkeeper?: PulsarBookKeeperOptions;
+  /**
+   * The brokers (production).
+   * @default - 3 brokers
+   */
+  readonly brokers?: PulsarServerOptions;
+  /**
+   * The proxies, the clients' entry point (production).
+   * @default - 3 proxies
+   */
+  readonly proxies?: PulsarServerOptions;
+  /**
+   * The standalone member (development).
+   * @default - 8 GiB, 1536 MiB
+   */
+  readonly standalone?: PulsarStandaloneOptions;
+}

@@ -1,0 +1,901 @@
+import { createHash } from 'crypto';
+import { Chart } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { IConstruct } from 'constructs';
+import { MessageQueueKind } from './engine';
+import { DeployedMessageQueue, MessageQueueEngineImpl, MessageQueueWiring } from './engine-impl';
+import type { MessageQueue } from './message-queue';
+import { PulsarOptions } from './pulsar-options';
+import { CleanupPolicy } from './topic';
+import { ResolvedTopic } from './topic-internal';
+import { EnvValue, EnvVariable, IWorkload, NetworkPort, Protocol } from '../architecture/binding';
+import { Profile } from '../architecture/profile';
+import { ComputeResources } from '../architecture/resources';
+import { fail, show } from '../internal/errors';
+import { WorkloadIdentityLabels } from '../internal/labels';
+import { lazy } from '../internal/lazy';
+import { objectName, validateImage, validateInteger } from '../internal/names';
+import { deployPlatformComponent, quorumMembers } from '../internal/platform';
+import { secureContainer } from '../internal/pod';
+import { resolveResources, ResolvedResources } from '../internal/profile-defaults';
+import { StatefulCluster } from '../internal/stateful-cluster';
+import { StatelessWorkload } from '../internal/stateless-workload';
+import { TaskPods } from '../internal/task-pods';
+
+const k8s = kplus.k8s;
+
+/** The slim Pulsar image (no connectors), 4.0 LTS: the appVersion of apache/pulsar-helm-chart 4.7.0. */
+export const PULSAR_DEFAULT_IMAGE = 'apachepulsar/pulsar:4.0.12';
+
+/** Binary protocol (clients, proxy to broker). */
+const PULSAR_PORT = 6650;
+/** HTTP: admin REST API, lookups, /status.html, metrics (brokers, proxies, standalone). */
+const HTTP_PORT = 8080;
+const ZK_CLIENT_PORT = 2181;
+const ZK_FOLLOWER_PORT = 2888;
+const ZK_ELECTION_PORT = 3888;
+const BOOKIE_PORT = 3181;
+/** The bookie's HTTP server (probes, metrics). */
+const BOOKIE_HTTP_PORT = 8000;
+/**
+ * The image's `pulsar` user (uid 10000, primary group 0). The image's writable directories are
+ * owned by uid 10000 and the rest is world-readable, so the pods run as 10000:10000 with fsGroup
+ * 10000 (the image's Dockerfile supports "any group id != 0"): group 0 is not needed.
+ */
+const UID = 10000;
+const HOME = '/pulsar';
+/** `statusFilePath`: /status.html answers 200 only while this file exists. */
+const STATUS_FILE = `${HOME}/logs/status`;
+const JVM_OPTS = 'export OPTS="${OPTS:-} -Dlog4j2.formatMsgNoLookups=true"';
+/** JVM size of the command-line tools (zookeeper-shell, bookkeeper shell, pulsar-admin), as the chart's init steps use. */
+const TOOL_MEM = '-Xms64m -Xmx128m -XX:MaxDirectMemorySize=64m';
+const TOOL_RESOURCES: ResolvedResources = { cpuRequestMillis: 50, cpuLimitMillis: 1000, memoryRequestMebibytes: 256, memoryLimitMebibytes: 512 };
+const COPY_RESOURCES: ResolvedResources = { cpuRequestMillis: 10, cpuLimitMillis: 200, memoryRequestMebibytes: 16, memoryLimitMebibytes: 64 };
+
+/** Pulsar's NamedEntity rule for tenants, namespaces, clusters and topics: `^[-=:.\w]*$` (ASCII `\w`). */
+const NAMED_ENTITY = /^[-=:.\w]+$/;
+const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const HASH_LENGTH = 10;
+
+/** Single-quotes a string for POSIX sh. */
+function sq(s: string): string {
+  return `'${s.replace(/'/g, '\'\\\'\'')}'`;
+}
+
+/** Pulsar settings as `PULSAR_PREFIX_<key>` variables: apply-config-from-env.py sets each key whether or not the image's file lists it. */
+function settingsEnv(settings: Record<string, string | number>): kplus.k8s.EnvVar[] {
+  return Object.entries(settings).map(([key, value]) => ({ name: `PULSAR_PREFIX_${key}`, value: String(value) }));
+}
+
+/** `PULSAR_MEM` from the memory limit: heap and direct memory each a share of it. */
+function pulsarMem(r: ResolvedResources, heapShare: number, directShare?: number): string {
+  const heap = Math.floor(r.memoryLimitMebibytes * heapShare);
+  const direct = directShare !== undefined ? ` -XX:MaxDirectMemorySize=${Math.floor(r.memoryLimitMebibytes * directShare)}m` : '';
+  return `-Xms${heap}m -Xmx${heap}m${direct}`;
+}
+
+/** A duration for pulsar-admin (`7d`, `12h`, `90m`, `45s`): whole seconds in the largest exact unit. */
+export function pulsarRelativeTime(millis: number): string {
+  const seconds = Math.ceil(millis / 1000);
+  for (const [unit, size] of [['d', 86400], ['h', 3600], ['m', 60]] as Array<[string, number]>) {
+    if (seconds % size === 0) return `${seconds / size}${unit}`;
+  }
+  return `${seconds}s`;
+}
+
+function contentHash(content: unknown): string {
+  return createHash('sha256').update(JSON.stringify(content)).digest('hex').slice(0, HASH_LENGTH);
+}
+
+function tcp(...ports: number[]): NetworkPort[] {
+  return ports.map((port) => ({ port, protocol: Protocol.TCP }));
+}
+
+/** Lets `from` reach `to` on `ports` (egress on one side, the matching ingress on the other). */
+function wire(from: IWorkload, to: IWorkload, ports: NetworkPort[]): void {
+  from.allowEgressTo(to, ports);
+  to.allowIngressFrom(from, ports);
+}
+
+function httpGet(path: string): Pick<kplus.k8s.Probe, 'httpGet'> {
+  return { httpGet: { path, port: k8s.IntOrString.fromString('http'), scheme: 'HTTP' } };
+}
+
+/**
+ * The writable directories every Pulsar container needs with a read-only root filesystem:
+ * `conf/` (a copy of the image's, which the start commands rewrite with apply-config-from-env.py),
+ * `logs/` (log files, GC log, PID file, status file) and `/tmp` (java.io.tmpdir: NAR and native
+ * library extraction). Servers without a data volume also get the `pulsar` user's home
+ * (`/pulsar/data`).
+ */
+function runtimeVolumes(home: boolean): { volumes: kplus.k8s.Volume[]; mounts: kplus.k8s.VolumeMount[] } {
+  const dirs: Array<[string, string, string]> = [
+    ['conf', `${HOME}/conf`, '16Mi'],
+    ['logs', `${HOME}/logs`, '1Gi'],
+    ['tmp', '/tmp', '1Gi'],
+    ...(home ? [['home', `${HOME}/data`, '64Mi'] as [string, string, string]] : []),
+  ];
+  return {
+    volumes: dirs.map(([name, , size]) => ({ name, emptyDir: { sizeLimit: k8s.Quantity.fromString(size) } })),
+    mounts: dirs.map(([name, mountPath]) => ({ name, mountPath })),
+  };
+}
+
+/** The init container that copies the image's conf/ into the writable `conf` volume. */
+function copyConf(image: string): kplus.k8s.Container {
+  return secureContainer({
+    name: 'copy-conf',
+    image,
+    command: ['sh', '-c', `cp -R ${HOME}/conf/. /conf-rw/`],
+    resources: COPY_RESOURCES,
+    volumeMounts: [{ name: 'conf', mountPath: '/conf-rw' }],
+  });
+}
+
+/** Validates a Pulsar tenant, namespace or cluster name. */
+function validateNamedEntity(scope: IConstruct, what: string, value: string): string {
+  if (typeof value !== 'string' || !NAMED_ENTITY.test(value)) {
+    fail(scope, `${what} ${show(value)} is not a valid Pulsar name`,
+      'use letters, digits, "_", "-", "=", ":" and "." only (Pulsar\'s NamedEntity rule), e.g. "shop" or "order-events"');
+  }
+  return value;
+}
+
+function componentResources(
+  mq: MessageQueue, what: string, user: ComputeResources | undefined, base: ResolvedResources, minMebibytes: number, why: string,
+): ResolvedResources {
+  const r = resolveResources(mq, mq.architecture.profile, user, base);
+  if (r.memoryLimitMebibytes < minMebibytes) {
+    fail(mq, `${what}.resources.memoryLimitMebibytes ${r.memoryLimitMebibytes} is too small for ${why}`, `give it at least ${minMebibytes} MiB`);
+  }
+  return r;
+}
+
+/** A declared topic as Pulsar provisions it. */
+export interface PulsarTopicPlan {
+  /** `persistent://<tenant>/<namespace>/<topic>`. */
+  readonly name: string;
+  readonly partitions: number;
+  /** Topic-level retention and TTL, when they differ from the namespace's. */
+  readonly retention?: string;
+  /** Topic-level persistence (ensemble, write and ack quorum) from the topic's replication factor. */
+  readonly persistence?: { readonly ensemble: number; readonly write: number; readonly ack: number };
+  /** Compaction threshold in MiB (`CleanupPolicy.COMPACT`). */
+  readonly compactionThresholdMebibytes?: number;
+  /** Durable subscriptions (the consumer groups). */
+  readonly subscriptions: string[];
+}
+
+/** What the provisioning Job creates. */
+export interface PulsarProvisionPlan {
+  readonly cluster: string;
+  readonly tenant: string;
+  readonly namespace: string;
+  /** Namespace retention and message TTL (the longest retention of the topics). */
+  readonly retention: string;
+  readonly topics: PulsarTopicPlan[];
+}
+
+/**
+ * The provisioning script (busybox sh + pulsar-admin against `$ADMIN_URL`). Every step converges:
+ * creations that answer "already exists" (HTTP 409) count as done, policies are set (not added),
+ * partitioned topics grow to the declared partition count (Pulsar cannot shrink them), and nothing
+ * is deleted. Subscriptions are created durable at the topic's end, so a consumer group keeps
+ * every message published after the Job ran, even before its first consumer connects.
+ */
+export function pulsarProvisionScript(plan: PulsarProvisionPlan): string {
+  const ns = `${plan.tenant}/${plan.namespace}`;
+  const lines = [
+    'set -eu',
+    'log() { echo "pulsar-provision: $*"; }',
+    'admin() { bin/pulsar-admin --admin-url "$ADMIN_URL" "$@"; }',
+    '# create <what> <pulsar-admin args...>: an object that already exists is fine',
+    'create() {',
+    '  what=$1; shift',
+    '  if out=$(admin "$@" 2>&1); then log "$what: created"',
+    '  elif echo "$out" | grep -qiE "already exist|conflict|409"; then log "$what: exists"',
+    '  else echo "$out" >&2; log "$what: failed"; exit 1; fi',
+    '}',
+    '# partitioned <topic> <partitions>: create, or grow an existing partitioned topic',
+    'partitioned() {',
+    '  create "topic $1" topics create-partitioned-topic "$1" --partitions "$2"',
+    '  have=$(admin topics get-partitioned-topic-metadata "$1" | tr -d \' \\n\' | sed -n \'s/.*"partitions":\\([0-9]*\\).*/\\1/p\')',
+    '  have=${have:-0}',
+    '  if [ "$have" -eq 0 ]; then log "$1 exists as a non-partitioned topic; delete it or rename the declared topic"; exit 1; fi',
+    '  if [ "$have" -lt "$2" ]; then admin topics update-partitioned-topic "$1" --partitions "$2"; log "$1: $have -> $2 partitions"; fi',
+    '  if [ "$have" -gt "$2" ]; then log "$1 keeps its $have partitions (Pulsar cannot remove partitions)"; fi',
+    '}',
+    `until admin clusters get ${sq(plan.cluster)} >/dev/null 2>&1; do log "waiting for $ADMIN_URL"; sleep 5; done`,
+    `create ${sq(`tenant ${plan.tenant}`)} tenants create ${sq(plan.tenant)} --allowed-clusters ${sq(plan.cluster)}`,
+    `create ${sq(`namespace ${ns}`)} namespaces create ${sq(ns)} --clusters ${sq(plan.cluster)}`,
+    `admin namespaces set-retention ${sq(ns)} --time ${plan.retention} --size -1`,
+    `admin namespaces set-message-ttl ${sq(ns)} --messageTTL ${plan.retention}`,
+  ];
+  for (const t of plan.topics) {
+    const topic = sq(t.name);
+    lines.push(t.partitions > 1 ? `partitioned ${topic} ${t.partitions}` : `create ${sq(`topic ${t.name}`)} topics create ${topic}`);
+    if (t.retention !== undefined) {
+      lines.push(`admin topics set-retention ${topic} --time ${t.retention} --size -1`, `admin topics set-message-ttl ${topic} --ttl ${t.retention}`);
+    }
+    if (t.persistence) {
+      const p = t.persistence;
+      lines.push(`admin topics set-persistence ${topic} --bookkeeper-ensemble ${p.ensemble} --bookkeeper-write-quorum ${p.write} --bookkeeper-ack-quorum ${p.ack}`);
+    }
+    if (t.compactionThresholdMebibytes !== undefined) {
+      lines.push(`admin topics set-compaction-threshold ${topic} --threshold ${t.compactionThresholdMebibytes}M`);
+    }
+    for (const s of t.subscriptions) {
+      lines.push(`create ${sq(`subscription ${s} of ${t.name}`)} topics create-subscription ${topic} --subscription ${sq(s)}`);
+    }
+  }
+  lines.push('log done', '');
+  return lines.join('\n');
+}
+
+/** A topic's ensemble, write and ack quorum for its replication factor `rf` (validated to be at most the bookies). */
+function topicPersistence(s: Settings, rf: number): { ensemble: number; write: number; ack: number } {
+  return { ensemble: Math.max(s.ensemble, rf), write: rf, ack: Math.min(s.ack, rf) };
+}
+
+/** Everything `_deploy` resolved and validated before creating objects. */
+interface Settings {
+  readonly production: boolean;
+  readonly image: string;
+  readonly cluster: string;
+  readonly tenant: string;
+  readonly namespace: string;
+  readonly bookies: number;
+  readonly ensemble: number;
+  readonly write: number;
+  readonly ack: number;
+  readonly compactionThresholdMebibytes: number;
+  readonly storageClassName?: string;
+}
+
+/** The production options, validated. */
+interface ProductionSizes {
+  readonly zkMembers: number;
+  readonly zkStorage: number;
+  readonly bkStorage: number;
+  readonly brokers: number;
+  readonly proxies: number;
+  readonly zkResources: ResolvedResources;
+  readonly bkResources: ResolvedResources;
+  readonly brokerResources: ResolvedResources;
+  readonly proxyResources: ResolvedResources;
+}
+
+/** What every production component is built from. */
+interface ClusterContext {
+  readonly mq: MessageQueue;
+  readonly chart: Chart;
+  readonly s: Settings;
+  readonly identity: (component: string) => WorkloadIdentityLabels;
+}
+
+/** How components reach the ZooKeeper ensemble. */
+interface MetadataStore {
+  /** `host:2181,...`, one entry per member. */
+  readonly connect: string;
+  /** `zk:host:2181,...` (metadataStoreUrl). */
+  readonly url: string;
+  /** The bookkeeper.conf settings that point BookKeeper at it. */
+  readonly bookkeeper: Record<string, string>;
+}
+
+/** JVM sizes of the command-line tools. */
+function toolEnv(): kplus.k8s.EnvVar[] {
+  return [{ name: 'PULSAR_MEM', value: TOOL_MEM }, { name: 'BOOKIE_MEM', value: TOOL_MEM }];
+}
+
+/**
+ * Apache Pulsar 4.0 without an operator. Development: one `pulsar standalone` member (metadata
+ * store, bookie and broker in one JVM) on an emptyDir. Production: a ZooKeeper ensemble, BookKeeper
+ * bookies (journal and ledgers in two directories of one claim, as the chart's
+ * `useSingleCommonVolume`), brokers and proxies, each a StatefulSet except the proxies (a
+ * Deployment); a Job formats the BookKeeper metadata and another runs
+ * `initialize-cluster-metadata`, both only when it is missing; bookies wait for the first,
+ * brokers for the second. Clients connect to the proxies. A provisioning Job creates the tenant,
+ * the namespace with its retention, the topics and a durable subscription per consumer group.
+ *
+ * Verified against upstream sources: apache/pulsar-helm-chart (zookeeper, bookkeeper, broker,
+ * proxy and standalone templates and configmaps, `bookkeeper-cluster-initialize.yaml`,
+ * `pulsar-cluster-initialize.yaml`, `_bookkeeper.tpl`, `_broker.tpl`, values.yaml): start
+ * commands, config keys, init checks (`bookkeeper shell whatisinstanceid`, the
+ * `/admin/clusters/<cluster>` znode), the broker's wait for its old registration znode, probes,
+ * ports; apache/pulsar: docker/pulsar/Dockerfile (uid 10000, directories owned by 10000:0, busybox,
+ * coreutils), apply-config-from-env.py (`PULSAR_PREFIX_` adds missing keys), VipStatus
+ * (statusFilePath), NamedEntity (`[-=:.\w]`), TopicName; pulsar-site reference
+ * (`initialize-cluster-metadata` flags, pulsar-admin tenants/namespaces/topics 3.x flags).
+ * Assumptions: the 4.0.12 image matches the Dockerfile read (Alpine, busybox `nc`/`sed`); the
+ * 3.x pulsar-admin flags are unchanged in 4.0; pulsar-admin reports an existing object with
+ * "already exists"/409; Pulsar writes nothing outside conf/, logs/, data/ and /tmp.
+ */
+export class PulsarEngine implements MessageQueueEngineImpl {
+  public readonly kind = MessageQueueKind.PULSAR;
+  public readonly partitioned = true;
+
+  constructor(private readonly options: PulsarOptions) {}
+
+  public _deploy(mq: MessageQueue, topics: ResolvedTopic[]): DeployedMessageQueue {
+    // every option is validated before the first object is created
+    const s = this.validate(mq, topics);
+    if (s.production) {
+      const sizes = this.productionSizes(mq);
+      return this.deployCluster(mq, deployPlatformComponent(mq, mq), s, sizes, topics);
+    }
+    const sizes = this.standaloneSizes(mq);
+    return this.deployStandalone(mq, deployPlatformComponent(mq, mq), s, sizes, topics);
+  }
+
+  // ---------------------------------------------------------------- validation
+
+  private validate(mq: MessageQueue, topics: ResolvedTopic[]): Settings {
+    const o = this.options;
+    const production = mq.architecture.profile === Profile.PRODUCTION;
+    const image = o.image ?? PULSAR_DEFAULT_IMAGE;
+    validateImage(mq, image);
+    const cluster = validateNamedEntity(mq, 'clusterName', o.clusterName ?? mq.componentName);
+    if (cluster === 'global') {
+      fail(mq, 'clusterName "global" is reserved by Pulsar (the marker of global namespaces)', 'choose another cluster name, e.g. the component\'s name');
+    }
+    const tenant = validateNamedEntity(mq, 'tenant', o.tenant ?? mq.architecture.name);
+    const namespace = validateNamedEntity(mq, 'namespace', o.namespace ?? mq.componentName);
+    if (o.storageClassName !== undefined && !DNS_SUBDOMAIN.test(o.storageClassName)) {
+      fail(mq, `storageClassName ${show(o.storageClassName)} is not a valid StorageClass name`, 'use a DNS subdomain name such as "standard" or "gp3"');
+    }
+
+    // Replication is validated against the production topology in both profiles (the same
+    // declaration must hold in production); the development profile's single bookie keeps one copy.
+    const bookies = validateInteger(mq, 'bookkeeper.bookies', o.bookkeeper?.bookies ?? 4, 1, 99,
+      'use at least as many bookies as the ensemble size (4 lets one be drained)');
+    const where = `the ${bookies} bookie${bookies === 1 ? '' : 's'}`;
+    const ensemble = validateInteger(mq, 'ensembleSize', o.ensembleSize ?? Math.min(3, bookies), 1, 99, 'use at least 1 bookie per ledger');
+    const write = validateInteger(mq, 'writeQuorum', o.writeQuorum ?? Math.min(3, ensemble), 1, 99, 'write each entry at least once');
+    const ack = validateInteger(mq, 'ackQuorum', o.ackQuorum ?? Math.min(2, write), 1, 99, 'wait for at least 1 acknowledgement');
+    if (ack > write) {
+      fail(mq, `ackQuorum ${ack} exceeds writeQuorum ${write} (an entry cannot be acknowledged by more bookies than it is written to)`,
+        `lower ackQuorum to at most ${write}, or raise writeQuorum`);
+    }
+    if (write > ensemble) {
+      fail(mq, `writeQuorum ${write} exceeds ensembleSize ${ensemble} (each entry is written to bookies of its ledger's ensemble)`,
+        `lower writeQuorum to at most ${ensemble}, or raise ensembleSize`);
+    }
+    if (ensemble > bookies) {
+      fail(mq, `ensembleSize ${ensemble} exceeds ${where}: no ledger could be created`, `lower ensembleSize to at most ${bookies}, or raise bookkeeper.bookies`);
+    }
+    // generated names (the provisioning Job's carries a content hash) must stay DNS labels
+    objectName(mq, mq.componentName, 'provision', 'x'.repeat(HASH_LENGTH));
+    const compactionThresholdMebibytes = validateInteger(mq, 'compactionThresholdMebibytes', o.compactionThresholdMebibytes ?? 100, 1, 1_048_576,
+      'use a whole number of MiB from 1 to 1048576');
+
+    for (const t of topics) {
+      if (!NAMED_ENTITY.test(t.name)) {
+        fail(mq, `topic ${show(t.name)} is not a valid Pulsar topic name`, 'use letters, digits, "_", "-", "=", ":" and "." only, e.g. "order-created"');
+      }
+      if (t.name.includes('-partition-')) {
+        fail(mq, `topic ${show(t.name)} contains "-partition-", the suffix Pulsar gives the partitions of a partitioned topic`, 'rename the topic');
+      }
+      if (t.replicationFactor !== undefined && t.replicationFactor > bookies) {
+        fail(mq, `topic ${show(t.name)} replicationFactor ${t.replicationFactor} exceeds ${where}`,
+          `use at most ${bookies} copies, leave replicationFactor unset (writeQuorum ${write} applies), or raise bookkeeper.bookies`);
+      }
+    }
+    return {
+      production,
+      image,
+      cluster,
+      tenant,
+      namespace,
+      bookies: production ? bookies : 1,
+      ...(production ? { ensemble, write, ack } : { ensemble: 1, write: 1, ack: 1 }),
+      compactionThresholdMebibytes,
+      storageClassName: o.storageClassName,
+    };
+  }
+
+  // ---------------------------------------------------------------- development: standalone
+
+  private standaloneSizes(mq: MessageQueue): { resources: ResolvedResources; storage: number } {
+    const o = this.options.standalone ?? {};
+    return {
+      resources: componentResources(mq, 'standalone', o.resources,
+        { cpuRequestMillis: 200, cpuLimitMillis: 2000, memoryRequestMebibytes: 1536, memoryLimitMebibytes: 1536 },
+        1024, 'Pulsar standalone (metadata store, bookie and broker share one JVM)'),
+      storage: validateInteger(mq, 'standalone.storageGibibytes', o.storageGibibytes ?? 8, 1, 65536, 'use a whole number of GiB'),
+    };
+  }
+
+  private deployStandalone(
+    mq: MessageQueue, chart: Chart, s: Settings, { resources, storage }: { resources: ResolvedResources; storage: number }, topics: ResolvedTopic[],
+  ): DeployedMessageQueue {
+    const arch = mq.architecture;
+    const name = mq.componentName;
+    const runtime = runtimeVolumes(false);
+
+    const standalone = new StatefulCluster(mq, 'standalone', {
+      architecture: arch,
+      chart,
+      name,
+      namespace: mq.namespace,
+      identity: { name, instance: `${arch.name}-${name}`, component: 'standalone', partOf: arch.name },
+      replicas: 1,
+      quorum: false,
+      uid: UID,
+      ports: [{ name: 'pulsar', port: PULSAR_PORT }, { name: 'http', port: HTTP_PORT }],
+      storage: { volumeName: 'data', mountPath: `${HOME}/data`, sizeGibibytes: storage },
+      volumes: runtime.volumes,
+      initContainers: () => [copyConf(s.image)],
+      containers: (c) => {
+        // `--advertised-address` is required: lookups hand it to clients (the chart's comment).
+        const script = [
+          'set -e',
+          'bin/apply-config-from-env.py conf/standalone.conf',
+          `echo OK > ${STATUS_FILE}`,
+          JVM_OPTS,
+          `exec bin/pulsar standalone --advertised-address ${sq(c.memberHost(0))} --no-functions-worker --no-stream-storage`,
+        ].join('\n');
+        return [secureContainer({
+          name: 'pulsar',
+          image: s.image,
+          command: ['sh', '-c', script],
+          env: [
+            ...settingsEnv({
+              clusterName: s.cluster,
+              advertisedAddress: c.memberHost(0),
+              brokerServicePort: PULSAR_PORT,
+              webServicePort: HTTP_PORT,
+              managedLedgerDefaultEnsembleSize: s.ensemble,
+              managedLedgerDefaultWriteQuorum: s.write,
+              managedLedgerDefaultAckQuorum: s.ack,
+              statusFilePath: STATUS_FILE,
+            }),
+            { name: 'PULSAR_MEM', value: pulsarMem(resources, 0.35, 0.35) },
+          ],
+          ports: [{ name: 'pulsar', containerPort: PULSAR_PORT }, { name: 'http', containerPort: HTTP_PORT }],
+          resources,
+          // budget 10 s x 60 = 10 min: the embedded metadata store and bookie start first
+          startupProbe: { ...httpGet('/status.html'), periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 60 },
+          readinessProbe: { ...httpGet('/status.html'), periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+          livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromString('http') }, periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 4 },
+          volumeMounts: [...runtime.mounts, { name: 'data', mountPath: `${HOME}/data` }],
+        })];
+      },
+    });
+
+    this.provision(mq, chart, s, topics, standalone, standalone.clientHost);
+    return this.deployed(mq, s, standalone, standalone.clientHost);
+  }
+
+  // ---------------------------------------------------------------- production: the full cluster
+
+  private deployCluster(mq: MessageQueue, chart: Chart, s: Settings, z: ProductionSizes, topics: ResolvedTopic[]): DeployedMessageQueue {
+    const c: ClusterContext = { mq, chart, s, identity: (component) => ({ name: mq.componentName, instance: `${mq.architecture.name}-${mq.componentName}`, component, partOf: mq.architecture.name }) };
+
+    const zookeeper = this.zooKeeper(c, z);
+    const connect = zookeeper.memberHosts().map((h) => `${h}:${ZK_CLIENT_PORT}`).join(',');
+    const zk: MetadataStore = { connect, url: `zk:${connect}`, bookkeeper: { zkServers: connect, zkLedgersRootPath: '/ledgers' } };
+
+    // BookKeeper metadata (one-shot): `initnewcluster` only if there is no instance id yet
+    const bkInit = this.initJob(c, 'bookkeeper-init', zk, [
+      `until timeout 15 bin/pulsar zookeeper-shell -server ${sq(zk.connect)} ls /; do echo "waiting for ZooKeeper"; sleep 3; done`,
+      'if timeout 60 bin/bookkeeper shell whatisinstanceid; then',
+      '  echo "bookkeeper cluster already initialized"',
+      'else',
+      '  bin/bookkeeper shell initnewcluster',
+      'fi',
+    ]);
+    wire(bkInit, zookeeper, tcp(ZK_CLIENT_PORT));
+
+    const bookie = this.bookies(c, z, zk);
+    wire(bookie, zookeeper, tcp(ZK_CLIENT_PORT));
+
+    const broker = this.brokers(c, z, zk);
+    wire(broker, zookeeper, tcp(ZK_CLIENT_PORT));
+    wire(broker, bookie, tcp(BOOKIE_PORT));
+
+    // cluster metadata (one-shot), after the BookKeeper metadata: only if /admin/clusters/<cluster> is missing
+    const brokerHost = broker.clientHost;
+    const clusterInit = this.initJob(c, 'cluster-init', zk, [
+      'until timeout 15 bin/bookkeeper shell whatisinstanceid; do echo "waiting for the BookKeeper metadata"; sleep 3; done',
+      `if timeout 15 bin/pulsar zookeeper-shell -server ${sq(zk.connect)} get ${sq(`/admin/clusters/${s.cluster}`)}; then`,
+      `  echo "cluster ${s.cluster} already initialized"`,
+      'else',
+      `  bin/pulsar initialize-cluster-metadata --cluster ${sq(s.cluster)} --metadata-store ${sq(zk.url)} --configuration-metadata-store ${sq(zk.url)} \\`,
+      `    --web-service-url ${sq(`http://${brokerHost}:${HTTP_PORT}/`)} --broker-service-url ${sq(`pulsar://${brokerHost}:${PULSAR_PORT}/`)}`,
+      'fi',
+    ]);
+    wire(clusterInit, zookeeper, tcp(ZK_CLIENT_PORT));
+
+    const proxy = this.proxies(c, z, brokerHost);
+    // lookups and the binary protocol go to the owning broker's advertised address; admin calls
+    // through the proxy's HTTP port go to the brokers' web service
+    wire(proxy, broker, tcp(PULSAR_PORT, HTTP_PORT));
+
+    this.provision(mq, chart, s, topics, broker, brokerHost);
+    return this.deployed(mq, s, proxy, proxy.host);
+  }
+
+  /** Validates the production-only options (before any object is created). */
+  private productionSizes(mq: MessageQueue): ProductionSizes {
+    const o = this.options;
+    const gib = 'use a whole number of GiB';
+    for (const task of ['bookkeeper-init', 'cluster-init']) objectName(mq, mq.componentName, task, 'x'.repeat(HASH_LENGTH));
+    for (const component of ['zookeeper-headless', 'bookie-headless', 'broker-headless']) objectName(mq, mq.componentName, component);
+    return {
+      zkMembers: quorumMembers(mq, Profile.PRODUCTION, o.zookeeper?.members, 7, 'zookeeper'),
+      zkStorage: validateInteger(mq, 'zookeeper.storageGibibytes', o.zookeeper?.storageGibibytes ?? 10, 1, 65536, gib),
+      bkStorage: validateInteger(mq, 'bookkeeper.storageGibibytes', o.bookkeeper?.storageGibibytes ?? 64, 1, 65536, gib),
+      brokers: validateInteger(mq, 'brokers.replicas', o.brokers?.replicas ?? 3, 1, 99, 'use at least 1 broker (3 for availability)'),
+      proxies: validateInteger(mq, 'proxies.replicas', o.proxies?.replicas ?? 3, 1, 99, 'use at least 1 proxy (2 or more for availability)'),
+      zkResources: componentResources(mq, 'zookeeper', o.zookeeper?.resources,
+        { cpuRequestMillis: 100, cpuLimitMillis: 1000, memoryRequestMebibytes: 512, memoryLimitMebibytes: 512 }, 256, 'ZooKeeper\'s JVM'),
+      bkResources: componentResources(mq, 'bookkeeper', o.bookkeeper?.resources,
+        { cpuRequestMillis: 500, cpuLimitMillis: 2000, memoryRequestMebibytes: 2048, memoryLimitMebibytes: 2048 }, 512, 'a bookie (heap plus ledger caches)'),
+      brokerResources: componentResources(mq, 'brokers', o.brokers?.resources,
+        { cpuRequestMillis: 500, cpuLimitMillis: 2000, memoryRequestMebibytes: 2048, memoryLimitMebibytes: 2048 }, 512, 'a broker (heap plus managed-ledger cache)'),
+      proxyResources: componentResources(mq, 'proxies', o.proxies?.resources,
+        { cpuRequestMillis: 200, cpuLimitMillis: 1000, memoryRequestMebibytes: 768, memoryLimitMebibytes: 768 }, 256, 'a proxy\'s JVM'),
+    };
+  }
+
+  /** ZooKeeper: `bin/pulsar zookeeper` with conf/zookeeper.conf, as the chart runs it. */
+  private zooKeeper(c: ClusterContext, z: ProductionSizes): StatefulCluster {
+    const { mq, s } = c;
+    const runtime = runtimeVolumes(false);
+    return new StatefulCluster(mq, 'zookeeper', {
+      architecture: mq.architecture,
+      chart: c.chart,
+      name: objectName(mq, mq.componentName, 'zookeeper'),
+      namespace: mq.namespace,
+      identity: c.identity('zookeeper'),
+      replicas: z.zkMembers,
+      quorum: true,
+      uid: UID,
+      ports: [
+        { name: 'client', port: ZK_CLIENT_PORT },
+        { name: 'follower', port: ZK_FOLLOWER_PORT, peerOnly: true },
+        { name: 'election', port: ZK_ELECTION_PORT, peerOnly: true },
+      ],
+      storage: { volumeName: 'data', mountPath: `${HOME}/data`, sizeGibibytes: z.zkStorage, storageClassName: s.storageClassName },
+      volumes: runtime.volumes,
+      initContainers: () => [copyConf(s.image)],
+      containers: (cluster) => {
+        // generate-zookeeper-config.sh's job, idempotently (the conf volume survives container
+        // restarts): the server list replaces any earlier one, myid is written once.
+        const servers = cluster.memberHosts().map((h, i) => `server.${i + 1}=${h}:${ZK_FOLLOWER_PORT}:${ZK_ELECTION_PORT}`);
+        const script = [
+          'set -e',
+          'bin/apply-config-from-env.py conf/zookeeper.conf',
+          'sed -i \'/^server\\.[0-9]*=/d\' conf/zookeeper.conf',
+          `printf '%s\\n' ${servers.map(sq).join(' ')} >> conf/zookeeper.conf`,
+          `mkdir -p ${HOME}/data/zookeeper`,
+          `[ -f ${HOME}/data/zookeeper/myid ] || echo $(( \${HOSTNAME##*-} + 1 )) > ${HOME}/data/zookeeper/myid`,
+          // the probes' four-letter words (ZooKeeper 3.5+ enables only srvr by default)
+          'export OPTS="${OPTS:-} -Dlog4j2.formatMsgNoLookups=true -Dzookeeper.4lw.commands.whitelist=ruok,srvr,mntr"',
+          'exec bin/pulsar zookeeper',
+        ].join('\n');
+        // the chart's probe: `ruok` answers "imok" while the process serves its client port;
+        // readiness also needs the member to serve requests (leader, follower or standalone)
+        const fourLetterWord = (word: string, expect: string) => ({
+          exec: { command: ['timeout', '5', 'sh', '-c', `{ echo ${word}; sleep 1; } | nc 127.0.0.1 ${ZK_CLIENT_PORT} | grep -qE '${expect}'`] },
+        });
+        const alive = fourLetterWord('ruok', '^imok');
+        return [secureContainer({
+          name: 'zookeeper',
+          image: s.image,
+          command: ['sh', '-c', script],
+          env: [
+            ...settingsEnv({
+              dataDir: `${HOME}/data/zookeeper`,
+              clientPort: ZK_CLIENT_PORT,
+              // bind the quorum ports before the member's own headless-Service name resolves
+              quorumListenOnAllIPs: 'true',
+              reconfigEnabled: 'false',
+            }),
+            { name: 'PULSAR_MEM', value: pulsarMem(z.zkResources, 0.5) },
+          ],
+          ports: [
+            { name: 'client', containerPort: ZK_CLIENT_PORT },
+            { name: 'follower', containerPort: ZK_FOLLOWER_PORT },
+            { name: 'election', containerPort: ZK_ELECTION_PORT },
+          ],
+          resources: z.zkResources,
+          startupProbe: { ...alive, periodSeconds: 5, timeoutSeconds: 10, failureThreshold: 60 },
+          readinessProbe: { ...fourLetterWord('srvr', '^Mode: (leader|follower|standalone)'), periodSeconds: 10, timeoutSeconds: 10, failureThreshold: 3 },
+          livenessProbe: { ...alive, periodSeconds: 15, timeoutSeconds: 10, failureThreshold: 6 },
+          volumeMounts: [...runtime.mounts, { name: 'data', mountPath: `${HOME}/data` }],
+        })];
+      },
+    });
+  }
+
+  /** Bookies: journal and ledgers in two directories of one claim; they start once the BookKeeper metadata exists. */
+  private bookies(c: ClusterContext, z: ProductionSizes, zk: MetadataStore): StatefulCluster {
+    const { mq, s } = c;
+    const runtime = runtimeVolumes(false);
+    const dir = `${HOME}/data/bookkeeper`;
+    return new StatefulCluster(mq, 'bookie', {
+      architecture: mq.architecture,
+      chart: c.chart,
+      name: objectName(mq, mq.componentName, 'bookie'),
+      namespace: mq.namespace,
+      identity: c.identity('bookie'),
+      replicas: s.bookies,
+      quorum: false,
+      uid: UID,
+      ports: [{ name: 'bookie', port: BOOKIE_PORT }, { name: 'http', port: BOOKIE_HTTP_PORT, peerOnly: true }],
+      storage: { volumeName: 'data', mountPath: dir, sizeGibibytes: z.bkStorage, storageClassName: s.storageClassName },
+      volumes: runtime.volumes,
+      initContainers: () => [
+        copyConf(s.image),
+        secureContainer({
+          name: 'wait-bookkeeper-init',
+          image: s.image,
+          command: ['sh', '-c', [
+            'set -e',
+            'bin/apply-config-from-env.py conf/bookkeeper.conf',
+            'until timeout 15 bin/bookkeeper shell whatisinstanceid; do echo "waiting for the BookKeeper metadata"; sleep 3; done',
+          ].join('\n')],
+          env: [...settingsEnv(zk.bookkeeper), ...toolEnv()],
+          resources: TOOL_RESOURCES,
+          volumeMounts: runtime.mounts,
+        }),
+      ],
+      containers: () => [secureContainer({
+        name: 'bookie',
+        image: s.image,
+        command: ['sh', '-c', ['set -e', 'bin/apply-config-from-env.py conf/bookkeeper.conf', JVM_OPTS, 'exec bin/pulsar bookie'].join('\n')],
+        env: [
+          ...settingsEnv({
+            ...zk.bookkeeper,
+            bookiePort: BOOKIE_PORT,
+            httpServerEnabled: 'true',
+            httpServerPort: BOOKIE_HTTP_PORT,
+            // the bookie id survives rescheduling: the pod's stable DNS name
+            useHostNameAsBookieID: 'true',
+            journalDirectories: `${dir}/journal`,
+            ledgerDirectories: `${dir}/ledgers`,
+            journalMaxBackups: 0,
+          }),
+          { name: 'PULSAR_MEM', value: pulsarMem(z.bkResources, 0.35, 0.35) },
+        ],
+        ports: [{ name: 'bookie', containerPort: BOOKIE_PORT }, { name: 'http', containerPort: BOOKIE_HTTP_PORT }],
+        resources: z.bkResources,
+        // budget 10 s x 90 = 15 min (journal replay after a crash)
+        startupProbe: { ...httpGet('/api/v1/bookie/is_ready'), periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 90 },
+        readinessProbe: { ...httpGet('/api/v1/bookie/is_ready'), periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+        livenessProbe: { ...httpGet('/api/v1/bookie/state'), periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 4 },
+        volumeMounts: [...runtime.mounts, { name: 'data', mountPath: dir }],
+      })],
+    });
+  }
+
+  /**
+   * Brokers: stateless, but with stable names (the advertised address and the znode a broker
+   * registers under), so a StatefulSet as in the chart; they start once the cluster metadata exists.
+   */
+  private brokers(c: ClusterContext, z: ProductionSizes, zk: MetadataStore): StatefulCluster {
+    const { mq, s } = c;
+    const arch = mq.architecture;
+    const runtime = runtimeVolumes(true);
+    return new StatefulCluster(mq, 'broker', {
+      architecture: arch,
+      chart: c.chart,
+      name: objectName(mq, mq.componentName, 'broker'),
+      namespace: mq.namespace,
+      identity: c.identity('broker'),
+      replicas: z.brokers,
+      quorum: false,
+      uid: UID,
+      ports: [{ name: 'pulsar', port: PULSAR_PORT }, { name: 'http', port: HTTP_PORT }],
+      volumes: runtime.volumes,
+      initContainers: () => [
+        copyConf(s.image),
+        secureContainer({
+          name: 'wait-cluster-init',
+          image: s.image,
+          command: ['sh', '-c', `until timeout 15 bin/pulsar zookeeper-shell -server ${sq(zk.connect)} get ${sq(`/admin/clusters/${s.cluster}`)}; do`
+            + ' echo "waiting for the cluster metadata"; sleep 3; done'],
+          env: toolEnv(),
+          resources: TOOL_RESOURCES,
+          volumeMounts: runtime.mounts,
+        }),
+      ],
+      containers: (cluster) => {
+        const script = [
+          'set -e',
+          `export PULSAR_PREFIX_advertisedAddress="$HOSTNAME.${cluster.headlessServiceName}.${mq.namespace}.svc.${arch.clusterDomain}"`,
+          'bin/apply-config-from-env.py conf/broker.conf',
+          `echo OK > ${STATUS_FILE}`,
+          // a restarted broker keeps its name: wait until its previous registration (an ephemeral znode) expired
+          `while PULSAR_MEM='${TOOL_MEM}' timeout 15 bin/pulsar zookeeper-shell -server ${sq(zk.connect)} get "/loadbalance/brokers/$PULSAR_PREFIX_advertisedAddress:${HTTP_PORT}"; do`,
+          '  echo "the previous registration of this broker still exists; checking again in 10 s"; sleep 10',
+          'done',
+          JVM_OPTS,
+          'exec bin/pulsar broker',
+        ].join('\n');
+        return [secureContainer({
+          name: 'broker',
+          image: s.image,
+          command: ['sh', '-c', script],
+          env: [
+            ...settingsEnv({
+              clusterName: s.cluster,
+              metadataStoreUrl: zk.url,
+              configurationMetadataStoreUrl: zk.url,
+              brokerServicePort: PULSAR_PORT,
+              webServicePort: HTTP_PORT,
+              managedLedgerDefaultEnsembleSize: s.ensemble,
+              managedLedgerDefaultWriteQuorum: s.write,
+              managedLedgerDefaultAckQuorum: s.ack,
+              functionsWorkerEnabled: 'false',
+              statusFilePath: STATUS_FILE,
+            }),
+            { name: 'PULSAR_MEM', value: pulsarMem(z.brokerResources, 0.35, 0.35) },
+          ],
+          ports: [{ name: 'pulsar', containerPort: PULSAR_PORT }, { name: 'http', containerPort: HTTP_PORT }],
+          resources: z.brokerResources,
+          // budget 10 s x 60 = 10 min (including the wait for the old registration)
+          startupProbe: { ...httpGet('/status.html'), periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 60 },
+          readinessProbe: { ...httpGet('/status.html'), periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+          livenessProbe: { ...httpGet('/status.html'), periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 6 },
+          volumeMounts: runtime.mounts,
+        })];
+      },
+    });
+  }
+
+  /** Proxies: the clients' entry point; they reach the brokers through the broker Service (no metadata-store discovery). */
+  private proxies(c: ClusterContext, z: ProductionSizes, brokerHost: string): StatelessWorkload {
+    const { mq, s } = c;
+    const runtime = runtimeVolumes(true);
+    return new StatelessWorkload(mq, 'proxy', {
+      architecture: mq.architecture,
+      chart: c.chart,
+      name: objectName(mq, mq.componentName, 'proxy'),
+      namespace: mq.namespace,
+      identity: c.identity('proxy'),
+      replicas: z.proxies,
+      uid: UID,
+      ports: [{ name: 'pulsar', port: PULSAR_PORT }, { name: 'http', port: HTTP_PORT, appProtocol: 'http' }],
+      volumes: runtime.volumes,
+      initContainers: () => [copyConf(s.image)],
+      containers: (w) => [secureContainer({
+        name: 'proxy',
+        image: s.image,
+        command: ['sh', '-c', ['set -e', 'bin/apply-config-from-env.py conf/proxy.conf', `echo OK > ${STATUS_FILE}`, JVM_OPTS, 'exec bin/pulsar proxy'].join('\n')],
+        env: [
+          ...settingsEnv({
+            clusterName: s.cluster,
+            servicePort: PULSAR_PORT,
+            webServicePort: HTTP_PORT,
+            brokerServiceURL: `pulsar://${brokerHost}:${PULSAR_PORT}`,
+            brokerWebServiceURL: `http://${brokerHost}:${HTTP_PORT}`,
+            statusFilePath: STATUS_FILE,
+          }),
+          { name: 'PULSAR_MEM', value: pulsarMem(z.proxyResources, 0.35, 0.35) },
+        ],
+        ports: w.containerPorts,
+        resources: z.proxyResources,
+        startupProbe: { ...httpGet('/status.html'), periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 30 },
+        readinessProbe: { ...httpGet('/status.html'), periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+        livenessProbe: { ...httpGet('/status.html'), periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 6 },
+        volumeMounts: runtime.mounts,
+      })],
+    });
+  }
+
+  /**
+   * A one-shot initialization Job (its own pods, ServiceAccount and NetworkPolicy) running `steps`
+   * with conf/bookkeeper.conf pointed at ZooKeeper, named with a hash of what it does (a Job's
+   * template is immutable).
+   */
+  private initJob(c: ClusterContext, id: string, zk: MetadataStore, steps: string[]): TaskPods {
+    const { mq, s } = c;
+    const arch = mq.architecture;
+    const task = new TaskPods(mq, id, {
+      architecture: arch,
+      chart: c.chart,
+      name: objectName(mq, mq.componentName, id),
+      namespace: mq.namespace,
+      identity: { name: mq.componentName, instance: `${arch.name}-${mq.componentName}-${id}`, component: id, partOf: arch.name },
+    });
+    const runtime = runtimeVolumes(false);
+    const script = ['set -e', 'bin/apply-config-from-env.py conf/bookkeeper.conf', ...steps].join('\n');
+    const env = [...settingsEnv(zk.bookkeeper), ...toolEnv()];
+    const container = secureContainer({ name: id, image: s.image, command: ['sh', '-c', script], env, resources: TOOL_RESOURCES, volumeMounts: runtime.mounts });
+    const template = task.podTemplate([container], UID, runtime.volumes);
+    task.job({ ...template, spec: { ...template.spec!, initContainers: [copyConf(s.image)] } }, {
+      name: `${task.serviceAccountName}-${contentHash({ script, env, image: s.image })}`,
+      backoffLimit: 20,
+      activeDeadlineSeconds: 3600,
+    });
+    return task;
+  }
+
+  // ---------------------------------------------------------------- provisioning
+
+  private provision(mq: MessageQueue, chart: Chart, s: Settings, topics: ResolvedTopic[], admin: IWorkload, adminHost: string): void {
+    const arch = mq.architecture;
+    const name = mq.componentName;
+    const task = new TaskPods(mq, 'provision', {
+      architecture: arch,
+      chart,
+      name: objectName(mq, name, 'provision'),
+      namespace: mq.namespace,
+      identity: { name, instance: `${arch.name}-${name}-provision`, component: 'provision', partOf: arch.name },
+    });
+    wire(task, admin, tcp(HTTP_PORT));
+
+    // the namespace keeps messages as long as its longest-lived topic; shorter topics override it
+    const nsRetention = topics.length > 0 ? Math.max(...topics.map((t) => t.retentionMillis)) : 7 * 86400 * 1000;
+    const plan = (): PulsarProvisionPlan => ({
+      cluster: s.cluster,
+      tenant: s.tenant,
+      namespace: s.namespace,
+      retention: pulsarRelativeTime(nsRetention),
+      topics: topics.map((t) => ({
+        name: this.topicName(s, t.name),
+        partitions: t.partitions,
+        ...(t.retentionMillis !== nsRetention ? { retention: pulsarRelativeTime(t.retentionMillis) } : {}),
+        // the replication factor is the topic's write quorum (one bookie keeps one copy in development)
+        ...(t.replicationFactor !== undefined && s.production ? { persistence: topicPersistence(s, t.replicationFactor) } : {}),
+        ...(t.cleanupPolicy === CleanupPolicy.COMPACT ? { compactionThresholdMebibytes: s.compactionThresholdMebibytes } : {}),
+        subscriptions: mq.consumerGroups(t.name),
+      })),
+    });
+    const env: kplus.k8s.EnvVar[] = [{ name: 'ADMIN_URL', value: `http://${adminHost}:${HTTP_PORT}` }, { name: 'PULSAR_MEM', value: TOOL_MEM }];
+    const runtime = runtimeVolumes(false);
+    const volumes = runtime.volumes.filter((v) => v.name !== 'conf');
+    const mounts = runtime.mounts.filter((m) => m.name !== 'conf');
+    const container: kplus.k8s.Container = {
+      ...secureContainer({ name: 'provision', image: s.image, command: ['sh', '-c'], env, resources: TOOL_RESOURCES, volumeMounts: mounts }),
+      args: lazy(() => [pulsarProvisionScript(plan())]),
+    };
+    task.job(task.podTemplate([container], UID, volumes), {
+      // consumer groups are known at synth time: the name carries a hash of the final script
+      name: lazy(() => `${objectName(mq, name, 'provision')}-${contentHash({ script: pulsarProvisionScript(plan()), env, image: s.image })}`),
+      backoffLimit: 10,
+      activeDeadlineSeconds: 3600,
+    });
+  }
+
+  private topicName(s: Settings, topic: string): string {
+    return `persistent://${s.tenant}/${s.namespace}/${topic}`;
+  }
+
+  // ---------------------------------------------------------------- consumers
+
+  private deployed(mq: MessageQueue, s: Settings, entry: IWorkload, host: string): DeployedMessageQueue {
+    const url = `pulsar://${host}:${PULSAR_PORT}`;
+    const p = mq.envPrefix;
+    const connection = (): MessageQueueWiring => ({
+      env: [
+        { name: `${p}ADDRESS`, value: EnvValue.fromValue(url) },
+        { name: `${p}SERVICE_URL`, value: EnvValue.fromValue(url) },
+      ],
+      endpoints: [{ workload: entry, ports: tcp(PULSAR_PORT) }],
+    });
+    const topicVar = (topic: string, suffix: string, value: string): EnvVariable => ({ name: `${mq.topicEnvPrefix(topic)}${suffix}`, value: EnvValue.fromValue(value) });
+    return {
+      connection,
+      producer: (topic) => {
+        const c = connection();
+        return { env: [...c.env, topicVar(topic.name, 'TOPIC', this.topicName(s, topic.name))], endpoints: c.endpoints };
+      },
+      consumer: (topic, group) => {
+        const c = connection();
+        return {
+          env: [
+            ...c.env,
+            topicVar(topic.name, 'TOPIC', this.topicName(s, topic.name)),
+            topicVar(topic.name, 'GROUP', group),
+            topicVar(topic.name, 'SUBSCRIPTION', group),
+          ],
+          endpoints: c.endpoints,
+        };
+      },
+    };
+  }
+}

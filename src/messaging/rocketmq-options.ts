@@ -1,0 +1,96 @@
+import { ComputeResources } from '../architecture/resources';
+
+/** How a broker group's master copies messages to its slaves. */
+export enum RocketMqReplication {
+  /**
+   * `SYNC_MASTER`: a send is acknowledged once the message reached as many members of the group as
+   * the largest `replicationFactor` of the declared topics, a topic without one counting as
+   * `replicasPerGroup` (RocketMQ 5 `inSyncReplicas`, the master included; it is a broker setting).
+   * While a slave is down, sends to its group wait `slaveTimeout` (3 s) and answer
+   * `FLUSH_SLAVE_TIMEOUT` (the message is on the master only).
+   */
+  SYNC = 'sync',
+  /** `ASYNC_MASTER`: a send is acknowledged once the master stored it; slaves catch up later. */
+  ASYNC = 'async',
+}
+
+/** When a broker considers a message stored (`flushDiskType`). */
+export enum RocketMqFlushDiskType {
+  /** `ASYNC_FLUSH`: stored in the page cache, flushed in the background (replication gives durability). */
+  ASYNC_FLUSH = 'ASYNC_FLUSH',
+  /** `SYNC_FLUSH`: fsynced before the send is acknowledged (slower; survives a node power loss without replicas). */
+  SYNC_FLUSH = 'SYNC_FLUSH',
+}
+
+/**
+ * Options of the Apache RocketMQ 5.x engine: NameServers and classic master/slave broker groups
+ * (no automatic failover: when a master is down its group takes no writes until it returns,
+ * producers send to the other groups and consumers read from its slaves).
+ */
+export interface RocketMqOptions {
+  /**
+   * The RocketMQ image (apache/rocketmq-docker), pinned by tag or digest. It must behave like the
+   * official one: uid 3000 with home `/home/rocketmq`, `$ROCKETMQ_HOME/bin/{mqnamesrv,mqbroker,mqadmin}`,
+   * JDK 8, `bash` and `readlink`.
+   * @default "apache/rocketmq:5.3.3"
+   */
+  readonly image?: string;
+  /**
+   * NameServers (a StatefulSet; stateless and independent: every broker registers with each of
+   * them, clients list them all). Not a quorum, so any count from 1 to 7 works.
+   * @default - 1 in development, 2 in production
+   */
+  readonly nameServers?: number;
+  /**
+   * Broker groups (master/slave sets, one StatefulSet each, named `<queue>-broker-a`, `-b`, ...).
+   * Every topic gets `partitions` queues on each group's master, so a topic has
+   * `partitions x brokerGroups` queues; with two or more groups, producers keep writing when one
+   * master is down.
+   * @default - 1 in development, 2 in production
+   */
+  readonly brokerGroups?: number;
+  /**
+   * Brokers per group: ordinal 0 is the master (`brokerId=0`), the others its slaves
+   * (`brokerId=<ordinal>`). A topic's `replicationFactor` may not exceed it.
+   * @default - 1 in development, 2 in production
+   */
+  readonly replicasPerGroup?: number;
+  /**
+   * How masters replicate to their slaves (ignored when `replicasPerGroup` is 1).
+   * @default RocketMqReplication.SYNC
+   */
+  readonly replication?: RocketMqReplication;
+  /**
+   * When a broker considers a message stored.
+   * @default RocketMqFlushDiskType.ASYNC_FLUSH
+   */
+  readonly flushDiskType?: RocketMqFlushDiskType;
+  /**
+   * Hour of the day (0-23) at which brokers delete commit log files older than the longest topic
+   * retention (`deleteWhen`); they also delete early when the disk is 75 % full.
+   * @default 4
+   */
+  readonly deleteHour?: number;
+  /**
+   * Size of each broker's store volume in GiB (a PersistentVolumeClaim in production, an emptyDir
+   * limit in development). Commit log files are 1 GiB each.
+   * @default - 32 in production, 4 in development
+   */
+  readonly storageGibibytes?: number;
+  /**
+   * StorageClass of the brokers' claims.
+   * @default - the cluster's default StorageClass
+   */
+  readonly storageClassName?: string;
+  /**
+   * CPU and memory per broker. The JVM heap is half the memory limit, direct memory a quarter; the
+   * limit must be at least 1024 MiB.
+   * @default - 500m/2000m CPU and 4096/4096 MiB in production; 100m/1000m and 768/1024 MiB in development
+   */
+  readonly brokerResources?: ComputeResources;
+  /**
+   * CPU and memory per NameServer. The JVM heap is half the memory limit, which must be at least 256 MiB.
+   * @default - 100m/1000m CPU and 1024/1024 MiB in production; 50m/500m and 384/512 MiB in development
+   */
+  readonly nameServerResources?: ComputeResources;
+}

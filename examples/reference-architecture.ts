@@ -7,9 +7,10 @@
  *
  * Each service lives in the namespace of its bounded context and is owned by a team. Every
  * `uses` edge below becomes env vars on the caller, NetworkPolicy egress on the caller and ingress
- * on the callee. The services register with a client-side registry (etcd) and read their
- * configuration from the Kubernetes-native config center. Further platform components (events,
- * cache, observability, mesh, gateway) join this file as they land.
+ * on the callee. The services register with a client-side registry (etcd), read their
+ * configuration from the Kubernetes-native config center, publish domain events to Kafka
+ * (orders → payments, catalog; payments → orders) and cache in Redis. Further platform
+ * components (observability, mesh, gateway) join this file as they land.
  *
  * Run: `npx ts-node -r tsconfig-paths/register --project tsconfig.dev.json examples/reference-architecture.ts`
  * (or `npm run synth` for every example); output in dist/reference-architecture/.
@@ -38,6 +39,19 @@ export function build(app: App, profile: arch.Profile = arch.Profile.PRODUCTION)
         },
       },
     }),
+  });
+
+  // asynchronous domain events (Kafka, KRaft) and a cache (Redis with Sentinel)
+  const events = new arch.MessageQueue(shop, 'events', {
+    engine: arch.MessageQueueEngine.kafka(),
+    topics: [
+      { name: 'order-placed', partitions: profile === arch.Profile.PRODUCTION ? 12 : 1 },
+      { name: 'payment-settled', partitions: profile === arch.Profile.PRODUCTION ? 6 : 1 },
+      { name: 'catalog-snapshots', cleanupPolicy: arch.CleanupPolicy.COMPACT },
+    ],
+  });
+  const cache = new arch.MessageQueue(shop, 'cache', {
+    engine: arch.MessageQueueEngine.redis({ persistence: arch.RedisPersistence.NONE, maxmemoryPolicy: arch.RedisMaxmemoryPolicy.ALLKEYS_LRU }),
   });
 
   const bff = new arch.Microservice(shop, 'bff', {
@@ -80,6 +94,19 @@ export function build(app: App, profile: arch.Profile = arch.Profile.PRODUCTION)
     svc.uses(registry);
     svc.uses(config);
   }
+
+  // domain events
+  orders.uses(events.topic('order-placed').producer());
+  payments.uses(events.topic('order-placed').consumer('payments'));
+  catalog.uses(events.topic('order-placed').consumer('catalog'));
+  payments.uses(events.topic('payment-settled').producer());
+  orders.uses(events.topic('payment-settled').consumer('orders'));
+  catalog.uses(events.topic('catalog-snapshots').producer());
+  bff.uses(events.topic('catalog-snapshots').consumer('bff'));
+
+  // caching
+  bff.uses(cache);
+  catalog.uses(cache);
 
   // the synchronous call graph
   bff.uses(orders);

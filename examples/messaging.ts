@@ -152,7 +152,9 @@ export function build(app: App): void {
   const devKafka = new arch.MessageQueue(dev, 'kafka', { namespace: 'dev-kafka', engine: arch.MessageQueueEngine.kafka(), topics: [{ name: 'payments' }] });
   const devPulsar = new arch.MessageQueue(dev, 'pulsar', {
     namespace: 'dev-pulsar',
-    engine: arch.MessageQueueEngine.pulsar({ standalone: { storageGibibytes: 5, resources: { memoryRequestMebibytes: 1536, memoryLimitMebibytes: 1536 } } }),
+    engine: arch.MessageQueueEngine.pulsar({
+      standalone: { storageGibibytes: 5, resources: { memoryRequestMebibytes: 1536, memoryLimitMebibytes: 1536 } },
+    }),
     topics: [{ name: 'carts' }],
   });
   const app1 = new arch.Microservice(dev, 'app', { image: 'ghcr.io/acme/app:0.1.0', context: 'dev-app' });

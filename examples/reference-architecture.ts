@@ -27,10 +27,10 @@ export function build(app: App, profile: arch.Profile = arch.Profile.PRODUCTION)
   const config = new arch.ConfigCenter(shop, 'config', {
     engine: arch.ConfigCenterEngine.kubernetes({
       entries: {
-        'log.level': arch.ConfigValue.string('info'),
+        'log.format': arch.ConfigValue.string('json'),
         'http.client-timeout-ms': arch.ConfigValue.number(2000),
       },
-      overlays: { development: { 'log.level': arch.ConfigValue.string('debug') } },
+      overlays: { development: { 'log.format': arch.ConfigValue.string('text') } },
       applications: {
         orders: { 'orders.max-items': arch.ConfigValue.number(100) },
         payments: {

@@ -3,3 +3,4 @@ export * from './microservice';
 export * from './registry';
 export * from './config';
 export * from './messaging';
+export * from './observability';

@@ -17,13 +17,13 @@ function build(profile: arch.Profile, options: arch.KubernetesConfigOptions): Sy
 
 const OPTIONS: arch.KubernetesConfigOptions = {
   entries: {
-    'log.level': arch.ConfigValue.string('info'),
+    'log.format': arch.ConfigValue.string('json'),
     'http.max-connections': arch.ConfigValue.number(200),
     'features': arch.ConfigValue.json({ search: true, beta: { checkout: false } }),
   },
   overlays: {
-    production: { 'log.level': arch.ConfigValue.string('warn') },
-    development: { 'log.level': arch.ConfigValue.string('debug') },
+    production: { 'log.format': arch.ConfigValue.string('ecs') },
+    development: { 'log.format': arch.ConfigValue.string('text') },
   },
   applications: {
     orders: {
@@ -52,7 +52,7 @@ describe('production', () => {
     expect(orders.data).toEqual({
       'features': '{"beta":{"checkout":false},"search":true}',
       'http.max-connections': '200',
-      'log.level': 'warn',
+      'log.format': 'ecs',
       'orders.audit': 'true',
       'orders.page-size': '50',
     });
@@ -65,7 +65,7 @@ describe('production', () => {
     const cm = find(out.objects, 'ConfigMap').find((c) => c.metadata.namespace === 'ordering')!.metadata.name;
     expect(env.CONFIG_CENTER_TYPE).toBe('kubernetes');
     expect(env.CONFIG_MAP_NAME).toBe(cm);
-    expect(env.LOG_LEVEL).toEqual({ configMapKeyRef: { name: cm, key: 'log.level' } });
+    expect(env.LOG_FORMAT).toEqual({ configMapKeyRef: { name: cm, key: 'log.format' } });
     expect(env.ORDERS_PAGE_SIZE).toEqual({ configMapKeyRef: { name: cm, key: 'orders.page-size' } });
     expect(env.ORDERS_DB_PASSWORD).toEqual({ secretKeyRef: { name: 'orders-db', key: 'password' } });
     expect(d.spec.template.metadata.annotations['cdk8s-architect.dev/external-secrets']).toBe('orders-db');
@@ -91,14 +91,14 @@ test('a changed value changes the ConfigMap\'s name (the consumer rolls); the sa
   const name = (o: SynthResult) => find(o.objects, 'ConfigMap').find((c) => c.metadata.namespace === 'ordering')!.metadata.name;
   const a = build(arch.Profile.PRODUCTION, OPTIONS);
   const b = build(arch.Profile.PRODUCTION, OPTIONS);
-  const c = build(arch.Profile.PRODUCTION, { ...OPTIONS, entries: { ...OPTIONS.entries, 'log.level': arch.ConfigValue.string('error') } });
+  const c = build(arch.Profile.PRODUCTION, { ...OPTIONS, entries: { ...OPTIONS.entries, 'log.format': arch.ConfigValue.string('logfmt') } });
   const d = build(arch.Profile.DEVELOPMENT, OPTIONS);
   const e = build(arch.Profile.PRODUCTION, { ...OPTIONS, entries: { ...OPTIONS.entries, 'http.max-connections': arch.ConfigValue.number(300) } });
   expect(name(a)).toBe(name(b));
   expect(name(c)).toBe(name(a)); // the production overlay still wins
   expect(name(e)).not.toBe(name(a));
   expect(name(d)).not.toBe(name(a));
-  expect(find(d.objects, 'ConfigMap').find((x) => x.metadata.namespace === 'ordering')!.data['log.level']).toBe('debug');
+  expect(find(d.objects, 'ConfigMap').find((x) => x.metadata.namespace === 'ordering')!.data['log.format']).toBe('text');
   expect(checkAll(d.objects)).toEqual([]);
 });
 
@@ -123,9 +123,9 @@ describe('validation', () => {
   });
   test('a Secret reference where the shared entries declare a plain value (the reverse)', () => {
     expectError({
-      entries: { 'log.level': arch.ConfigValue.string('info') },
-      applications: { orders: { 'log.level': arch.ConfigValue.secret({ secretName: 's', key: 'k' }) } },
-    }, '"log.level"', /either a credential/);
+      entries: { 'log.format': arch.ConfigValue.string('json') },
+      applications: { orders: { 'log.format': arch.ConfigValue.secret({ secretName: 's', key: 'k' }) } },
+    }, '"log.format"', /either a credential/);
   });
   test('an overlay for a profile that does not exist', () => {
     expectError({ overlays: { staging: {} } }, '"staging"', /"development" or "production"/);

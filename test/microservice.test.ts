@@ -129,7 +129,7 @@ test('the Service exposes every port by name with its appProtocol', () => {
 test('uses(): the consumer gets address env vars; user env first (sorted), credentials by Secret reference', () => {
   const d = one(prod.objects, 'Deployment', 'orders', 'ordering');
   const names = d.spec.template.spec.containers[0].env.map((e: any) => e.name);
-  expect(names).toEqual(['DB_PASSWORD', 'LOG_FORMAT', 'PAYMENTS_HOST', 'PAYMENTS_PORT', 'PAYMENTS_ADDR', 'PAYMENTS_ADMIN_PORT']);
+  expect(names).toEqual(['DB_PASSWORD', 'LOG_FORMAT', 'LOG_LEVEL', 'LOG_SEVERITY', 'PAYMENTS_HOST', 'PAYMENTS_PORT', 'PAYMENTS_ADDR', 'PAYMENTS_ADMIN_PORT']);
   const env = envOf(d);
   expect(env.PAYMENTS_HOST).toBe('payments.payments.svc.cluster.local');
   expect(env.PAYMENTS_ADDR).toBe('payments.payments.svc.cluster.local:9090');

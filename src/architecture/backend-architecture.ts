@@ -9,6 +9,8 @@ import { fail, show } from '../internal/errors';
 import { ANNOTATION_POD_SECURITY_REASON, LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY } from '../internal/labels';
 import { validateDnsLabel } from '../internal/names';
 import { namespaceBaselinePolicies } from '../internal/network';
+import type { ObservabilityStack } from '../observability/observability-stack';
+import type { InstrumentationTarget, ScrapeTarget } from '../observability/pillar-impl';
 
 const ARCHITECTURE_SYMBOL = Symbol.for('cdk8s-architect.BackendArchitecture');
 /** Namespaces claimed by each architecture of an App: two architectures must not share one. */
@@ -101,6 +103,9 @@ export class BackendArchitecture extends Construct {
   private readonly namespaceRecords = new Map<string, NamespaceRecord>();
   private readonly edgeList: Edge[] = [];
   private readonly componentCharts = new Map<string, IConstruct>();
+  private readonly instrumentables: InstrumentationTarget[] = [];
+  private readonly scrapeTargets: ScrapeTarget[] = [];
+  private observability?: ObservabilityStack;
 
   constructor(scope: Construct, id: string, props: BackendArchitectureProps = {}) {
     super(scope, id);
@@ -221,6 +226,41 @@ export class BackendArchitecture extends Construct {
   /** @internal */
   public _recordEdge(edge: Edge): void {
     this.edgeList.push(edge);
+  }
+
+  /** The architecture's observability stack, if it has one. */
+  public get observabilityStack(): ObservabilityStack | undefined {
+    return this.observability;
+  }
+
+  /**
+   * Attaches the observability stack: every workload registered so far (and every later one) is
+   * instrumented. @internal
+   */
+  public _attachObservability(stack: ObservabilityStack): void {
+    if (this.observability) {
+      fail(stack, `the architecture already has the observability stack ${show(this.observability.node.path)}`, 'create one ObservabilityStack per architecture, with all three pillars');
+    }
+    this.observability = stack;
+    for (const t of this.instrumentables) stack._instrument(t);
+    for (const t of this.scrapeTargets) stack._scrape(t);
+  }
+
+  /** A microservice to instrument by default. @internal */
+  public _registerInstrumentable(target: InstrumentationTarget): void {
+    this.instrumentables.push(target);
+    this.observability?._instrument(target);
+  }
+
+  /** A platform workload exposing Prometheus metrics. @internal */
+  public _registerScrapeTarget(target: ScrapeTarget): void {
+    this.scrapeTargets.push(target);
+    this.observability?._scrape(target);
+  }
+
+  /** The platform workloads exposing metrics, in registration order. @internal */
+  public get _scrapeTargetList(): ScrapeTarget[] {
+    return [...this.scrapeTargets];
   }
 
   private newRootChart(owner: IConstruct, componentName: string): Chart {

@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { HealthCheck } from './health-check';
 import { BackendArchitecture } from '../architecture/backend-architecture';
 import { Binding, BindingEndpoint, EnvValue, EnvVariable, IBindable, IWorkload, NetworkPort, Protocol, RegistrationInfo } from '../architecture/binding';
+import { Profile } from '../architecture/profile';
 import { ComputeResources } from '../architecture/resources';
 import { fail, show } from '../internal/errors';
 import {
@@ -21,6 +22,7 @@ import { DEFAULT_NON_ROOT_UID, secureContainer, writableVolumes } from '../inter
 import { defaultReplicas, resolveResources } from '../internal/profile-defaults';
 import { StatelessWorkload } from '../internal/stateless-workload';
 import { applyUse } from '../internal/uses';
+import { LogSeverity, Severities } from '../observability/severity';
 
 const k8s = kplus.k8s;
 
@@ -147,6 +149,46 @@ export interface MicroserviceProps {
    * @default Duration.seconds(30)
    */
   readonly terminationGracePeriod?: Duration;
+  /**
+   * The port serving Prometheus metrics (one of the service's ports).
+   * @default - the primary port for HTTP services; none for gRPC and TCP services
+   */
+  readonly metricsPort?: number;
+  /**
+   * The path serving Prometheus metrics.
+   * @default "/metrics"
+   */
+  readonly metricsPath?: string;
+  /**
+   * The RFC 5424 severity the service logs at, handed over as `LOG_LEVEL` (the logging library's
+   * name: fatal, error, warn, info, debug) and `LOG_SEVERITY` (the RFC 5424 code, 0-7).
+   * @default - LogSeverity.INFORMATIONAL in production, LogSeverity.DEBUG in development
+   */
+  readonly logLevel?: LogSeverity;
+  /**
+   * What the architecture's ObservabilityStack does for this service; everything is on by default.
+   * @default - traced, scraped and its logs shipped
+   */
+  readonly instrumentation?: InstrumentationOptions;
+}
+
+/** Opting a microservice out of the observability stack's default instrumentation. */
+export interface InstrumentationOptions {
+  /**
+   * Hand the service the OTEL_* variables and an edge to the OpenTelemetry Collector.
+   * @default true
+   */
+  readonly tracing?: boolean;
+  /**
+   * Let the metrics system scrape the service's metrics endpoint.
+   * @default true
+   */
+  readonly metrics?: boolean;
+  /**
+   * Ship the service's container logs.
+   * @default true
+   */
+  readonly logs?: boolean;
 }
 
 const CREDENTIAL_NAME = /(PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIALS?)$/i;
@@ -193,6 +235,7 @@ export class Microservice extends Construct implements IWorkload, IBindable {
   private readonly env = new Map<string, { value: EnvValue; source: string }>();
   private readonly workload: StatelessWorkload;
   private readonly bindings = new Map<IBindable, Binding>();
+  private readonly instrumentationAnnotations: Record<string, string> = {};
 
   constructor(scope: Construct, id: string, props: MicroserviceProps) {
     super(scope, id);
@@ -251,6 +294,17 @@ export class Microservice extends Construct implements IWorkload, IBindable {
     };
     const writable = writableVolumes(this, props.writablePaths ?? ['/tmp']);
 
+    const metricsPort = props.metricsPort ?? (this.ports[0].protocol === AppProtocol.HTTP || this.ports[0].protocol === AppProtocol.HTTP2 ? this.port : undefined);
+    if (metricsPort !== undefined && !this.ports.some((p) => p.port === metricsPort)) {
+      fail(this, `metricsPort ${metricsPort} is not one of the service's ports`, `use one of ${this.ports.map((p) => p.port).join(', ')} or add the port to additionalPorts`);
+    }
+    const metricsPath = props.metricsPath ?? '/metrics';
+    if (!metricsPath.startsWith('/')) fail(this, `metricsPath ${show(metricsPath)} does not start with "/"`, 'use an absolute URL path such as "/metrics"');
+    const logLevel = props.logLevel ?? (arch.profile === Profile.PRODUCTION ? LogSeverity.INFORMATIONAL : LogSeverity.DEBUG);
+    const severity = Severities.info(logLevel);
+    this.addEnv('LOG_LEVEL', EnvValue.fromValue(severity.libraryLevel), 'logLevel');
+    this.addEnv('LOG_SEVERITY', EnvValue.fromValue(String(severity.code)), 'logLevel');
+
     this.workload = new StatelessWorkload(this, 'workload', {
       architecture: arch,
       chart: this.chart,
@@ -264,7 +318,7 @@ export class Microservice extends Construct implements IWorkload, IBindable {
       ports: this.ports.map((p) => ({ name: p.name, port: p.port, appProtocol: p.protocol })),
       uid,
       volumes: writable.volumes,
-      podAnnotations: lazy(() => this.externalReferenceAnnotations()),
+      podAnnotations: lazy(() => this.podAnnotations()),
       terminationGracePeriodSeconds: grace,
       containers: (w) => [secureContainer({
         name: this.componentName,
@@ -297,6 +351,24 @@ export class Microservice extends Construct implements IWorkload, IBindable {
         },
       });
     }
+
+    const instrumentation = props.instrumentation ?? {};
+    arch._registerInstrumentable({
+      workload: this,
+      serviceName: this.componentName,
+      context: this.context,
+      team: this.team,
+      version: tag.startsWith('sha256:') ? tag.slice(7, 19) : tag,
+      metrics: metricsPort !== undefined ? { port: metricsPort, path: metricsPath } : undefined,
+      logLevel,
+      tracing: instrumentation.tracing ?? true,
+      scraping: instrumentation.metrics ?? true,
+      logShipping: instrumentation.logs ?? true,
+      addEnv: (vars, source) => {
+        for (const v of vars) this.addEnv(v.name, v.value, source);
+      },
+      addPodAnnotations: (annotations) => Object.assign(this.instrumentationAnnotations, annotations),
+    });
   }
 
   /** Human description used in errors. */
@@ -387,6 +459,11 @@ export class Microservice extends Construct implements IWorkload, IBindable {
   private renderEnv(): kplus.k8s.EnvVar[] | undefined {
     if (this.env.size === 0) return undefined;
     return [...this.env.entries()].map(([name, { value }]) => value._toKube(name));
+  }
+
+  private podAnnotations(): Record<string, string> | undefined {
+    const out = { ...this.instrumentationAnnotations, ...(this.externalReferenceAnnotations() ?? {}) };
+    return Object.keys(out).length > 0 ? out : undefined;
   }
 
   private externalReferenceAnnotations(): Record<string, string> | undefined {

@@ -1,0 +1,4 @@
+/** Factories for the logging pipelines. */
+export class Logging {
+  private constructor() {}
+}

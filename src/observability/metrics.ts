@@ -1,0 +1,4 @@
+/** Factories for the metrics systems. */
+export class Metrics {
+  private constructor() {}
+}

@@ -1,0 +1,76 @@
+import { Construct } from 'constructs';
+import { DeployedPillar, InstrumentationTarget, isPillarImpl, ScrapeTarget } from './pillar-impl';
+import { ILoggingPipeline, IMetricsBackend, ITracingBackend } from './pillars';
+import type { BackendArchitecture } from '../architecture/backend-architecture';
+import { fail, show } from '../internal/errors';
+import { placePlatformComponent } from '../internal/platform';
+
+/** Properties of an {@link ObservabilityStack}. */
+export interface ObservabilityStackProps {
+  /**
+   * Tracing: an OpenTelemetry Collector and a backend, e.g. `Tracing.jaeger()`.
+   * @default - no tracing
+   */
+  readonly tracing?: ITracingBackend;
+  /**
+   * Logging: a node agent shipping container logs to a store, e.g. `Logging.fluentBit({ store: LogStore.elasticsearch() })`.
+   * @default - no log shipping
+   */
+  readonly logging?: ILoggingPipeline;
+  /**
+   * Metrics: e.g. `Metrics.prometheus({ grafana: true })` or `Metrics.zabbix()`.
+   * @default - no metrics
+   */
+  readonly metrics?: IMetricsBackend;
+  /**
+   * The namespace of the stack's servers (the log agent gets `<namespace>-agents`, whose Pod
+   * Security level allows reading the nodes' log files).
+   * @default - the construct id
+   */
+  readonly namespace?: string;
+}
+
+/**
+ * The seed's three pillars of observability — tracing, logging, metrics — with a choice per
+ * pillar. Every Microservice of the architecture is instrumented by default (whether it was
+ * created before or after the stack): traced through the OpenTelemetry Collector, its logs
+ * shipped with its RFC 5424 level, and scraped; a Microservice prop opts out.
+ */
+export class ObservabilityStack extends Construct {
+  /** The architecture. */
+  public readonly architecture: BackendArchitecture;
+  /** The component's name. */
+  public readonly componentName: string;
+  /** The namespace of the stack's servers. */
+  public readonly namespace: string;
+  private readonly pillars: DeployedPillar[] = [];
+
+  constructor(scope: Construct, id: string, props: ObservabilityStackProps = {}) {
+    super(scope, id);
+    const placement = placePlatformComponent(this, id, props.namespace);
+    this.architecture = placement.architecture;
+    this.componentName = placement.componentName;
+    this.namespace = placement.namespace;
+    if (!props.tracing && !props.logging && !props.metrics) {
+      fail(this, 'the stack has no pillar', 'choose at least one of tracing, logging and metrics');
+    }
+    for (const [what, pillar] of [['tracing', props.tracing], ['logging', props.logging], ['metrics', props.metrics]] as const) {
+      if (pillar === undefined) continue;
+      if (!isPillarImpl(pillar)) {
+        fail(this, `${what} ${show(pillar.kind)} is not one of the library's engines`, 'choose it with the factories (Tracing, Logging, Metrics)');
+      }
+      this.pillars.push(pillar._deploy(this));
+    }
+    this.architecture._attachObservability(this);
+  }
+
+  /** Instruments a microservice. @internal */
+  public _instrument(target: InstrumentationTarget): void {
+    for (const p of this.pillars) p.instrument?.(target);
+  }
+
+  /** Scrapes a platform component. @internal */
+  public _scrape(target: ScrapeTarget): void {
+    for (const p of this.pillars) p.scrape?.(target);
+  }
+}

@@ -1,0 +1,4 @@
+/** Factories for the tracing backends. */
+export class Tracing {
+  private constructor() {}
+}

@@ -294,7 +294,8 @@ export class Microservice extends Construct implements IWorkload, IBindable {
     };
     const writable = writableVolumes(this, props.writablePaths ?? ['/tmp']);
 
-    const metricsPort = props.metricsPort ?? (this.ports[0].protocol === AppProtocol.HTTP || this.ports[0].protocol === AppProtocol.HTTP2 ? this.port : undefined);
+    const httpPrimary = this.ports[0].protocol === AppProtocol.HTTP || this.ports[0].protocol === AppProtocol.HTTP2;
+    const metricsPort = props.metricsPort ?? (httpPrimary ? this.port : undefined);
     if (metricsPort !== undefined && !this.ports.some((p) => p.port === metricsPort)) {
       fail(this, `metricsPort ${metricsPort} is not one of the service's ports`, `use one of ${this.ports.map((p) => p.port).join(', ')} or add the port to additionalPorts`);
     }

@@ -5,7 +5,9 @@ import type { K8sObject } from './synth';
  * (4.4.x: Kubernetes 1.27 schema, CommonJS). CRD kinds are validated by the `@kubernetes-models/*`
  * package registered for their group; an object whose kind no schema covers is itself a violation.
  */
-const crdPackages: Record<string, string> = {};
+const crdPackages: Record<string, string> = {
+  'monitoring.coreos.com': '@kubernetes-models/prometheus-operator',
+};
 
 /** Registers the `@kubernetes-models/*` package that holds a CRD group's models. */
 export function registerCrdModels(group: string, packageName: string): void {

@@ -9,8 +9,10 @@
  * `uses` edge below becomes env vars on the caller, NetworkPolicy egress on the caller and ingress
  * on the callee. The services register with a client-side registry (etcd), read their
  * configuration from the Kubernetes-native config center, publish domain events to Kafka
- * (orders → payments, catalog; payments → orders) and cache in Redis. Further platform
- * components (observability, mesh, gateway) join this file as they land.
+ * (orders → payments, catalog; payments → orders) and cache in Redis. The observability stack
+ * (OpenTelemetry + Jaeger, Fluent Bit + Elasticsearch + Kibana, Prometheus + Alertmanager +
+ * Grafana) instruments every service without extra code. Further platform components (mesh,
+ * gateway) join this file as they land.
  *
  * Run: `npx ts-node -r tsconfig-paths/register --project tsconfig.dev.json examples/reference-architecture.ts`
  * (or `npm run synth` for every example); output in dist/reference-architecture/.
@@ -49,6 +51,14 @@ export function build(app: App, profile: arch.Profile = arch.Profile.PRODUCTION)
       { name: 'payment-settled', partitions: profile === arch.Profile.PRODUCTION ? 6 : 1 },
       { name: 'catalog-snapshots', cleanupPolicy: arch.CleanupPolicy.COMPACT },
     ],
+  });
+  // the three pillars of observability; every microservice below is traced, scraped and shipped
+  new arch.ObservabilityStack(shop, 'observability', {
+    tracing: arch.Tracing.jaeger(),
+    logging: arch.Logging.fluentBit({ store: arch.LogStore.elasticsearch() }),
+    metrics: arch.Metrics.prometheus({
+      alertmanager: { receivers: [{ team: 'checkout' }, { team: 'catalog' }] },
+    }),
   });
   const cache = new arch.MessageQueue(shop, 'cache', {
     engine: arch.MessageQueueEngine.redis({ persistence: arch.RedisPersistence.NONE, maxmemoryPolicy: arch.RedisMaxmemoryPolicy.ALLKEYS_LRU }),

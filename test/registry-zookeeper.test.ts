@@ -117,7 +117,7 @@ describe('zoo.cfg', () => {
     expect(c.volumeMounts).toContainEqual({ name: 'config', mountPath: '/conf/zoo.cfg', subPath: 'zoo.cfg', readOnly: true });
     expect(sts(prod).spec.template.spec.volumes).toContainEqual({ name: 'config', configMap: { name: 'zookeeper-config', items: [{ key: 'zoo.cfg', path: 'zoo.cfg' }] } });
     const digest = createHash('sha256').update(zooCfgText(prod)).digest('hex').slice(0, 16);
-    expect(sts(prod).spec.template.metadata.annotations).toEqual({ 'cdk8s-architect.dev/config-hash': digest });
+    expect(sts(prod).spec.template.metadata.annotations).toMatchObject({ 'cdk8s-architect.dev/config-hash': digest });
     expect(sts(dev).spec.template.metadata.annotations['cdk8s-architect.dev/config-hash']).not.toBe(digest);
   });
 });

@@ -42,6 +42,12 @@ export interface MySqlDatabaseProps {
   readonly storageGibibytes: number;
   readonly storageClassName?: string;
   readonly resources: ResolvedResources;
+  /**
+   * mysqld options appended to the defaults, e.g. "--log-bin-trust-function-creators=1" for a
+   * schema with triggers imported by a user without SUPER while binary logging is on (Zabbix).
+   * @default - none
+   */
+  readonly extraArgs?: string[];
 }
 
 /**
@@ -94,7 +100,7 @@ export class MySqlDatabase extends Construct {
         name: 'mysql',
         image,
         // the official image runs as an arbitrary non-root user when its directories are writable
-        args: ['--character-set-server=utf8mb4', '--collation-server=utf8mb4_unicode_ci', '--skip-name-resolve'],
+        args: ['--character-set-server=utf8mb4', '--collation-server=utf8mb4_unicode_ci', '--skip-name-resolve', ...(props.extraArgs ?? [])],
         env: [
           { name: 'MYSQL_ROOT_PASSWORD', valueFrom: { secretKeyRef: { name: props.rootPassword.secretName, key: props.rootPassword.key } } },
           { name: 'MYSQL_USER', value: props.user },

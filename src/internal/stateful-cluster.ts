@@ -1,9 +1,10 @@
-import { Chart } from 'cdk8s';
+import { Chart, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { disruptionBudget, topologySpread } from './availability';
 import { fail } from './errors';
-import { recommendedLabels, selectorLabels, WorkloadIdentityLabels } from './labels';
+import { DOMAIN, recommendedLabels, selectorLabels, WorkloadIdentityLabels } from './labels';
+import { lazy } from './lazy';
 import { objectName, validateInteger, validatePortName } from './names';
 import { WorkloadNetworkPolicy } from './network';
 import { securePodSpec } from './pod';
@@ -20,6 +21,40 @@ export interface ClusterPort {
   readonly protocol?: Protocol;
   /** Only members use it (peer/replication/election); it is not on the client Service. */
   readonly peerOnly?: boolean;
+}
+
+/**
+ * Pod annotations that ask the architecture's metrics system to scrape a pod (read by the
+ * Prometheus relabeling; the library's own keys, so a cluster-wide Prometheus that follows the
+ * `prometheus.io/*` convention does not scrape the same pods twice).
+ */
+export const ANNOTATION_SCRAPE = `${DOMAIN}/scrape`;
+export const ANNOTATION_SCRAPE_PORT = `${DOMAIN}/scrape-port`;
+export const ANNOTATION_SCRAPE_PATH = `${DOMAIN}/scrape-path`;
+/** What the target is ("microservice", "etcd", ...): the `kind` label, which selects alert rules. */
+export const ANNOTATION_SCRAPE_KIND = `${DOMAIN}/scrape-kind`;
+/** The `job` label of the target's series. */
+export const ANNOTATION_SCRAPE_JOB = `${DOMAIN}/scrape-job`;
+
+/** The scrape annotations of a pod template. */
+export function scrapeAnnotations(m: { port: number; path: string; kind: string; job: string }): Record<string, string> {
+  return {
+    [ANNOTATION_SCRAPE]: 'true',
+    [ANNOTATION_SCRAPE_PORT]: String(m.port),
+    [ANNOTATION_SCRAPE_PATH]: m.path,
+    [ANNOTATION_SCRAPE_KIND]: m.kind,
+    [ANNOTATION_SCRAPE_JOB]: m.job,
+  };
+}
+
+/** A Prometheus metrics endpoint the members serve without an extra exporter. */
+export interface ClusterMetrics {
+  /** The port (one of the cluster's ports). */
+  readonly port: number;
+  /** The HTTP path, e.g. "/metrics". */
+  readonly path: string;
+  /** What it is, e.g. "etcd" (the `kind` label; selects alert rules). */
+  readonly kind: string;
 }
 
 /** Where a member keeps its data. */
@@ -61,6 +96,12 @@ export interface StatefulClusterProps {
   readonly terminationGracePeriodSeconds?: number;
   /** Annotations of the pod template (e.g. the external Secrets the members read). */
   readonly podAnnotations?: Record<string, string>;
+  /**
+   * The members' Prometheus endpoint: annotated for scraping and registered with the
+   * architecture's metrics system (whether the observability stack exists yet or not).
+   * @default - not scraped
+   */
+  readonly metrics?: ClusterMetrics;
 }
 
 /**
@@ -135,6 +176,17 @@ export class StatefulCluster extends Construct implements IWorkload {
       });
     }
 
+    let podAnnotations = props.podAnnotations;
+    const metrics = props.metrics;
+    if (metrics) {
+      if (!props.ports.some((p) => p.port === metrics.port)) {
+        fail(scope, `metrics port ${metrics.port} is not one of the cluster's ports`, 'declare the metrics port in ports (peerOnly if clients do not use it)');
+      }
+      const own = scrapeAnnotations({ ...metrics, job: this.clientServiceName });
+      const base = props.podAnnotations;
+      podAnnotations = lazy(() => ({ ...(base instanceof Lazy ? base.produce() : base), ...own }));
+    }
+
     const persistent = persistentStorage(arch.profile) && props.storage !== undefined;
     const volumes: kplus.k8s.Volume[] = [...(props.volumes ?? [])];
     if (props.storage && !persistent) {
@@ -151,7 +203,7 @@ export class StatefulCluster extends Construct implements IWorkload {
         revisionHistoryLimit: 5,
         selector: { matchLabels: this.selector },
         template: {
-          metadata: { labels: this.labels, ...(props.podAnnotations ? { annotations: props.podAnnotations } : {}) },
+          metadata: { labels: this.labels, ...(podAnnotations ? { annotations: podAnnotations } : {}) },
           spec: securePodSpec({
             serviceAccountName: this.serviceAccountName,
             automountServiceAccountToken: props.automountServiceAccountToken ?? false,
@@ -198,6 +250,9 @@ export class StatefulCluster extends Construct implements IWorkload {
     });
     // Members talk to each other on every port (client ports too: followers forward to leaders).
     this.policy.allowSelf(this.networkPorts(this.ports));
+    if (metrics) {
+      arch._registerScrapeTarget({ workload: this, port: metrics.port, path: metrics.path, kind: metrics.kind, job: this.clientServiceName });
+    }
   }
 
   public get podSelector(): { [key: string]: string } {

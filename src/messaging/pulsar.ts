@@ -423,6 +423,7 @@ export class PulsarEngine implements MessageQueueEngineImpl {
       quorum: false,
       uid: UID,
       ports: [{ name: 'pulsar', port: PULSAR_PORT }, { name: 'http', port: HTTP_PORT }],
+      metrics: { port: HTTP_PORT, path: '/metrics', kind: 'pulsar-broker' },
       storage: { volumeName: 'data', mountPath: `${HOME}/data`, sizeGibibytes: storage },
       volumes: runtime.volumes,
       initContainers: () => [copyConf(s.image)],
@@ -625,6 +626,7 @@ export class PulsarEngine implements MessageQueueEngineImpl {
       quorum: false,
       uid: UID,
       ports: [{ name: 'bookie', port: BOOKIE_PORT }, { name: 'http', port: BOOKIE_HTTP_PORT, peerOnly: true }],
+      metrics: { port: BOOKIE_HTTP_PORT, path: '/metrics', kind: 'pulsar-bookie' },
       storage: { volumeName: 'data', mountPath: dir, sizeGibibytes: z.bkStorage, storageClassName: s.storageClassName },
       volumes: runtime.volumes,
       initContainers: () => [
@@ -689,6 +691,7 @@ export class PulsarEngine implements MessageQueueEngineImpl {
       quorum: false,
       uid: UID,
       ports: [{ name: 'pulsar', port: PULSAR_PORT }, { name: 'http', port: HTTP_PORT }],
+      metrics: { port: HTTP_PORT, path: '/metrics', kind: 'pulsar-broker' },
       volumes: runtime.volumes,
       initContainers: () => [
         copyConf(s.image),

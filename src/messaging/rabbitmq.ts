@@ -469,6 +469,8 @@ export class RabbitMqEngine implements MessageQueueEngineImpl {
         [ANNOTATION_EXTERNAL_SECRETS]: [adminSecret, clientSecret, cookieSecret].sort().join(','),
       },
       terminationGracePeriodSeconds: graceSeconds,
+      // rabbitmq_prometheus: aggregated metrics on /metrics (per-object ones on /metrics/per-object)
+      metrics: { port: PROMETHEUS_PORT, path: '/metrics', kind: 'rabbitmq' },
       initContainers: () => [secureContainer({
         name: 'setup',
         image,

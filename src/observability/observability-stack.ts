@@ -1,7 +1,9 @@
 import { Construct } from 'constructs';
+import { Logging } from './logging';
 import { DeployedPillar, InstrumentationTarget, isPillarImpl, ScrapeTarget } from './pillar-impl';
 import { ILoggingPipeline, IMetricsBackend, ITracingBackend } from './pillars';
 import type { BackendArchitecture } from '../architecture/backend-architecture';
+import { deployElasticsearch, ElasticsearchEndpoint } from '../internal/elasticsearch';
 import { fail, show } from '../internal/errors';
 import { placePlatformComponent } from '../internal/platform';
 
@@ -44,6 +46,10 @@ export class ObservabilityStack extends Construct {
   /** The namespace of the stack's servers. */
   public readonly namespace: string;
   private readonly pillars: DeployedPillar[] = [];
+  /** The logging pipeline (its store options shape the shared Elasticsearch cluster). */
+  private readonly loggingPipeline?: ILoggingPipeline;
+  /** The shared Elasticsearch cluster, created by the first `_elasticsearch()` call. */
+  private elasticsearchEndpoint?: ElasticsearchEndpoint;
 
   constructor(scope: Construct, id: string, props: ObservabilityStackProps = {}) {
     super(scope, id);
@@ -51,6 +57,7 @@ export class ObservabilityStack extends Construct {
     this.architecture = placement.architecture;
     this.componentName = placement.componentName;
     this.namespace = placement.namespace;
+    this.loggingPipeline = props.logging;
     if (!props.tracing && !props.logging && !props.metrics) {
       fail(this, 'the stack has no pillar', 'choose at least one of tracing, logging and metrics');
     }
@@ -62,6 +69,18 @@ export class ObservabilityStack extends Construct {
       this.pillars.push(pillar._deploy(this));
     }
     this.architecture._attachObservability(this);
+  }
+
+  /**
+   * The stack's shared Elasticsearch cluster (logs; Jaeger/Zipkin/SkyWalking production storage),
+   * created on the first call with the logging pipeline's store options (if it stores in
+   * Elasticsearch) or the defaults, whichever pillar asks first. @internal
+   */
+  public _elasticsearch(): ElasticsearchEndpoint {
+    if (!this.elasticsearchEndpoint) {
+      this.elasticsearchEndpoint = deployElasticsearch(this, Logging._elasticsearchOptions(this.loggingPipeline) ?? {});
+    }
+    return this.elasticsearchEndpoint;
   }
 
   /** Instruments a microservice. @internal */

@@ -37,6 +37,8 @@ export interface ScrapeTarget {
   readonly path: string;
   /** What it is, e.g. "etcd", "zookeeper", "rabbitmq" (selects alert rules). */
   readonly kind: string;
+  /** The scrape job name (the `job` label). @default - the workload's component name */
+  readonly job?: string;
 }
 
 /** What a deployed pillar does with instrumentation targets. */

@@ -87,6 +87,7 @@ export class EtcdRegistryEngine implements RegistryEngineImpl {
       storage: { volumeName: 'data', mountPath: DATA_DIR, sizeGibibytes: storage, storageClassName: o.storageClassName },
       volumes: tlsVolumes,
       podAnnotations,
+      metrics: { port: METRICS_PORT, path: '/metrics', kind: 'etcd' },
       containers: (c) => {
         const member = (i: number) => `${c.statefulSetName}-${i}=${scheme}://${c.memberHost(i)}:${PEER_PORT}`;
         const self = `$(POD_NAME).${c.headlessServiceName}.${ns}.svc.${arch.clusterDomain}`;

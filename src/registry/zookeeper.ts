@@ -151,6 +151,8 @@ export class ZooKeeperRegistryEngine implements RegistryEngineImpl {
       ],
       // resolved at synth time, once zoo.cfg (which needs the members' host names) is rendered
       podAnnotations: lazy(() => ({ [ANNOTATION_CONFIG_HASH]: createHash('sha256').update(zooCfg).digest('hex').slice(0, 16) })),
+      // PrometheusMetricsProvider (metricsProvider.* in zoo.cfg) serves /metrics on this port
+      metrics: { port: METRICS_PORT, path: '/metrics', kind: 'zookeeper' },
       containers: () => {
         const fourLetterWord = (word: string, expect: string) => ({
           exec: { command: ['bash', '-c', `echo ${word} | nc -w 2 127.0.0.1 ${CLIENT_PORT} | grep -qE '${expect}'`] },

@@ -1,0 +1,331 @@
+import { Chart } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { fail, show } from './errors';
+import { ANNOTATION_EXTERNAL_SECRETS } from './labels';
+import { objectName, validateDnsLabel, validateImage, validateInteger } from './names';
+import { secureContainer } from './pod';
+import { resolveResources } from './profile-defaults';
+import { StatefulCluster } from './stateful-cluster';
+import { StatelessWorkload } from './stateless-workload';
+import { TaskPods } from './task-pods';
+import { IWorkload, NetworkPort, Protocol, SecretKeyReference } from '../architecture/binding';
+import { Profile } from '../architecture/profile';
+import type { ElasticsearchStoreOptions } from '../observability/logging-options';
+import type { ObservabilityStack } from '../observability/observability-stack';
+
+const k8s = kplus.k8s;
+
+export const ELASTICSEARCH_DEFAULT_IMAGE = 'docker.elastic.co/elasticsearch/elasticsearch:9.5.2';
+export const KIBANA_DEFAULT_IMAGE = 'docker.elastic.co/kibana/kibana:9.5.2';
+export const ELASTICSEARCH_HTTP_PORT = 9200;
+export const ELASTICSEARCH_TRANSPORT_PORT = 9300;
+export const KIBANA_PORT = 5601;
+/** The index prefix every log pipeline writes to (`k8s-logs-YYYY.MM.DD`); deliberately not `logs-*-*`, which ES maps to data streams. */
+export const LOG_INDEX_PREFIX = 'k8s-logs';
+/** The user (and role) the provisioning Job creates for the log shippers: write access to `k8s-logs-*` only. */
+export const LOG_WRITER_USER = 'log-writer';
+
+/** `elasticsearch` in the official image (USER 1000:0); Kibana and Logstash use 1000 too. */
+const UID = 1000;
+const HOME = '/usr/share/elasticsearch';
+const SECRET_KEY = /^[-._a-zA-Z0-9]{1,253}$/;
+const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** The shared Elasticsearch cluster of a stack, as its clients see it. */
+export interface ElasticsearchEndpoint {
+  /** `http://<client service>:9200`. */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  /** The Elasticsearch pods. */
+  readonly workload: IWorkload;
+  /** The client ports (9200). */
+  readonly ports: NetworkPort[];
+  /** The user clients authenticate as (`elastic`; least-privilege users are left to the operator). */
+  readonly username: string;
+  /** The password of `username`, a Secret in the stack's namespace. */
+  readonly passwordSecret: SecretKeyReference;
+  /** The log writer's password Secret (`<stack>-log-writer`, key "password"): the provisioning Job sets it. */
+  readonly logWriterPasswordSecret: SecretKeyReference;
+  /** Kibana, if deployed. */
+  readonly kibana?: StatelessWorkload;
+  /** Adds the edge `client` -> Elasticsearch (9200), both NetworkPolicy sides. */
+  connect(client: IWorkload): void;
+}
+
+export interface DeployElasticsearchOptions extends ElasticsearchStoreOptions {
+  /** Deploy Kibana. */
+  readonly kibana?: boolean;
+  readonly kibanaImage?: string;
+  /** The chart to put the objects in (default: a new chart `<stack>-elasticsearch`). */
+  readonly chart?: Chart;
+}
+
+function validateSecretRef(stack: ObservabilityStack, what: string, ref: SecretKeyReference): SecretKeyReference {
+  validateDnsLabel(stack, `${what}.secretName`, ref.secretName);
+  if (!SECRET_KEY.test(ref.key)) {
+    fail(stack, `${what}.key ${show(ref.key)} is not a valid Secret key`, 'use at most 253 letters, digits, "-", "_" or "."');
+  }
+  return ref;
+}
+
+/** Single-quotes a string for POSIX sh. */
+function sq(s: string): string {
+  return `'${s.replace(/'/g, '\'\\\'\'')}'`;
+}
+
+/**
+ * Elasticsearch 9.x on the shared StatefulCluster, security always on, plus optional Kibana and a
+ * provisioning Job (kibana_system password, the log writer role and user).
+ *
+ * Decisions:
+ * - `node.store.allow_mmap: false`: Lucene uses NIO instead of mmap, so the `vm.max_map_count`
+ *   bootstrap check does not apply and no privileged sysctl init container is needed (the pods
+ *   stay "restricted"); the cost is some search performance.
+ * - The root filesystem is read-only: an init container copies the image's config directory into
+ *   an emptyDir (the entrypoint writes the keystore there); logs and /tmp are emptyDirs, data is the
+ *   PVC (production) or an emptyDir (development).
+ * - HTTP is plain inside the cluster (NetworkPolicies admit only the wired clients); transport TLS
+ *   (mandatory with security on and more than one node) comes from an external cert Secret.
+ * - `cluster.initial_master_nodes` lists the StatefulSet's pod names (= `node.name`); Elasticsearch
+ *   ignores it once the cluster has formed.
+ */
+export function deployElasticsearch(stack: ObservabilityStack, options: DeployElasticsearchOptions = {}): ElasticsearchEndpoint {
+  const arch = stack.architecture;
+  const production = arch.profile === Profile.PRODUCTION;
+  const name = objectName(stack, stack.componentName, 'elasticsearch');
+  const ns = stack.namespace;
+
+  // ---- validation
+  const image = options.image ?? ELASTICSEARCH_DEFAULT_IMAGE;
+  validateImage(stack, image);
+  const nodes = validateInteger(stack, 'elasticsearch nodes', options.nodes ?? (production ? 3 : 1), 1, 15, 'use 1 (single node) or an odd number up to 15 (3 in production)');
+  if (nodes % 2 === 0) {
+    fail(stack, `elasticsearch nodes ${nodes} is even: master election needs a majority, which ${nodes} nodes reach no more often than ${nodes - 1}`,
+      `use an odd number of nodes (${nodes - 1} or ${nodes + 1})`);
+  }
+  const storage = validateInteger(stack, 'elasticsearch storageGibibytes', options.storageGibibytes ?? 30, 1, 65536, 'use a whole number of GiB');
+  if (options.storageClassName !== undefined && !DNS_SUBDOMAIN.test(options.storageClassName)) {
+    fail(stack, `elasticsearch storageClassName ${show(options.storageClassName)} is not a valid StorageClass name`, 'use a DNS subdomain name such as "standard" or "gp3"');
+  }
+  const resources = resolveResources(stack, arch.profile, options.resources, production
+    ? { cpuRequestMillis: 1000, cpuLimitMillis: 2000, memoryRequestMebibytes: 4096, memoryLimitMebibytes: 4096 }
+    : { cpuRequestMillis: 250, cpuLimitMillis: 1000, memoryRequestMebibytes: 1024, memoryLimitMebibytes: 1024 });
+  if (resources.memoryLimitMebibytes < 1024) {
+    fail(stack, `elasticsearch resources.memoryLimitMebibytes ${resources.memoryLimitMebibytes} is too small (the heap is half of it and Elasticsearch needs at least 512 MiB)`,
+      'give each node at least 1024 MiB (4096 or more in production)');
+  }
+  const password = validateSecretRef(stack, 'elasticsearch passwordSecret', options.passwordSecret ?? { secretName: `${name}`, key: 'password' });
+  const transportSecret = validateDnsLabel(stack, 'elasticsearch transportTlsSecretName', options.transportTlsSecretName ?? `${name}-transport`);
+  const kibanaImage = options.kibanaImage ?? KIBANA_DEFAULT_IMAGE;
+  validateImage(stack, kibanaImage);
+  const esTag = validateImage(stack, image);
+  const kibanaTag = validateImage(stack, kibanaImage);
+  if (options.kibana !== false && !esTag.startsWith('sha256:') && !kibanaTag.startsWith('sha256:') && esTag !== kibanaTag) {
+    fail(stack, `kibanaImage ${show(kibanaImage)} does not match the Elasticsearch version ${show(esTag)}`, 'use the Kibana release of exactly the same version');
+  }
+  const logWriter: SecretKeyReference = { secretName: objectName(stack, stack.componentName, 'log-writer'), key: 'password' };
+  const kibanaSecret = objectName(stack, stack.componentName, 'kibana');
+
+  // ---- the cluster
+  arch.addNamespace(stack, ns);
+  const chart = options.chart ?? arch._newComponentChart(stack, `${stack.componentName}-elasticsearch`);
+  const single = nodes === 1;
+  const heap = Math.floor(resources.memoryLimitMebibytes / 2);
+  const identity = { name, instance: `${arch.name}-${name}`, component: 'elasticsearch', partOf: arch.name };
+  const secrets = [password.secretName, ...(single ? [] : [transportSecret])];
+
+  const cluster = new StatefulCluster(stack, 'elasticsearch', {
+    architecture: arch,
+    chart,
+    name,
+    namespace: ns,
+    identity,
+    replicas: nodes,
+    quorum: true,
+    uid: UID,
+    ports: [
+      { name: 'http', port: ELASTICSEARCH_HTTP_PORT },
+      { name: 'transport', port: ELASTICSEARCH_TRANSPORT_PORT, peerOnly: true },
+    ],
+    storage: { volumeName: 'data', mountPath: `${HOME}/data`, sizeGibibytes: storage, storageClassName: options.storageClassName },
+    podAnnotations: { [ANNOTATION_EXTERNAL_SECRETS]: secrets.join(',') },
+    terminationGracePeriodSeconds: 120,
+    volumes: [
+      // the image's config directory, copied by the init container (the entrypoint adds the keystore)
+      { name: 'config', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
+      { name: 'logs', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } },
+      // ES_TMPDIR (JNA, native libraries) and a heap dump on OutOfMemoryError would go to data
+      { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('512Mi') } },
+      ...(single ? [] : [{ name: 'transport-tls', secret: { secretName: transportSecret, defaultMode: 0o440 } }]),
+    ],
+    initContainers: () => [secureContainer({
+      name: 'config',
+      image,
+      command: ['/bin/sh', '-c', `cp -R ${HOME}/config/. /config-rw/`],
+      resources: { cpuRequestMillis: 10, cpuLimitMillis: 200, memoryRequestMebibytes: 16, memoryLimitMebibytes: 64 },
+      volumeMounts: [{ name: 'config', mountPath: '/config-rw' }],
+    })],
+    containers: (c) => {
+      const env: kplus.k8s.EnvVar[] = [
+        // the entrypoint turns variables with dots into settings
+        { name: 'cluster.name', value: name },
+        { name: 'node.name', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+        { name: 'network.host', value: '0.0.0.0' },
+        { name: 'node.store.allow_mmap', value: 'false' },
+        { name: 'xpack.security.enabled', value: 'true' },
+        { name: 'xpack.security.http.ssl.enabled', value: 'false' },
+        { name: 'ES_JAVA_OPTS', value: `-Xms${heap}m -Xmx${heap}m` },
+        { name: 'ES_TMPDIR', value: '/tmp' },
+        { name: 'ELASTIC_PASSWORD', valueFrom: { secretKeyRef: { name: password.secretName, key: password.key } } },
+      ];
+      if (single) {
+        env.push({ name: 'discovery.type', value: 'single-node' });
+        env.push({ name: 'xpack.security.transport.ssl.enabled', value: 'false' });
+      } else {
+        env.push(
+          { name: 'discovery.seed_hosts', value: c.headlessServiceName },
+          { name: 'cluster.initial_master_nodes', value: Array.from({ length: nodes }, (_, i) => `${c.statefulSetName}-${i}`).join(',') },
+          { name: 'xpack.security.transport.ssl.enabled', value: 'true' },
+          { name: 'xpack.security.transport.ssl.verification_mode', value: 'certificate' },
+          { name: 'xpack.security.transport.ssl.key', value: 'certs/tls.key' },
+          { name: 'xpack.security.transport.ssl.certificate', value: 'certs/tls.crt' },
+          { name: 'xpack.security.transport.ssl.certificate_authorities', value: 'certs/ca.crt' },
+        );
+      }
+      const health = [
+        '/bin/sh', '-c',
+        `curl -fsS -o /dev/null -m 5 -u "elastic:$ELASTIC_PASSWORD" 'http://127.0.0.1:${ELASTICSEARCH_HTTP_PORT}/_cluster/health?local=true'`,
+      ];
+      return [secureContainer({
+        name: 'elasticsearch',
+        image,
+        env,
+        resources,
+        ports: [
+          { name: 'http', containerPort: ELASTICSEARCH_HTTP_PORT },
+          { name: 'transport', containerPort: ELASTICSEARCH_TRANSPORT_PORT },
+        ],
+        startupProbe: { tcpSocket: { port: k8s.IntOrString.fromString('http') }, periodSeconds: 10, failureThreshold: 30 },
+        readinessProbe: { exec: { command: health }, periodSeconds: 10, timeoutSeconds: 6, failureThreshold: 3 },
+        livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromString('transport') }, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 },
+        volumeMounts: [
+          { name: 'config', mountPath: `${HOME}/config` },
+          ...(single ? [] : [{ name: 'transport-tls', mountPath: `${HOME}/config/certs`, readOnly: true }]),
+          { name: 'data', mountPath: `${HOME}/data` },
+          { name: 'logs', mountPath: `${HOME}/logs` },
+          { name: 'tmp', mountPath: '/tmp' },
+        ],
+      })];
+    },
+  });
+
+  const ports: NetworkPort[] = [{ port: ELASTICSEARCH_HTTP_PORT, protocol: Protocol.TCP }];
+  const host = cluster.clientHost;
+  const url = `http://${host}:${ELASTICSEARCH_HTTP_PORT}`;
+  const connect = (client: IWorkload) => {
+    client.allowEgressTo(cluster, ports);
+    cluster.allowIngressFrom(client, ports);
+  };
+
+  // ---- provisioning: the kibana_system password and the log writer (idempotent PUT/POSTs)
+  const kibana = options.kibana ?? true;
+  const provision = new TaskPods(stack, 'elasticsearch-provision', {
+    architecture: arch,
+    chart,
+    name: objectName(stack, name, 'provision'),
+    namespace: ns,
+    identity: { name, instance: `${arch.name}-${name}-provision`, component: 'provision', partOf: arch.name },
+  });
+  connect(provision);
+  const json = 'esc() { printf \'%s\' "$1" | sed \'s/\\\\/\\\\\\\\/g; s/"/\\\\"/g\'; }';
+  const script = [
+    'set -eu',
+    `es=${sq(url)}`,
+    json,
+    'call() { curl -fsS -m 30 -u "elastic:$ELASTIC_PASSWORD" -H \'Content-Type: application/json\' "$@"; echo; }',
+    'until call -o /dev/null "$es/_cluster/health?wait_for_status=yellow&timeout=5s"; do echo "waiting for $es"; sleep 5; done',
+    `call -X PUT "$es/_security/role/${LOG_WRITER_USER}" -d '${JSON.stringify({
+      cluster: ['monitor'],
+      indices: [{ names: [`${LOG_INDEX_PREFIX}-*`], privileges: ['create_index', 'create_doc', 'write', 'view_index_metadata', 'auto_configure'] }],
+    })}'`,
+    `call -X PUT "$es/_security/user/${LOG_WRITER_USER}" -d "{\\"password\\":\\"$(esc "$LOG_WRITER_PASSWORD")\\",\\"roles\\":[\\"${LOG_WRITER_USER}\\"]}"`,
+    ...(kibana ? ['call -X POST "$es/_security/user/kibana_system/_password" -d "{\\"password\\":\\"$(esc "$KIBANA_PASSWORD")\\"}"'] : []),
+    'echo done',
+  ].join('\n');
+  const jobSecrets = [...new Set([password.secretName, logWriter.secretName, ...(kibana ? [kibanaSecret] : [])])].sort();
+  provision.job(provision.podTemplate([secureContainer({
+    name: 'provision',
+    image,
+    command: ['/bin/sh', '-c', script],
+    env: [
+      { name: 'ELASTIC_PASSWORD', valueFrom: { secretKeyRef: { name: password.secretName, key: password.key } } },
+      { name: 'LOG_WRITER_PASSWORD', valueFrom: { secretKeyRef: { name: logWriter.secretName, key: logWriter.key } } },
+      ...(kibana ? [{ name: 'KIBANA_PASSWORD', valueFrom: { secretKeyRef: { name: kibanaSecret, key: 'kibana-system-password' } } }] : []),
+    ],
+    resources: { cpuRequestMillis: 10, cpuLimitMillis: 200, memoryRequestMebibytes: 32, memoryLimitMebibytes: 128 },
+  })], UID, undefined, { [ANNOTATION_EXTERNAL_SECRETS]: jobSecrets.join(',') }), { backoffLimit: 10, activeDeadlineSeconds: 3600 });
+
+  // ---- Kibana
+  let kibanaWorkload: StatelessWorkload | undefined;
+  if (kibana) {
+    const kname = objectName(stack, stack.componentName, 'kibana');
+    kibanaWorkload = new StatelessWorkload(stack, 'kibana', {
+      architecture: arch,
+      chart,
+      name: kname,
+      namespace: ns,
+      identity: { name: kname, instance: `${arch.name}-${kname}`, component: 'kibana', partOf: arch.name },
+      replicas: production ? 2 : 1,
+      ports: [{ name: 'http', port: KIBANA_PORT, appProtocol: 'http' }],
+      uid: UID,
+      podAnnotations: { [ANNOTATION_EXTERNAL_SECRETS]: kibanaSecret },
+      volumes: [
+        // Kibana writes its UUID to data/; node and the optimizer use /tmp
+        { name: 'data', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
+        { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
+      ],
+      containers: (w) => [secureContainer({
+        name: 'kibana',
+        image: kibanaImage,
+        ports: w.containerPorts,
+        env: [
+          { name: 'SERVER_HOST', value: '0.0.0.0' },
+          { name: 'ELASTICSEARCH_HOSTS', value: url },
+          // since 8.x Kibana may not use the elastic superuser: the built-in kibana_system user,
+          // whose password the provisioning Job sets from the same Secret
+          { name: 'ELASTICSEARCH_USERNAME', value: 'kibana_system' },
+          { name: 'ELASTICSEARCH_PASSWORD', valueFrom: { secretKeyRef: { name: kibanaSecret, key: 'kibana-system-password' } } },
+          { name: 'XPACK_ENCRYPTEDSAVEDOBJECTS_ENCRYPTIONKEY', valueFrom: { secretKeyRef: { name: kibanaSecret, key: 'encryption-key' } } },
+          // /api/status answers unauthenticated requests (redacted), so the probe needs no credentials
+          { name: 'STATUS_ALLOWANONYMOUS', value: 'true' },
+        ],
+        resources: production
+          ? { cpuRequestMillis: 500, cpuLimitMillis: 1000, memoryRequestMebibytes: 1024, memoryLimitMebibytes: 2048 }
+          : { cpuRequestMillis: 100, cpuLimitMillis: 1000, memoryRequestMebibytes: 512, memoryLimitMebibytes: 1024 },
+        startupProbe: { tcpSocket: { port: k8s.IntOrString.fromString('http') }, periodSeconds: 10, failureThreshold: 30 },
+        // 503 while Elasticsearch is unavailable: out of the Service, but not restarted
+        readinessProbe: { httpGet: { path: '/api/status', port: k8s.IntOrString.fromString('http') }, periodSeconds: 10, timeoutSeconds: 5 },
+        livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromString('http') }, periodSeconds: 20, failureThreshold: 6 },
+        volumeMounts: [
+          { name: 'data', mountPath: '/usr/share/kibana/data' },
+          { name: 'tmp', mountPath: '/tmp' },
+        ],
+      })],
+    });
+    connect(kibanaWorkload);
+  }
+
+  return {
+    url,
+    host,
+    port: ELASTICSEARCH_HTTP_PORT,
+    workload: cluster,
+    ports,
+    username: 'elastic',
+    passwordSecret: password,
+    logWriterPasswordSecret: logWriter,
+    kibana: kibanaWorkload,
+    connect,
+  };
+}

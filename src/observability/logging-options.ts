@@ -1,0 +1,123 @@
+import type { LogSeverity } from './severity';
+import type { SecretKeyReference } from '../architecture/binding';
+import type { ComputeResources } from '../architecture/resources';
+
+/** The software that stores and indexes the shipped logs. */
+export enum LogStoreKind {
+  /** Elasticsearch (single node in development, 3 master-eligible data nodes in production). */
+  ELASTICSEARCH = 'elasticsearch',
+}
+
+/** A log store, chosen with the static factories of `LogStore`. */
+export interface ILogStore {
+  /** Which software stores the logs. */
+  readonly kind: LogStoreKind;
+}
+
+/** Options of the Elasticsearch log store (also the cluster tracing backends store spans in). */
+export interface ElasticsearchStoreOptions {
+  /**
+   * The Elasticsearch image (the official 9.x image: UBI-based, user 1000, curl for the probes).
+   * @default "docker.elastic.co/elasticsearch/elasticsearch:9.5.2"
+   */
+  readonly image?: string;
+  /**
+   * Number of nodes (every node is master-eligible and holds data): 1 is a single-node cluster
+   * (`discovery.type=single-node`), otherwise an odd number so that a majority of master-eligible
+   * nodes survives the loss of a minority.
+   * @default - 1 (development) or 3 (production)
+   */
+  readonly nodes?: number;
+  /**
+   * Data volume of each node, in GiB (a PersistentVolumeClaim in production, an emptyDir limit in development).
+   * @default 30
+   */
+  readonly storageGibibytes?: number;
+  /**
+   * StorageClass of the data volumes.
+   * @default - the cluster's default StorageClass
+   */
+  readonly storageClassName?: string;
+  /**
+   * Resources of each node; the JVM heap is half the memory limit (the rest is the file system cache).
+   * @default - 1 GiB (development) or 4 GiB (production) memory limit
+   */
+  readonly resources?: ComputeResources;
+  /**
+   * The password of the `elastic` superuser (`ELASTIC_PASSWORD`), a Secret managed outside the
+   * manifests in the stack's namespace.
+   * @default - key "password" of the Secret "<stack>-elasticsearch"
+   */
+  readonly passwordSecret?: SecretKeyReference;
+  /**
+   * A Secret with the transport-layer (node-to-node) TLS certificate, in cert-manager's layout
+   * (`tls.crt`, `tls.key`, `ca.crt`): the certificate must be issued by `ca.crt` for every node.
+   * Only used (and then required) with more than one node.
+   * @default "<stack>-elasticsearch-transport"
+   */
+  readonly transportTlsSecretName?: string;
+}
+
+/** Options of Logstash between the agents and the store. */
+export interface LogstashOptions {
+  /**
+   * The Logstash image (match the Elasticsearch version).
+   * @default "docker.elastic.co/logstash/logstash:9.5.2"
+   */
+  readonly image?: string;
+  /**
+   * Replicas (agents spread their connections over the Service).
+   * @default - 1 (development) or 2 (production)
+   */
+  readonly replicas?: number;
+  /**
+   * Resources of each replica; the JVM heap is half the memory limit.
+   * @default - 1 GiB (development) or 2 GiB (production) memory limit
+   */
+  readonly resources?: ComputeResources;
+}
+
+/** Options common to every logging pipeline (agent DaemonSet, optional Logstash, store, Kibana). */
+export interface LoggingPipelineOptions {
+  /**
+   * Where the logs go.
+   * @default LogStore.elasticsearch()
+   */
+  readonly store?: ILogStore;
+  /**
+   * Route the logs through Logstash (agent -> Logstash -> store): `true` for the defaults.
+   * @default false (the agents write to the store directly)
+   */
+  readonly logstash?: boolean;
+  /**
+   * Logstash settings (implies `logstash: true`).
+   * @default - the defaults of LogstashOptions
+   */
+  readonly logstashOptions?: LogstashOptions;
+  /**
+   * Deploy Kibana on the Elasticsearch store.
+   * @default true
+   */
+  readonly kibana?: boolean;
+  /**
+   * The Kibana image (must match the Elasticsearch version exactly).
+   * @default "docker.elastic.co/kibana/kibana:9.5.2"
+   */
+  readonly kibanaImage?: string;
+  /**
+   * Records whose level is less severe than this are dropped by the agent (records without a
+   * recognized level are kept).
+   * @default LogSeverity.DEBUG (nothing is dropped)
+   */
+  readonly minimumSeverity?: LogSeverity;
+  /**
+   * The agent's image.
+   * @default - the pinned upstream image of the agent
+   */
+  readonly image?: string;
+  /**
+   * Resources of each agent pod (one per node).
+   * @default - 100m/500m CPU, 128/256 MiB (Fluent Bit and Filebeat); 100m/500m CPU, 256/512 MiB (Fluentd)
+   */
+  readonly resources?: ComputeResources;
+}

@@ -1,0 +1,150 @@
+import { Duration } from 'cdk8s';
+import { ComputeResources } from '../architecture/resources';
+
+/** One Alertmanager receiver: a webhook whose URL is a key of an externally managed Secret. */
+export interface AlertReceiverOptions {
+  /**
+   * The team whose alerts go to this webhook (the `team` label of a Microservice).
+   * @default - the default receiver: alerts of services without a team and of platform components
+   */
+  readonly team?: string;
+  /**
+   * The key of the webhook Secret holding the URL (tokens in the URL stay out of the manifests:
+   * Alertmanager reads it with `url_file`).
+   * @default - the team's name, or "default" for the default receiver
+   */
+  readonly secretKey?: string;
+}
+
+/** Alertmanager of the Prometheus metrics system. */
+export interface AlertmanagerOptions {
+  /**
+   * Alertmanager instances; more than one form a gossip cluster that deduplicates notifications.
+   * @default - 1 in development, 2 in production
+   */
+  readonly replicas?: number;
+  /**
+   * The image.
+   * @default "quay.io/prometheus/alertmanager:v0.34.0"
+   */
+  readonly image?: string;
+  /**
+   * CPU and memory.
+   * @default - 50m/500m CPU, 64/256 MiB
+   */
+  readonly resources?: ComputeResources;
+  /**
+   * Webhook receivers. Every team of the architecture's microservices gets a route
+   * (`team="<team>"`) to a receiver named `team-<team>`; teams without an entry here, and the
+   * default receiver without one, get a receiver that notifies nobody.
+   * @default - no webhooks
+   */
+  readonly receivers?: AlertReceiverOptions[];
+  /**
+   * The Secret (managed outside these manifests) holding the webhook URLs, one key per receiver;
+   * mounted read-only and read by Alertmanager (>= 0.26) through `url_file`.
+   * @default "<stack>-alertmanager-webhooks"
+   */
+  readonly webhookSecretName?: string;
+  /**
+   * How often a firing alert is notified again.
+   * @default Duration.hours(4)
+   */
+  readonly repeatInterval?: Duration;
+}
+
+/** Options of `Metrics.prometheus()`. */
+export interface PrometheusOptions {
+  /**
+   * How long Prometheus keeps samples (`--storage.tsdb.retention.time`), in whole hours.
+   * @default Duration.days(15)
+   */
+  readonly retention?: Duration;
+  /**
+   * How often targets are scraped and rules evaluated, in whole seconds (5 s to 5 min).
+   * @default Duration.seconds(30)
+   */
+  readonly scrapeInterval?: Duration;
+  /**
+   * Size of each Prometheus replica's volume (PVC in production, emptyDir limit in development).
+   * @default 20
+   */
+  readonly storageGibibytes?: number;
+  /**
+   * StorageClass of the Prometheus volumes (production).
+   * @default - the cluster's default StorageClass
+   */
+  readonly storageClassName?: string;
+  /**
+   * Prometheus replicas. Prometheus is not clustered: each replica scrapes every target and
+   * evaluates every rule on its own (Alertmanager deduplicates their alerts).
+   * @default - 1 in development, 2 in production
+   */
+  readonly replicas?: number;
+  /**
+   * The Prometheus image.
+   * @default "quay.io/prometheus/prometheus:v3.14.0"
+   */
+  readonly image?: string;
+  /**
+   * CPU and memory of each Prometheus replica.
+   * @default - 250m/1000m CPU, 512/2048 MiB in production; 100m/500m CPU, 256/1024 MiB in development
+   */
+  readonly resources?: ComputeResources;
+  /**
+   * The address range of the Kubernetes API server (Prometheus lists and watches pods there for
+   * service discovery): its NetworkPolicy allows egress to it on TCP 443 and 6443.
+   * @default "0.0.0.0/0"
+   */
+  readonly kubernetesApiCidr?: string;
+  /**
+   * Error ratio (5xx responses / all responses, 0 < x < 1) above which a microservice alerts.
+   * @default 0.05
+   */
+  readonly errorRatioThreshold?: number;
+  /**
+   * 95th percentile HTTP server latency above which a microservice alerts (whole milliseconds).
+   * @default Duration.millis(500)
+   */
+  readonly latencyThreshold?: Duration;
+  /**
+   * Alertmanager.
+   * @default - one instance in development, two in production, no webhooks
+   */
+  readonly alertmanager?: AlertmanagerOptions;
+  /**
+   * Deploy Grafana with the Prometheus and Alertmanager data sources and an "Architecture
+   * overview" dashboard.
+   * @default true
+   */
+  readonly grafana?: boolean;
+  /**
+   * The Grafana image.
+   * @default "grafana/grafana:13.2.0"
+   */
+  readonly grafanaImage?: string;
+  /**
+   * The Secret (managed outside these manifests) with Grafana's administrator, keys `admin-user`
+   * and `admin-password`.
+   * @default "<stack>-grafana-admin"
+   */
+  readonly grafanaAdminSecretName?: string;
+  /**
+   * CPU and memory of Grafana.
+   * @default - 100m/500m CPU, 128/512 MiB
+   */
+  readonly grafanaResources?: ComputeResources;
+  /**
+   * The cluster runs the Prometheus Operator: also emit a PodMonitor for every scraped workload
+   * and a PrometheusRule with the alert rules (monitoring.coreos.com/v1), so the operator's
+   * Prometheus scrapes and alerts exactly like the library's own.
+   * @default false
+   */
+  readonly prometheusOperator?: boolean;
+  /**
+   * Labels on the PodMonitors and the PrometheusRule, matching the operator's Prometheus
+   * `podMonitorSelector` and `ruleSelector` (e.g. { release: 'kube-prometheus-stack' }).
+   * @default - the recommended labels only
+   */
+  readonly prometheusOperatorLabels?: { [key: string]: string };
+}

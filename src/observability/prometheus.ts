@@ -1,0 +1,395 @@
+import { createHash } from 'crypto';
+import { Chart, Duration, Yaml } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { IConstruct } from 'constructs';
+import { alertRuleGroups, AlertmanagerReceiver, MICROSERVICE_KIND, renderAlertmanagerConfig, renderAlertRules } from './alert-rules';
+import { deployGrafana } from './grafana';
+import type { ObservabilityStack } from './observability-stack';
+import { DeployedPillar, InstrumentationTarget, PillarImpl, ScrapeTarget } from './pillar-impl';
+import { IMetricsBackend, MetricsKind } from './pillars';
+import { operatorPodMonitor, operatorPrometheusRule } from './prometheus-operator';
+import { PrometheusOptions } from './prometheus-options';
+import { IWorkload, Protocol } from '../architecture/binding';
+import { Profile } from '../architecture/profile';
+import { fail, show } from '../internal/errors';
+import { ANNOTATION_EXTERNAL_SECRETS, DOMAIN, LABEL_MANAGED_BY, LABEL_PART_OF, LABEL_TEAM, MANAGED_BY } from '../internal/labels';
+import { lazy } from '../internal/lazy';
+import { objectName, validateDnsLabel, validateImage, validateInteger, validateLabelValue } from '../internal/names';
+import { secureContainer } from '../internal/pod';
+import { resolveResources } from '../internal/profile-defaults';
+import {
+  ANNOTATION_SCRAPE, ANNOTATION_SCRAPE_JOB, ANNOTATION_SCRAPE_KIND, ANNOTATION_SCRAPE_PATH, ANNOTATION_SCRAPE_PORT,
+  scrapeAnnotations, StatefulCluster,
+} from '../internal/stateful-cluster';
+
+const k8s = kplus.k8s;
+
+export const PROMETHEUS_DEFAULT_IMAGE = 'quay.io/prometheus/prometheus:v3.14.0';
+export const ALERTMANAGER_DEFAULT_IMAGE = 'quay.io/prometheus/alertmanager:v0.34.0';
+const PROMETHEUS_PORT = 9090;
+const ALERTMANAGER_PORT = 9093;
+const ALERTMANAGER_CLUSTER_PORT = 9094;
+/** The images' user: nobody. */
+const UID = 65534;
+const CONFIG_DIR = '/etc/prometheus';
+const AM_CONFIG_DIR = '/etc/alertmanager';
+const AM_WEBHOOK_DIR = '/etc/alertmanager/webhooks';
+const ANNOTATION_CONFIG_HASH = `${DOMAIN}/config-hash`;
+const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+
+/** The `__meta_kubernetes_pod_annotation_<name>` label of an annotation key. */
+function metaAnnotation(key: string): string {
+  return `__meta_kubernetes_pod_annotation_${key.replace(/[^a-zA-Z0-9_]/g, '_')}`;
+}
+function metaLabel(key: string): string {
+  return `__meta_kubernetes_pod_label_${key.replace(/[^a-zA-Z0-9_]/g, '_')}`;
+}
+
+/** What `renderPrometheusConfig` needs. */
+export interface PrometheusConfigInput {
+  /** Whole seconds. */
+  readonly scrapeIntervalSeconds: number;
+  /** The namespaces whose pods are discovered (sorted). */
+  readonly namespaces: string[];
+  /** Every Alertmanager instance, `host:port` (not a load-balanced Service: the cluster deduplicates). */
+  readonly alertmanagers: string[];
+  /** The rules file path. */
+  readonly ruleFile: string;
+  /** Labels added to every series and alert sent (e.g. the architecture). */
+  readonly externalLabels: Record<string, string>;
+}
+
+/**
+ * `prometheus.yml`: Prometheus itself, Alertmanager, and one pod-discovery job restricted to the
+ * architecture's namespaces that keeps only pods the library annotated
+ * (`cdk8s-architect.dev/scrape: "true"`), scraping the annotated port and path, with `job`, `kind`,
+ * `namespace`, `pod` and `team` labels.
+ */
+export function renderPrometheusConfig(input: PrometheusConfigInput): string {
+  const interval = `${input.scrapeIntervalSeconds}s`;
+  const config = {
+    global: { scrape_interval: interval, evaluation_interval: interval, external_labels: input.externalLabels },
+    rule_files: [input.ruleFile],
+    alerting: { alertmanagers: [{ static_configs: [{ targets: input.alertmanagers }] }] },
+    scrape_configs: [
+      { job_name: 'prometheus', static_configs: [{ targets: [`localhost:${PROMETHEUS_PORT}`], labels: { kind: 'prometheus' } }] },
+      { job_name: 'alertmanager', static_configs: [{ targets: input.alertmanagers, labels: { kind: 'alertmanager' } }] },
+      {
+        job_name: 'architecture-pods',
+        kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: input.namespaces } }],
+        relabel_configs: [
+          { source_labels: [metaAnnotation(ANNOTATION_SCRAPE)], action: 'keep', regex: 'true' },
+          { source_labels: ['__meta_kubernetes_pod_phase'], action: 'drop', regex: 'Pending|Succeeded|Failed|Unknown' },
+          { source_labels: [metaAnnotation(ANNOTATION_SCRAPE_PATH)], target_label: '__metrics_path__', regex: '(/.*)' },
+          // one target per pod (every container port yields the same address; Prometheus keeps one)
+          { source_labels: ['__meta_kubernetes_pod_ip', metaAnnotation(ANNOTATION_SCRAPE_PORT)], regex: '([^:]+);(\\d+)', replacement: '$1:$2', target_label: '__address__' },
+          { source_labels: ['__meta_kubernetes_pod_ip', metaAnnotation(ANNOTATION_SCRAPE_PORT)], regex: '(.+:.+);(\\d+)', replacement: '[$1]:$2', target_label: '__address__' },
+          { source_labels: [metaAnnotation(ANNOTATION_SCRAPE_JOB)], target_label: 'job', regex: '(.+)' },
+          { source_labels: [metaAnnotation(ANNOTATION_SCRAPE_KIND)], target_label: 'kind', regex: '(.+)' },
+          { source_labels: [metaLabel(LABEL_TEAM)], target_label: 'team', regex: '(.+)' },
+          { source_labels: ['__meta_kubernetes_namespace'], target_label: 'namespace' },
+          { source_labels: ['__meta_kubernetes_pod_name'], target_label: 'pod' },
+        ],
+      },
+    ],
+  };
+  return Yaml.stringify(config);
+}
+
+function wholeSeconds(scope: IConstruct, what: string, d: Duration, min: number, max: number, fix: string): number {
+  const ms = d.toMilliseconds();
+  if (!Number.isInteger(ms / 1000) || ms / 1000 < min || ms / 1000 > max) {
+    fail(scope, `${what} ${show(`${ms / 1000}s`)} is out of range (whole seconds from ${min} to ${max})`, fix);
+  }
+  return ms / 1000;
+}
+
+/** Prometheus + Alertmanager + Grafana. */
+export class PrometheusMetricsBackend implements IMetricsBackend, PillarImpl {
+  public readonly kind = MetricsKind.PROMETHEUS;
+
+  constructor(private readonly options: PrometheusOptions) {}
+
+  public _deploy(stack: ObservabilityStack): DeployedPillar {
+    const o = this.options;
+    const arch = stack.architecture;
+    const prod = arch.profile === Profile.PRODUCTION;
+    const am = o.alertmanager ?? {};
+
+    // ---- validation ----
+    const retentionSeconds = wholeSeconds(stack, 'retention', o.retention ?? Duration.days(15), 7200, 10 * 365 * 86400,
+      'use whole hours from 2 hours to 10 years, e.g. Duration.days(15)');
+    if (retentionSeconds % 3600 !== 0) {
+      fail(stack, `retention ${show(`${retentionSeconds}s`)} is not a whole number of hours`, 'use whole hours, e.g. Duration.days(15)');
+    }
+    const scrapeSeconds = wholeSeconds(stack, 'scrapeInterval', o.scrapeInterval ?? Duration.seconds(30), 5, 300, 'use whole seconds from 5 s to 5 min, e.g. Duration.seconds(30)');
+    const storage = validateInteger(stack, 'storageGibibytes', o.storageGibibytes ?? 20, 1, 65536, 'use a whole number of GiB');
+    if (o.storageClassName !== undefined) validateDnsLabel(stack, 'storageClassName', o.storageClassName);
+    const replicas = validateInteger(stack, 'replicas', o.replicas ?? (prod ? 2 : 1), 1, 4, 'use 1 to 4 Prometheus replicas (2 for availability)');
+    const image = o.image ?? PROMETHEUS_DEFAULT_IMAGE;
+    validateImage(stack, image);
+    const amReplicas = validateInteger(stack, 'alertmanager.replicas', am.replicas ?? (prod ? 2 : 1), 1, 5, 'use 1 to 5 Alertmanager instances (2 or 3 for availability)');
+    const amImage = am.image ?? ALERTMANAGER_DEFAULT_IMAGE;
+    validateImage(stack, amImage);
+    const repeatSeconds = wholeSeconds(stack, 'alertmanager.repeatInterval', am.repeatInterval ?? Duration.hours(4), 60, 7 * 86400,
+      'use whole seconds from 1 minute to 7 days, e.g. Duration.hours(4)');
+    const apiCidr = o.kubernetesApiCidr ?? '0.0.0.0/0';
+    const m = CIDR.exec(apiCidr);
+    if (!m || m.slice(1, 5).some((x) => Number(x) > 255) || Number(m[5]) > 32) {
+      fail(stack, `kubernetesApiCidr ${show(apiCidr)} is not an IPv4 CIDR`, 'give the API server\'s address range, e.g. "10.0.0.1/32" or "0.0.0.0/0"');
+    }
+    const errorRatio = o.errorRatioThreshold ?? 0.05;
+    if (!(errorRatio > 0 && errorRatio < 1)) {
+      fail(stack, `errorRatioThreshold ${show(errorRatio)} is not between 0 and 1`, 'use a ratio such as 0.05 (5 % of the requests fail)');
+    }
+    const latencyMs = (o.latencyThreshold ?? Duration.millis(500)).toMilliseconds();
+    validateInteger(stack, 'latencyThreshold (milliseconds)', latencyMs, 1, 600_000, 'use whole milliseconds up to 10 minutes, e.g. Duration.millis(500)');
+    const webhookSecret = validateDnsLabel(stack, 'alertmanager.webhookSecretName', am.webhookSecretName ?? `${stack.componentName}-alertmanager-webhooks`);
+    const receiverByTeam = new Map<string | undefined, string>();
+    for (const r of am.receivers ?? []) {
+      if (r.team !== undefined) validateLabelValue(stack, 'alertmanager receiver team', r.team);
+      if (receiverByTeam.has(r.team)) {
+        fail(stack, `alertmanager receiver ${show(r.team ?? 'default')} is declared twice`, 'give each team (and the default receiver) one webhook');
+      }
+      const key = r.secretKey ?? r.team ?? 'default';
+      if (!/^[-._a-zA-Z0-9]+$/.test(key) || key.length > 253) {
+        fail(stack, `alertmanager receiver secretKey ${show(key)} is not a valid Secret key`, 'use letters, digits, "-", "_" and "."');
+      }
+      receiverByTeam.set(r.team, key);
+    }
+    const promResources = resolveResources(stack, arch.profile, o.resources, prod
+      ? { cpuRequestMillis: 250, cpuLimitMillis: 1000, memoryRequestMebibytes: 512, memoryLimitMebibytes: 2048 }
+      : { cpuRequestMillis: 100, cpuLimitMillis: 500, memoryRequestMebibytes: 256, memoryLimitMebibytes: 1024 });
+    const amResources = resolveResources(stack, arch.profile, am.resources,
+      { cpuRequestMillis: 50, cpuLimitMillis: 500, memoryRequestMebibytes: 64, memoryLimitMebibytes: 256 });
+
+    // ---- placement ----
+    arch.addNamespace(stack, stack.namespace);
+    const chart = arch._newComponentChart(stack, `${stack.componentName}-metrics`);
+    const ns = stack.namespace;
+    const identity = (name: string, component: string) => ({ name, instance: `${arch.name}-${name}`, component, partOf: arch.name });
+
+    // Discovered namespaces and teams grow as microservices and platform components register.
+    const namespaces = new Set<string>();
+    const teams = new Set<string>();
+    const platformKinds = new Set<string>();
+
+    // ---- Alertmanager ----
+    const amName = objectName(stack, stack.componentName, 'alertmanager');
+    const amConfigMap = objectName(stack, amName, 'config');
+    const receivers = (): AlertmanagerReceiver[] => {
+      const all = new Set<string>([...teams, ...[...receiverByTeam.keys()].filter((t): t is string => t !== undefined)]);
+      const file = (team: string | undefined) => (receiverByTeam.has(team) ? `${AM_WEBHOOK_DIR}/${receiverByTeam.get(team)}` : undefined);
+      return [{ name: 'default', urlFile: file(undefined) }, ...[...all].sort().map((t) => ({ name: `team-${t}`, team: t, urlFile: file(t) }))];
+    };
+    const amConfig = () => renderAlertmanagerConfig({ receivers: receivers(), repeatInterval: `${repeatSeconds}s` });
+    const hash = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 16);
+    const webhooks = receiverByTeam.size > 0;
+    const alertmanager = new StatefulCluster(stack, 'alertmanager', {
+      architecture: arch,
+      chart,
+      name: amName,
+      namespace: ns,
+      identity: identity(amName, 'alertmanager'),
+      replicas: amReplicas,
+      quorum: false,
+      uid: UID,
+      ports: [
+        { name: 'http', port: ALERTMANAGER_PORT },
+        { name: 'cluster', port: ALERTMANAGER_CLUSTER_PORT, peerOnly: true },
+        { name: 'cluster-udp', port: ALERTMANAGER_CLUSTER_PORT, protocol: Protocol.UDP, peerOnly: true },
+      ],
+      // notification log and silences
+      storage: { volumeName: 'data', mountPath: '/alertmanager', sizeGibibytes: 1 },
+      volumes: [
+        { name: 'config', configMap: { name: amConfigMap } },
+        ...(webhooks ? [{ name: 'webhooks', secret: { secretName: webhookSecret, defaultMode: 0o440 } }] : []),
+      ],
+      podAnnotations: {
+        [ANNOTATION_CONFIG_HASH]: lazy(() => hash(amConfig())),
+        ...(webhooks ? { [ANNOTATION_EXTERNAL_SECRETS]: webhookSecret } : {}),
+      },
+      containers: (c) => {
+        const http = (path: string) => ({ httpGet: { path, port: k8s.IntOrString.fromNumber(ALERTMANAGER_PORT) } });
+        const clusterArgs = amReplicas > 1
+          ? [
+            `--cluster.listen-address=0.0.0.0:${ALERTMANAGER_CLUSTER_PORT}`,
+            `--cluster.advertise-address=[$(POD_IP)]:${ALERTMANAGER_CLUSTER_PORT}`,
+            ...c.memberHosts().map((h) => `--cluster.peer=${h}:${ALERTMANAGER_CLUSTER_PORT}`),
+          ]
+          // an empty listen address disables clustering (a single instance has no peers)
+          : ['--cluster.listen-address='];
+        return [secureContainer({
+          name: 'alertmanager',
+          image: amImage,
+          args: [
+            `--config.file=${AM_CONFIG_DIR}/alertmanager.yml`,
+            '--storage.path=/alertmanager',
+            `--web.listen-address=:${ALERTMANAGER_PORT}`,
+            ...clusterArgs,
+          ],
+          env: [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }],
+          ports: [
+            { name: 'http', containerPort: ALERTMANAGER_PORT },
+            { name: 'cluster', containerPort: ALERTMANAGER_CLUSTER_PORT },
+            { name: 'cluster-udp', containerPort: ALERTMANAGER_CLUSTER_PORT, protocol: 'UDP' },
+          ],
+          resources: amResources,
+          readinessProbe: { ...http('/-/ready'), periodSeconds: 10, timeoutSeconds: 3 },
+          livenessProbe: { ...http('/-/healthy'), initialDelaySeconds: 10, periodSeconds: 15, timeoutSeconds: 5 },
+          volumeMounts: [
+            { name: 'data', mountPath: '/alertmanager' },
+            { name: 'config', mountPath: AM_CONFIG_DIR, readOnly: true },
+            ...(webhooks ? [{ name: 'webhooks', mountPath: AM_WEBHOOK_DIR, readOnly: true }] : []),
+          ],
+        })];
+      },
+    });
+    new k8s.KubeConfigMap(chart, 'alertmanager-config', {
+      metadata: { name: amConfigMap, namespace: ns, labels: alertmanager.labels },
+      data: lazy(() => ({ 'alertmanager.yml': amConfig() })),
+    });
+    if (webhooks) {
+      // webhooks leave the cluster (chat and paging services answer on HTTPS)
+      externalEgress(chart, 'alertmanager-webhooks-egress', amName, ns, alertmanager, '0.0.0.0/0', [443]);
+    }
+
+    // ---- Prometheus ----
+    const promName = objectName(stack, stack.componentName, 'prometheus');
+    const promConfigMap = objectName(stack, promName, 'config');
+    const amTargets = alertmanager.memberHosts().map((h) => `${h}:${ALERTMANAGER_PORT}`);
+    const promConfig = () => renderPrometheusConfig({
+      scrapeIntervalSeconds: scrapeSeconds,
+      namespaces: [...namespaces].sort(),
+      alertmanagers: amTargets,
+      ruleFile: `${CONFIG_DIR}/alerts.yml`,
+      externalLabels: { architecture: arch.name },
+    });
+    const rules = () => renderAlertRules({ platformKinds: [...platformKinds], errorRatioThreshold: errorRatio, latencySeconds: latencyMs / 1000 });
+    const prometheus = new StatefulCluster(stack, 'prometheus', {
+      architecture: arch,
+      chart,
+      name: promName,
+      namespace: ns,
+      identity: identity(promName, 'prometheus'),
+      replicas,
+      quorum: false,
+      uid: UID,
+      ports: [{ name: 'http', port: PROMETHEUS_PORT }],
+      storage: { volumeName: 'data', mountPath: '/data', sizeGibibytes: storage, storageClassName: o.storageClassName },
+      volumes: [{ name: 'config', configMap: { name: promConfigMap } }],
+      // Kubernetes service discovery lists and watches pods through the API
+      automountServiceAccountToken: true,
+      podAnnotations: { [ANNOTATION_CONFIG_HASH]: lazy(() => hash(promConfig() + rules())) },
+      // replicas are independent: no ordered start needed
+      containers: () => {
+        const http = (path: string) => ({ httpGet: { path, port: k8s.IntOrString.fromNumber(PROMETHEUS_PORT) } });
+        return [secureContainer({
+          name: 'prometheus',
+          image,
+          args: [
+            `--config.file=${CONFIG_DIR}/prometheus.yml`,
+            '--storage.tsdb.path=/data',
+            `--storage.tsdb.retention.time=${retentionSeconds / 3600}h`,
+            `--web.listen-address=:${PROMETHEUS_PORT}`,
+          ],
+          ports: [{ name: 'http', containerPort: PROMETHEUS_PORT }],
+          resources: promResources,
+          // WAL replay after a restart can take minutes on a large TSDB
+          startupProbe: { ...http('/-/ready'), periodSeconds: 10, timeoutSeconds: 4, failureThreshold: 60 },
+          readinessProbe: { ...http('/-/ready'), periodSeconds: 5, timeoutSeconds: 4, failureThreshold: 3 },
+          livenessProbe: { ...http('/-/healthy'), periodSeconds: 15, timeoutSeconds: 10, failureThreshold: 3 },
+          volumeMounts: [{ name: 'data', mountPath: '/data' }, { name: 'config', mountPath: CONFIG_DIR, readOnly: true }],
+        })];
+      },
+    });
+    new k8s.KubeConfigMap(chart, 'prometheus-config', {
+      metadata: { name: promConfigMap, namespace: ns, labels: prometheus.labels },
+      data: lazy(() => ({ 'prometheus.yml': promConfig(), 'alerts.yml': rules() })),
+    });
+    externalEgress(chart, 'prometheus-api-egress', promName, ns, prometheus, apiCidr, [443, 6443]);
+    connect(prometheus, alertmanager, ALERTMANAGER_PORT);
+
+    // ---- RBAC: a Role per discovered namespace (pods only: the one SD role used) ----
+    const rbacLabels = { ...prometheus.labels };
+    const discover = (namespace: string) => {
+      if (namespaces.has(namespace)) return;
+      namespaces.add(namespace);
+      new k8s.KubeRole(chart, `prometheus-role-${namespace}`, {
+        metadata: { name: promName, namespace, labels: rbacLabels },
+        rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }],
+      });
+      new k8s.KubeRoleBinding(chart, `prometheus-rolebinding-${namespace}`, {
+        metadata: { name: promName, namespace, labels: rbacLabels },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: promName },
+        subjects: [{ kind: 'ServiceAccount', name: prometheus.serviceAccountName, namespace: ns }],
+      });
+    };
+    const scrapeWorkload = (w: IWorkload, port: number) => {
+      discover(w.namespace);
+      connect(prometheus, w, port);
+    };
+
+    // ---- Prometheus Operator objects (optional) ----
+    const operator = o.prometheusOperator
+      ? { chart, labels: { [LABEL_PART_OF]: arch.name, [LABEL_MANAGED_BY]: MANAGED_BY, ...(o.prometheusOperatorLabels ?? {}) } }
+      : undefined;
+    if (operator) {
+      operatorPrometheusRule(operator, 'operator-rules', objectName(stack, stack.componentName, 'alerts'), ns,
+        () => alertRuleGroups({ platformKinds: [...platformKinds], errorRatioThreshold: errorRatio, latencySeconds: latencyMs / 1000 }));
+    }
+    const podMonitor = (w: IWorkload, name: string, port: number, path: string, kind: string, job: string) => {
+      if (!operator) return;
+      operatorPodMonitor(operator, { id: `operator-podmonitor-${w.namespace}-${name}`, name, namespace: w.namespace, selector: w.podSelector, port, path, kind, job });
+    };
+
+    // ---- Grafana ----
+    if (o.grafana ?? true) {
+      const grafana = deployGrafana(stack, chart, {
+        image: o.grafanaImage,
+        adminSecretName: o.grafanaAdminSecretName,
+        resources: o.grafanaResources,
+        prometheusUrl: `http://${prometheus.clientHost}:${PROMETHEUS_PORT}`,
+        alertmanagerUrl: `http://${alertmanager.clientHost}:${ALERTMANAGER_PORT}`,
+      });
+      connect(grafana, prometheus, PROMETHEUS_PORT);
+      connect(grafana, alertmanager, ALERTMANAGER_PORT);
+    }
+
+    return {
+      instrument: (target: InstrumentationTarget) => {
+        if (!target.scraping || !target.metrics) return;
+        const { port, path } = target.metrics;
+        target.addPodAnnotations(scrapeAnnotations({ port, path, kind: MICROSERVICE_KIND, job: target.serviceName }));
+        if (target.team) teams.add(target.team);
+        scrapeWorkload(target.workload, target.metrics.port);
+        podMonitor(target.workload, objectName(stack, target.serviceName, 'metrics'), port, path, MICROSERVICE_KIND, target.serviceName);
+      },
+      scrape: (target: ScrapeTarget) => {
+        platformKinds.add(target.kind);
+        scrapeWorkload(target.workload, target.port);
+        const job = target.job ?? target.workload.componentName;
+        podMonitor(target.workload, objectName(stack, job, 'metrics'), target.port, target.path, target.kind, job);
+      },
+    };
+  }
+}
+
+/** Prometheus (or Grafana) reaching a workload's port: egress on one side, ingress on the other. */
+function connect(consumer: IWorkload, provider: IWorkload, port: number): void {
+  const ports = [{ port, protocol: Protocol.TCP }];
+  consumer.allowEgressTo(provider, ports);
+  provider.allowIngressFrom(consumer, ports);
+}
+
+/** Egress outside the cluster's pods (the API server, webhooks) by address range. */
+function externalEgress(chart: Chart, id: string, name: string, namespace: string, w: IWorkload, cidr: string, ports: number[]): void {
+  new k8s.KubeNetworkPolicy(chart, id, {
+    metadata: { name: `${name}-external`, namespace, labels: { [LABEL_PART_OF]: w.architecture.name, [LABEL_MANAGED_BY]: MANAGED_BY } },
+    spec: {
+      podSelector: { matchLabels: w.podSelector },
+      policyTypes: ['Egress'],
+      egress: [{ to: [{ ipBlock: { cidr } }], ports: ports.map((p) => ({ port: k8s.IntOrString.fromNumber(p), protocol: 'TCP' })) }],
+    },
+  });
+}

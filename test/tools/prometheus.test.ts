@@ -1,0 +1,90 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as yaml from 'js-yaml';
+import { requireProgram } from './tooling';
+import * as arch from '../../src';
+import { newTestApp, one, synthApp, SynthResult } from '../harness/synth';
+
+/**
+ * The generated Prometheus configuration, alert rules and Alertmanager configuration, checked by
+ * the projects' own tools (Debian packages `prometheus` for promtool and
+ * `prometheus-alertmanager` for amtool).
+ *
+ * Two substitutions, both for Debian's older builds and nothing else:
+ * - Debian's Prometheus (2.42) is built without Kubernetes service discovery, so the pod-discovery
+ *   job's `kubernetes_sd_configs` is swapped for an equivalent `static_configs` entry (the
+ *   relabeling stays as generated and is still checked);
+ * - Debian's Alertmanager (0.25) predates `url_file` in webhook_configs (added in 0.26, PR
+ *   prometheus/alertmanager#3223; the library's image is 0.34), so `url_file` is swapped for `url`.
+ */
+jest.setTimeout(60_000);
+
+let out: SynthResult;
+let tmp: string;
+
+beforeAll(() => {
+  const app = newTestApp();
+  const shop = new arch.BackendArchitecture(app, 'shop', { profile: arch.Profile.PRODUCTION });
+  new arch.Microservice(shop, 'orders', { image: 'ghcr.io/acme/orders:1.4.2', context: 'ordering', team: 'checkout' });
+  new arch.Registry(shop, 'registry', { engine: arch.RegistryEngine.etcd() });
+  new arch.Registry(shop, 'zk', { engine: arch.RegistryEngine.zookeeper() });
+  new arch.MessageQueue(shop, 'events', { engine: arch.MessageQueueEngine.rabbitmq() });
+  new arch.MessageQueue(shop, 'stream', { engine: arch.MessageQueueEngine.pulsar() });
+  new arch.ObservabilityStack(shop, 'observability', {
+    metrics: arch.Metrics.prometheus({ alertmanager: { receivers: [{}, { team: 'checkout' }] } }),
+  });
+  new arch.Microservice(shop, 'payments', { image: 'ghcr.io/acme/payments:2.0.0', context: 'billing', team: 'payments' });
+  out = synthApp(app);
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'prometheus-check-'));
+});
+
+afterAll(() => {
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+function run(program: string, args: string[]): string {
+  const r = spawnSync(program, args, { encoding: 'utf8', timeout: 30_000 });
+  if (r.status !== 0) throw new Error(`${path.basename(program)} ${args.join(' ')} failed (${r.status}):\n${r.stdout}${r.stderr}`);
+  return `${r.stdout}${r.stderr}`;
+}
+
+test('promtool accepts the Prometheus configuration and the alert rules', () => {
+  const promtool = requireProgram(['promtool', '/usr/bin/promtool'], 'prometheus');
+  const data = one(out.objects, 'ConfigMap', 'observability-prometheus-config', 'observability').data;
+  const rulesFile = path.join(tmp, 'alerts.yml');
+  fs.writeFileSync(rulesFile, data['alerts.yml']);
+  expect(run(promtool, ['check', 'rules', rulesFile])).toMatch(/SUCCESS: \d+ rules found/);
+
+  const config = yaml.load(data['prometheus.yml']) as any;
+  config.rule_files = [rulesFile];
+  const pods = config.scrape_configs.find((j: any) => j.job_name === 'architecture-pods');
+  expect(pods.kubernetes_sd_configs[0].namespaces.names).toEqual(['billing', 'events', 'ordering', 'registry', 'stream', 'zk']);
+  // Debian's promtool has no Kubernetes SD: the same job with a static target instead
+  delete pods.kubernetes_sd_configs;
+  pods.static_configs = [{ targets: ['10.0.0.1:8080'] }];
+  const configFile = path.join(tmp, 'prometheus.yml');
+  fs.writeFileSync(configFile, yaml.dump(config));
+  expect(run(promtool, ['check', 'config', configFile])).toMatch(/SUCCESS/);
+});
+
+test('amtool accepts the Alertmanager configuration', () => {
+  const amtool = requireProgram(['amtool', '/usr/bin/amtool'], 'prometheus-alertmanager');
+  const text = one(out.objects, 'ConfigMap', 'observability-alertmanager-config', 'observability').data['alertmanager.yml'];
+  const config = yaml.load(text) as any;
+  expect(config.receivers.map((r: any) => r.name)).toEqual(['default', 'team-checkout', 'team-payments']);
+  // Debian's amtool (0.25) predates url_file (0.26): swap it for a literal URL
+  for (const r of config.receivers) {
+    for (const w of r.webhook_configs ?? []) {
+      expect(w.url_file).toMatch(/^\/etc\/alertmanager\/webhooks\//);
+      w.url = 'https://hooks.example.com/alerts';
+      delete w.url_file;
+    }
+  }
+  const file = path.join(tmp, 'alertmanager.yml');
+  fs.writeFileSync(file, yaml.dump(config));
+  const report = run(amtool, ['check-config', file]);
+  expect(report).toMatch(/SUCCESS/);
+  expect(report).toMatch(/3 receivers/);
+});

@@ -1,10 +1,9 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import * as arch from '../src';
 import { checkAll } from './harness/invariants';
-import { envOf, find, K8sObject, newTestApp, one, synthApp, SynthResult } from './harness/synth';
+import { envOf, find, K8sObject, newTestApp, one, synthApp, SynthResult, tmpDir } from './harness/synth';
 import { APOLLO_CONFIG_DB_SQL, APOLLO_PORTAL_DB_SQL } from '../src/config/apollo-schema';
 
 /**
@@ -260,7 +259,7 @@ describe('the portal-admin script, run with a stub mysql client', () => {
   beforeAll(() => {
     const r = build(arch.Profile.PRODUCTION, PROD_OPTIONS);
     script = find(r.out.objects, 'Job', undefined, NS)[0].spec.template.spec.containers[0].command[2];
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'apollo-job-'));
+    dir = tmpDir('apollo-job-');
     // The stub records its arguments; the first call (schema check) fails once, like a MySQL that is still starting.
     fs.writeFileSync(path.join(dir, 'mysql'), [
       '#!/bin/sh',

@@ -1,11 +1,10 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { Duration } from 'cdk8s';
 import * as arch from '../src';
 import { checkAll } from './harness/invariants';
-import { envOf, find, K8sObject, newTestApp, one, synthApp, SynthResult } from './harness/synth';
+import { envOf, find, K8sObject, newTestApp, one, synthApp, SynthResult, tmpDir } from './harness/synth';
 import { deriveKafkaClusterId, KAFKA_DEFAULT_IMAGE } from '../src/messaging/kafka';
 
 /**
@@ -58,7 +57,7 @@ const script = (sts: K8sObject): string => {
 
 /** Runs a node's start wrapper as pod `hostname`, with the image's run script replaced by an env dump. */
 function runStart(startScript: string, hostname: string): Record<string, string> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-start-'));
+  const dir = tmpDir('kafka-start-');
   const run = path.join(dir, 'run');
   fs.writeFileSync(run, '#!/bin/bash\nenv | grep -E "^KAFKA_(NODE_ID|ADVERTISED_LISTENERS)="\n', { mode: 0o755 });
   const res = spawnSync('bash', ['--norc', '--noprofile', '-c', startScript.replace('/etc/kafka/docker/run', run)], {
@@ -71,7 +70,7 @@ function runStart(startScript: string, hostname: string): Record<string, string>
 
 /** Runs the topic Job's script with kafka-topics.sh / kafka-configs.sh stubs that record their arguments. */
 function runTopicScript(job: K8sObject): string[] {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-topics-'));
+  const dir = tmpDir('kafka-topics-');
   const log = path.join(dir, 'calls');
   for (const tool of ['kafka-topics.sh', 'kafka-configs.sh']) {
     fs.writeFileSync(path.join(dir, tool), `#!/bin/bash\necho "${tool} $*" >> ${log}\n`, { mode: 0o755 });

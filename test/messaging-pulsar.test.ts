@@ -1,11 +1,10 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { Duration } from 'cdk8s';
 import * as arch from '../src';
 import { checkAll } from './harness/invariants';
-import { envOf, find, K8sObject, newTestApp, one, synthApp, SynthResult } from './harness/synth';
+import { envOf, find, K8sObject, newTestApp, one, synthApp, SynthResult, tmpDir } from './harness/synth';
 import { PULSAR_DEFAULT_IMAGE, pulsarProvisionScript, pulsarRelativeTime } from '../src/messaging/pulsar';
 
 /**
@@ -81,7 +80,7 @@ const tcp = (...ports: number[]) => ports.map((port) => ({ port, protocol: 'TCP'
 
 /** Runs the provisioning script with a `bin/pulsar-admin` stub (a shell `case` on its arguments) and returns its calls. */
 function runProvision(provision: string, stubCases: string): { status: number | null; calls: string[]; stdout: string; stderr: string } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pulsar-provision-'));
+  const dir = tmpDir('pulsar-provision-');
   const log = path.join(dir, 'calls');
   fs.mkdirSync(path.join(dir, 'bin'));
   fs.writeFileSync(path.join(dir, 'bin', 'pulsar-admin'), `#!/bin/sh\necho "$*" >> ${log}\ncase "$*" in\n${stubCases}\n  *) exit 0 ;;\nesac\n`, { mode: 0o755 });
@@ -142,7 +141,7 @@ describe('production: ZooKeeper, bookies, brokers, proxies', () => {
   });
 
   test('ZooKeeper start script: idempotent server list, myid from the ordinal, written once', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pulsar-zk-'));
+    const dir = tmpDir('pulsar-zk-');
     fs.mkdirSync(path.join(dir, 'bin'));
     fs.mkdirSync(path.join(dir, 'conf'));
     fs.writeFileSync(path.join(dir, 'bin', 'apply-config-from-env.py'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });

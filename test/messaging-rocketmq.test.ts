@@ -1,12 +1,11 @@
 import { execFileSync, spawn, spawnSync } from 'child_process';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { Duration } from 'cdk8s';
 import * as arch from '../src';
 import { checkAll } from './harness/invariants';
-import { envOf, find, K8sObject, newTestApp, one, synthApp, SynthResult } from './harness/synth';
+import { envOf, find, K8sObject, newTestApp, one, synthApp, SynthResult, tmpDir } from './harness/synth';
 import { renderBrokerConf, rocketMqTopicsScript, supervisedScript } from '../src/messaging/rocketmq';
 
 /**
@@ -66,8 +65,8 @@ function properties(text: string): Array<[string, string]> {
 }
 const props = (text: string) => Object.fromEntries(properties(text));
 
-function tmpDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'rocketmq-test-'));
+function scratchDir(): string {
+  return tmpDir('rocketmq-test-');
 }
 
 let prod: Built;
@@ -226,7 +225,7 @@ describe('broker.conf', () => {
 describe('start scripts', () => {
   /** The broker script with the ConfigMap and config directories moved to temporary ones. */
   function runBrokerScript(hostname: string): { status: number | null; stderr: string; conf: string; args: string } {
-    const dir = tmpDir();
+    const dir = scratchDir();
     for (const d of ['etc', 'conf', 'home/bin']) fs.mkdirSync(path.join(dir, d), { recursive: true });
     fs.writeFileSync(path.join(dir, 'etc', 'broker-0.conf'), brokerConf(prod, 'a', 0));
     fs.writeFileSync(path.join(dir, 'etc', 'broker-1.conf'), brokerConf(prod, 'a', 1));
@@ -262,7 +261,7 @@ describe('start scripts', () => {
 
   test('SIGTERM reaches the JVM, which the upstream scripts run as a grandchild without exec', async () => {
     // a stand-in JVM: a copy of sleep under a unique name (the real script matches "*/java")
-    const dir = tmpDir();
+    const dir = scratchDir();
     const jvmName = `java-${process.pid}-${Date.now()}`;
     const jvm = path.join(dir, jvmName);
     fs.copyFileSync(execFileSync('bash', ['-c', 'command -v sleep'], { encoding: 'utf8' }).trim(), jvm);
@@ -376,7 +375,7 @@ describe('topics Job', () => {
 
   /** Runs the Job's script against a stand-in mqadmin that confirms on `confirmingFrom`-th call and later. */
   function runJob(script: string, masters: number, confirmingFrom: number): { status: number | null; stdout: string; calls: string[] } {
-    const dir = tmpDir();
+    const dir = scratchDir();
     fs.mkdirSync(path.join(dir, 'bin'));
     const mqadmin = path.join(dir, 'bin', 'mqadmin');
     fs.writeFileSync(mqadmin, [

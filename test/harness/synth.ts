@@ -21,9 +21,24 @@ export interface SynthResult {
   readonly objects: K8sObject[];
 }
 
+const temporaryDirs: string[] = [];
+// Registered once per test file that imports the harness (jest's globals exist at import time).
+if (typeof afterAll === 'function') {
+  afterAll(() => {
+    for (const dir of temporaryDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+  });
+}
+
+/** A fresh temporary directory, removed after the test file's tests. */
+export function tmpDir(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  temporaryDirs.push(dir);
+  return dir;
+}
+
 /** An App that writes to a fresh temporary directory. */
 export function newTestApp(): App {
-  return new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-architect-')), yamlOutputType: YamlOutputType.FILE_PER_CHART });
+  return new App({ outdir: tmpDir('cdk8s-architect-'), yamlOutputType: YamlOutputType.FILE_PER_CHART });
 }
 
 /** Synthesizes the app once (to its outdir) and reads back exactly what a GitOps pipeline would. */

@@ -1,9 +1,11 @@
+import { crdViolations } from './crd-schema';
 import type { K8sObject } from './synth';
 
 /**
  * Validates objects against the Kubernetes OpenAPI schema with the `kubernetes-models` classes
- * (4.4.x: Kubernetes 1.27 schema, CommonJS). CRD kinds are validated by the `@kubernetes-models/*`
- * package registered for their group; an object whose kind no schema covers is itself a violation.
+ * (4.4.x: Kubernetes 1.27 schema, CommonJS). Custom resources are validated against their upstream
+ * CRD schemas in ../shared/crds (crd-schema.ts); other groups by the `@kubernetes-models/*` package
+ * registered for them. An object whose kind no schema covers is itself a violation.
  */
 const crdPackages: Record<string, string> = {
   'monitoring.coreos.com': '@kubernetes-models/prometheus-operator',
@@ -33,6 +35,11 @@ export function schemaViolations(objects: K8sObject[]): string[] {
   const out: string[] = [];
   for (const o of objects) {
     const id = `${o.apiVersion} ${o.kind} ${o.metadata?.namespace ?? ''}/${o.metadata?.name}`;
+    const crd = crdViolations(o);
+    if (crd) {
+      out.push(...crd.map((m) => `${id}: ${m}`));
+      continue;
+    }
     const Model = modelClass(o.apiVersion, o.kind);
     if (!Model) {
       out.push(`${id}: no schema known for this apiVersion/kind`);

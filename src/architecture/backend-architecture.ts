@@ -7,7 +7,8 @@ import { Profile } from './profile';
 import { ComponentChart } from '../internal/component-chart';
 import { fail, show } from '../internal/errors';
 import { ANNOTATION_POD_SECURITY_REASON, LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY } from '../internal/labels';
-import { validateDnsLabel } from '../internal/names';
+import { manifestViolations, OwnedChart } from '../internal/manifest-checks';
+import { validateDnsLabel, validateServiceName } from '../internal/names';
 import { namespaceBaselinePolicies } from '../internal/network';
 import type { ObservabilityStack } from '../observability/observability-stack';
 import type { InstrumentationTarget, ScrapeTarget } from '../observability/pillar-impl';
@@ -103,6 +104,7 @@ export class BackendArchitecture extends Construct {
   private readonly namespaceRecords = new Map<string, NamespaceRecord>();
   private readonly edgeList: Edge[] = [];
   private readonly componentCharts = new Map<string, IConstruct>();
+  private readonly ownedCharts: OwnedChart[] = [];
   private readonly instrumentables: InstrumentationTarget[] = [];
   private readonly scrapeTargets: ScrapeTarget[] = [];
   private observability?: ObservabilityStack;
@@ -131,6 +133,8 @@ export class BackendArchitecture extends Construct {
     }
     this.app = root;
     this.namespaceChart = this.newRootChart(this, 'namespaces');
+    // What the API server would reject (names, label values, duplicate objects), before any file is written.
+    this.node.addValidation({ validate: () => manifestViolations(this.ownedCharts) });
   }
 
   /** Every edge declared with `uses()`, in declaration order. */
@@ -264,7 +268,8 @@ export class BackendArchitecture extends Construct {
   }
 
   private newRootChart(owner: IConstruct, componentName: string): Chart {
-    validateDnsLabel(owner, 'component name', componentName);
+    // Component names name Services, so they are DNS-1035 labels (a letter first).
+    validateServiceName(owner, 'component name', componentName);
     const chartId = `${this.name}-${componentName}`;
     const previous = this.componentCharts.get(chartId);
     if (previous || this.app.node.tryFindChild(chartId)) {
@@ -277,6 +282,8 @@ export class BackendArchitecture extends Construct {
     this.componentCharts.set(chartId, owner);
     // Charts live at the App root so their file names are exactly `<architecture>-<component>`
     // (cdk8s appends a path hash to nested charts); the owner keeps the user-facing path.
-    return new ComponentChart(this.app, chartId, { disableResourceNameHashes: true });
+    const chart = new ComponentChart(this.app, chartId, { disableResourceNameHashes: true });
+    this.ownedCharts.push({ chart, owner });
+    return chart;
   }
 }

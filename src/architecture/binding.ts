@@ -96,6 +96,11 @@ export class EnvValue {
     return this.source.valueFrom?.secretKeyRef !== undefined;
   }
 
+  /** The value's source (literal or reference). @internal */
+  public get _source(): { value?: string; valueFrom?: kplus.k8s.EnvVarSource } {
+    return this.source;
+  }
+
   /** @internal */
   public _toKube(name: string): kplus.k8s.EnvVar {
     return { name, ...this.source };

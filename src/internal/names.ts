@@ -21,6 +21,24 @@ export function validateDnsLabel(scope: IConstruct, what: string, value: string)
   return value;
 }
 
+const DNS_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+
+/**
+ * Validates a name that becomes a Service name: a DNS-1035 label (RFC 1035), i.e. a DNS-1123 label
+ * that starts with a letter. Returns the value.
+ */
+export function validateServiceName(scope: IConstruct, what: string, value: string): string {
+  validateDnsLabel(scope, what, value);
+  if (!DNS_1035_LABEL.test(value)) {
+    fail(
+      scope,
+      `${what} ${show(value)} is not a valid Service name (a DNS-1035 label must start with a letter)`,
+      `start the name with a letter (e.g. ${show('svc-' + value)})`,
+    );
+  }
+  return value;
+}
+
 /** Validates a Kubernetes port name (IANA_SVC_NAME): 1-15 chars, lowercase alnum and '-', one letter. */
 export function validatePortName(scope: IConstruct, value: string): string {
   if (value.length > 15 || !IANA_SVC_NAME.test(value) || !/[a-z]/.test(value) || value.includes('--')) {

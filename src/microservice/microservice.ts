@@ -17,7 +17,7 @@ import {
   WorkloadIdentityLabels,
 } from '../internal/labels';
 import { lazy } from '../internal/lazy';
-import { envPrefix, validateDnsLabel, validateEnvName, validateImage, validateInteger, validateLabelValue, validatePortName } from '../internal/names';
+import { envPrefix, validateDnsLabel, validateServiceName, validateEnvName, validateImage, validateInteger, validateLabelValue, validatePortName } from '../internal/names';
 import { DEFAULT_NON_ROOT_UID, secureContainer, writableVolumes } from '../internal/pod';
 import { defaultReplicas, resolveResources } from '../internal/profile-defaults';
 import { StatelessWorkload } from '../internal/stateless-workload';
@@ -191,7 +191,24 @@ export interface InstrumentationOptions {
   readonly logs?: boolean;
 }
 
-const CREDENTIAL_NAME = /(PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIALS?)$/i;
+/**
+ * Names that hold credentials: a word such as PASSWORD, PASS, SECRET or TOKEN between underscores
+ * (`DB_PASS`, `STRIPE_SECRET_KEY`, `AWS_SECRET_ACCESS_KEY`), or a name ending in a key (`API_KEY`,
+ * `PRIVATE_KEY`, `ACCESS_KEY`, `SIGNING_KEY`) — unless the name says it holds something about the
+ * credential rather than the credential itself (`DB_PASSWORD_FILE`, `TOKEN_URL`, `SECRET_NAME`).
+ */
+const CREDENTIAL_NAME = /(^|_)(PASSWORD|PASSWD|PASS|PWD|PASSPHRASE|SECRETS?|TOKENS?|CREDENTIALS?)(_|$)|(API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|SECRET_?KEY|SIGNING_?KEY|ENCRYPTION_?KEY)$/i;
+const NOT_A_CREDENTIAL = /_(FILE|PATH|DIR|URL|URI|ENDPOINT|HOST|PORT|NAME|TTL|TIMEOUT|EXPIRY|HEADER|ISSUER|AUDIENCE|ENABLED)$/i;
+/** A URL with a password in its user information (`postgres://app:s3cret@db:5432/app`). */
+const URL_WITH_PASSWORD = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#@\s:]*:[^/?#@\s]+@/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const CONFIG_KEY = /^[-._a-zA-Z0-9]+$/;
+/** The pod fields the API server accepts in an env var's fieldRef (Kubernetes 1.28). */
+const ENV_FIELD_PATHS = new Set([
+  'metadata.name', 'metadata.namespace', 'metadata.uid', 'spec.nodeName', 'spec.serviceAccountName',
+  'status.hostIP', 'status.hostIPs', 'status.podIP', 'status.podIPs',
+]);
+const ENV_FIELD_SUBSCRIPT = /^metadata\.(labels|annotations)\['([^']+)'\]$/;
 
 interface ResolvedPort {
   readonly name: string;
@@ -241,7 +258,7 @@ export class Microservice extends Construct implements IWorkload, IBindable {
     super(scope, id);
     this.architecture = BackendArchitecture.of(this);
     const arch = this.architecture;
-    this.componentName = validateDnsLabel(this, 'microservice name', id);
+    this.componentName = validateServiceName(this, 'microservice name', id);
     this.context = validateDnsLabel(this, 'context', props.context ?? arch.name);
     this.namespace = this.context;
     this.team = props.team !== undefined ? validateLabelValue(this, 'team', props.team) : undefined;
@@ -444,9 +461,7 @@ export class Microservice extends Construct implements IWorkload, IBindable {
 
   private addEnv(name: string, value: EnvValue, source: string): void {
     validateEnvName(this, name);
-    if (value.literal !== undefined && CREDENTIAL_NAME.test(name)) {
-      fail(this, `environment variable ${name} looks like a credential but is given as a literal value`, `store it in a Secret and pass EnvValue.fromSecret({ secretName, key }) for ${name}`);
-    }
+    this.validateEnvValue(name, value);
     const existing = this.env.get(name);
     if (existing) {
       const a = JSON.stringify(existing.value._toKube(name));
@@ -455,6 +470,39 @@ export class Microservice extends Construct implements IWorkload, IBindable {
       fail(this, `environment variable ${name} is set by ${existing.source} and, differently, by ${source}`, 'rename one of them or remove the duplicate');
     }
     this.env.set(name, { value, source });
+  }
+
+  /** What the API server (or a reviewer) would reject in an env value, before it is written. */
+  private validateEnvValue(name: string, value: EnvValue): void {
+    const src = value._source;
+    if (src.value !== undefined) {
+      if (CREDENTIAL_NAME.test(name) && !NOT_A_CREDENTIAL.test(name)) {
+        fail(this, `environment variable ${name} looks like a credential but is given as a literal value`, `store it in a Secret and pass EnvValue.fromSecret({ secretName, key }) for ${name}`);
+      }
+      if (URL_WITH_PASSWORD.test(src.value)) {
+        fail(this, `environment variable ${name} is a literal URL with a password in it (${show(src.value.replace(/:[^/?#@\s:]+@/, ':***@'))})`,
+          `store the URL in a Secret and pass EnvValue.fromSecret({ secretName, key }) for ${name}, or pass the password separately from a Secret`);
+      }
+      return;
+    }
+    const ref = src.valueFrom?.secretKeyRef ?? src.valueFrom?.configMapKeyRef;
+    if (ref) {
+      const what = src.valueFrom?.secretKeyRef ? 'Secret' : 'ConfigMap';
+      if (!ref.name || ref.name.length > 253 || !DNS_SUBDOMAIN.test(ref.name)) {
+        fail(this, `environment variable ${name} reads the ${what} ${show(ref.name)}, which is not a valid ${what} name`, 'use a DNS-1123 subdomain: lowercase letters, digits, "-" and ".", at most 253 characters');
+      }
+      if (ref.key.length > 253 || !CONFIG_KEY.test(ref.key)) {
+        fail(this, `environment variable ${name} reads the key ${show(ref.key)} of the ${what} ${show(ref.name)}, which is not a valid key`, 'use letters, digits, "-", "_" and "." (at most 253 characters)');
+      }
+    }
+    const fieldPath = src.valueFrom?.fieldRef?.fieldPath;
+    if (fieldPath !== undefined) {
+      const sub = ENV_FIELD_SUBSCRIPT.exec(fieldPath);
+      if (!ENV_FIELD_PATHS.has(fieldPath) && !(sub && sub[2].length > 0)) {
+        fail(this, `environment variable ${name} reads the pod field ${show(fieldPath)}, which the API server does not accept in an env var`,
+          `use one of ${[...ENV_FIELD_PATHS].join(', ')}, or metadata.labels['<key>'] / metadata.annotations['<key>']`);
+      }
+    }
   }
 
   private renderEnv(): kplus.k8s.EnvVar[] | undefined {

@@ -148,8 +148,8 @@ describe('members', () => {
 
   test('probes: liveness and startup on ruok, readiness on srvr reporting a serving mode', () => {
     const c = container(prod);
-    const ruok = ['bash', '-c', 'echo ruok | nc -w 2 127.0.0.1 2181 | grep -qE \'^imok$\''];
-    const srvr = ['bash', '-c', 'echo srvr | nc -w 2 127.0.0.1 2181 | grep -qE \'^Mode: (leader|follower|standalone)$\''];
+    const ruok = ['bash', '-c', 'printf ruok | nc -w 2 127.0.0.1 2181 | grep -qE \'^imok$\''];
+    const srvr = ['bash', '-c', 'printf srvr | nc -w 2 127.0.0.1 2181 | grep -qE \'^Mode: (leader|follower|standalone)$\''];
     expect(c.livenessProbe.exec.command).toEqual(ruok);
     expect(c.startupProbe.exec.command).toEqual(ruok);
     expect(c.readinessProbe.exec.command).toEqual(srvr);

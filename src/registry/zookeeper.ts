@@ -154,8 +154,11 @@ export class ZooKeeperRegistryEngine implements RegistryEngineImpl {
       // PrometheusMetricsProvider (metricsProvider.* in zoo.cfg) serves /metrics on this port
       metrics: { port: METRICS_PORT, path: '/metrics', kind: 'zookeeper' },
       containers: () => {
+        // `printf`, not `echo`: ZooKeeper closes the connection after reading the four bytes, so
+        // echo's unread newline makes the kernel answer with a reset and nc loses the reply
+        // (a healthy member then fails about one probe in eight).
         const fourLetterWord = (word: string, expect: string) => ({
-          exec: { command: ['bash', '-c', `echo ${word} | nc -w 2 127.0.0.1 ${CLIENT_PORT} | grep -qE '${expect}'`] },
+          exec: { command: ['bash', '-c', `printf ${word} | nc -w 2 127.0.0.1 ${CLIENT_PORT} | grep -qE '${expect}'`] },
         });
         // `ruok` answers "imok" whenever the process serves its client port, quorum or not;
         // `srvr` reports "Mode: leader|follower|standalone" only while the member serves requests

@@ -134,6 +134,29 @@ test('the generated zoo.cfg forms a 3-member ensemble that the probes read corre
     // a word outside 4lw.commands.whitelist is refused
     expect(await word(i, 'conf')).toMatch(/not in the whitelist/);
   }
+  // The probe commands themselves, exactly as the pod runs them (only the client port differs on
+  // loopback), against healthy members: every run must pass. With `echo` instead of `printf`,
+  // about one in eight failed (the unread newline turns ZooKeeper's close into a reset).
+  const nc = requireProgram(['nc'], 'netcat-openbsd');
+  expect(nc).toBeTruthy();
+  for (const probe of [container.livenessProbe, container.readinessProbe]) {
+    const command: string = probe.exec.command[2];
+    expect(command).toContain('127.0.0.1 2181');
+    for (let i = 0; i < MEMBERS; i++) {
+      const local = command.replace('127.0.0.1 2181', `127.0.0.1 ${ports[i].client}`);
+      let passed = 0;
+      for (let n = 0; n < 40; n++) {
+        try {
+          execFileSync(probe.exec.command[0], [probe.exec.command[1], local], { stdio: 'ignore', timeout: 5000 });
+          passed++;
+        } catch {
+          // counted below
+        }
+      }
+      expect({ probe: command, member: i, passed }).toEqual({ probe: command, member: i, passed: 40 });
+    }
+  }
+
   const admin = await fetch(`http://127.0.0.1:${ports[0].admin}/commands/ruok`);
   expect(await admin.json()).toMatchObject({ command: 'ruok', error: null });
 

@@ -169,8 +169,38 @@ test('each namespace is restricted and default-deny, with DNS allowed', () => {
   expect(one(prod.objects, 'NetworkPolicy', 'default-deny-all', 'ordering').spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
   const dns = one(prod.objects, 'NetworkPolicy', 'allow-dns-egress', 'ordering').spec.egress[0];
   expect(dns.ports).toEqual([{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }]);
-  expect(dns.to[0].podSelector.matchLabels).toEqual({ 'k8s-app': 'kube-dns' });
+  const kubeSystem = { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } };
+  expect(dns.to).toEqual([
+    // CoreDNS / kube-dns
+    { namespaceSelector: kubeSystem, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } },
+    // NodeLocal DNSCache in the pod network (Cilium local redirect policy)
+    { namespaceSelector: kubeSystem, podSelector: { matchLabels: { 'k8s-app': 'node-local-dns' } } },
+    // NodeLocal DNSCache on the node's link-local address (iptables/IPVS mode): no podSelector matches it
+    { ipBlock: { cidr: '169.254.20.10/32' } },
+  ]);
   expect(shop.namespaceNames).toEqual(['ordering', 'payments']);
+});
+
+describe('DNS peers are configurable', () => {
+  const dnsOf = (dns: arch.ClusterDnsOptions) => {
+    const app = newTestApp();
+    const a = new arch.BackendArchitecture(app, 'shop', { dns });
+    new arch.Microservice(a, 'orders', { image: 'ghcr.io/acme/orders:1.4.2' });
+    return one(synthApp(app).objects, 'NetworkPolicy', 'allow-dns-egress', 'shop').spec.egress[0].to;
+  };
+  test('another DNS namespace and labels, the kube-dns ClusterIP that NodeLocal DNSCache intercepts, and no link-local rule', () => {
+    expect(dnsOf({ namespace: 'dns', podLabels: { app: 'coredns' }, nodeLocalAddresses: [], additionalServerAddresses: ['10.96.0.10', 'fd00::a/128'] })).toEqual([
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'dns' } }, podSelector: { matchLabels: { app: 'coredns' } } },
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'dns' } }, podSelector: { matchLabels: { 'k8s-app': 'node-local-dns' } } },
+      { ipBlock: { cidr: '10.96.0.10/32' } },
+      { ipBlock: { cidr: 'fd00::a/128' } },
+    ]);
+  });
+  test('bad addresses and empty selectors fail with the path and the fix', () => {
+    expect(() => dnsOf({ additionalServerAddresses: ['kube-dns.kube-system'] })).toThrow(/\[shop\] DNS server address "kube-dns.kube-system" is not an IPv4 or IPv6 address.*Fix: use an address/);
+    expect(() => dnsOf({ nodeLocalAddresses: ['169.254.20.10/40'] })).toThrow(/"169.254.20.10\/40"/);
+    expect(() => dnsOf({ podLabels: {} })).toThrow(/\[shop\] dns.podLabels is empty.*Fix:/);
+  });
 });
 
 test('the ServiceAccount does not mount an API token', () => {

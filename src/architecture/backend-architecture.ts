@@ -1,3 +1,4 @@
+import { isIP } from 'net';
 import { App, Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
@@ -9,7 +10,7 @@ import { fail, show } from '../internal/errors';
 import { ANNOTATION_POD_SECURITY_REASON, LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY } from '../internal/labels';
 import { manifestViolations, OwnedChart } from '../internal/manifest-checks';
 import { validateDnsLabel, validateServiceName } from '../internal/names';
-import { namespaceBaselinePolicies } from '../internal/network';
+import { DnsPeers, namespaceBaselinePolicies } from '../internal/network';
 import type { ObservabilityStack } from '../observability/observability-stack';
 import type { InstrumentationTarget, ScrapeTarget } from '../observability/pillar-impl';
 
@@ -17,6 +18,13 @@ const ARCHITECTURE_SYMBOL = Symbol.for('cdk8s-architect.BackendArchitecture');
 /** Namespaces claimed by each architecture of an App: two architectures must not share one. */
 const namespaceOwners = new WeakMap<App, Map<string, BackendArchitecture>>();
 const RESERVED_NAMESPACES = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease']);
+function isCidr(cidr: string): boolean {
+  const [ip, bits] = cidr.split('/');
+  if (!/^\d{1,3}$/.test(bits ?? '')) return false;
+  if (isIP(ip) === 4) return Number(bits) <= 32;
+  if (isIP(ip) === 6) return Number(bits) <= 128;
+  return false;
+}
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /** Properties of a {@link BackendArchitecture}. */
@@ -38,6 +46,49 @@ export interface BackendArchitectureProps {
    * @default "cluster.local"
    */
   readonly clusterDomain?: string;
+  /**
+   * Where pods resolve names: every namespace's baseline NetworkPolicy allows DNS (53/UDP and
+   * 53/TCP) to exactly these places.
+   * @default - CoreDNS/kube-dns pods and NodeLocal DNSCache (both of its modes)
+   */
+  readonly dns?: ClusterDnsOptions;
+}
+
+/**
+ * Where the cluster answers DNS. The defaults cover a plain cluster (CoreDNS pods labelled
+ * `k8s-app: kube-dns` in kube-system) and one with NodeLocal DNSCache, in its iptables/IPVS mode
+ * (a host-network listener on the link-local address 169.254.20.10, which a podSelector cannot
+ * match) and in Cilium's local-redirect mode (pods labelled `k8s-app: node-local-dns`).
+ */
+export interface ClusterDnsOptions {
+  /**
+   * Namespace of the cluster DNS pods (and of NodeLocal DNSCache).
+   * @default "kube-system"
+   */
+  readonly namespace?: string;
+  /**
+   * Labels of the cluster DNS pods.
+   * @default { "k8s-app": "kube-dns" }
+   */
+  readonly podLabels?: { [key: string]: string };
+  /**
+   * Labels of NodeLocal DNSCache pods when they run in the pod network.
+   * @default { "k8s-app": "node-local-dns" }
+   */
+  readonly nodeLocalPodLabels?: { [key: string]: string };
+  /**
+   * Link-local addresses NodeLocal DNSCache listens on in host network (an empty list turns the
+   * rule off).
+   * @default ["169.254.20.10"]
+   */
+  readonly nodeLocalAddresses?: string[];
+  /**
+   * Further DNS server addresses, as IPv4/IPv6 CIDRs or single addresses: for example the kube-dns
+   * Service's ClusterIP where NodeLocal DNSCache intercepts traffic to it (GKE), or a DNS server
+   * outside the cluster.
+   * @default - none
+   */
+  readonly additionalServerAddresses?: string[];
 }
 
 /** Options for a namespace of the architecture. */
@@ -100,6 +151,7 @@ export class BackendArchitecture extends Construct {
   public readonly clusterDomain: string;
 
   private readonly app: App;
+  private readonly dnsPeers: DnsPeers;
   private readonly namespaceChart: Chart;
   private readonly namespaceRecords = new Map<string, NamespaceRecord>();
   private readonly edgeList: Edge[] = [];
@@ -127,6 +179,7 @@ export class BackendArchitecture extends Construct {
         fail(this, `a BackendArchitecture must not be nested in another (${show(s.node.path)})`, 'create each architecture directly under the cdk8s App');
       }
     }
+    this.dnsPeers = this.resolveDns(props.dns ?? {});
     const root = this.node.root;
     if (!(root instanceof App)) {
       fail(this, 'the root of the construct tree is not a cdk8s App', 'create the architecture under `new App()`');
@@ -210,7 +263,7 @@ export class BackendArchitecture extends Construct {
         ...(options.reason ? { annotations: { [ANNOTATION_POD_SECURITY_REASON]: options.reason } } : {}),
       },
     });
-    namespaceBaselinePolicies(this.namespaceChart, namespace, common);
+    namespaceBaselinePolicies(this.namespaceChart, namespace, common, this.dnsPeers);
   }
 
   /** The Pod Security level of a declared namespace. */
@@ -265,6 +318,25 @@ export class BackendArchitecture extends Construct {
   /** The platform workloads exposing metrics, in registration order. @internal */
   public get _scrapeTargetList(): ScrapeTarget[] {
     return [...this.scrapeTargets];
+  }
+
+  private resolveDns(o: ClusterDnsOptions): DnsPeers {
+    const namespace = validateDnsLabel(this, 'dns.namespace', o.namespace ?? 'kube-system');
+    const labels = (what: string, l: Record<string, string>) => {
+      if (Object.keys(l).length === 0) fail(this, `${what} is empty (it would select every pod of ${show(namespace)})`, 'give the labels of the DNS pods, e.g. { "k8s-app": "kube-dns" }');
+      return l;
+    };
+    const cidrs = [...(o.nodeLocalAddresses ?? ['169.254.20.10']), ...(o.additionalServerAddresses ?? [])].map((a) => {
+      const cidr = a.includes('/') ? a : `${a}/${a.includes(':') ? 128 : 32}`;
+      if (!isCidr(cidr)) fail(this, `DNS server address ${show(a)} is not an IPv4 or IPv6 address or CIDR`, 'use an address such as "169.254.20.10" or "10.96.0.10/32"');
+      return cidr;
+    });
+    return {
+      namespace,
+      podLabels: labels('dns.podLabels', o.podLabels ?? { 'k8s-app': 'kube-dns' }),
+      nodeLocalPodLabels: labels('dns.nodeLocalPodLabels', o.nodeLocalPodLabels ?? { 'k8s-app': 'node-local-dns' }),
+      cidrs: [...new Set(cidrs)],
+    };
   }
 
   private newRootChart(owner: IConstruct, componentName: string): Chart {

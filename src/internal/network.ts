@@ -151,15 +151,31 @@ export class WorkloadNetworkPolicy extends Construct {
   }
 }
 
+/** Where pods send DNS queries, as NetworkPolicy peers. */
+export interface DnsPeers {
+  /** Namespace of the cluster DNS pods. */
+  readonly namespace: string;
+  /** Labels of the cluster DNS pods (CoreDNS/kube-dns). */
+  readonly podLabels: Record<string, string>;
+  /** Labels of NodeLocal DNSCache pods, when they run in the pod network (Cilium local redirect). */
+  readonly nodeLocalPodLabels: Record<string, string>;
+  /** Addresses (CIDRs) of DNS servers outside the pod network: NodeLocal DNSCache's link-local address, and any given. */
+  readonly cidrs: string[];
+}
+
 /**
- * The baseline of every namespace: deny all ingress and egress, then allow DNS to kube-dns
- * (a default-deny policy otherwise blocks name resolution too).
+ * The baseline of every namespace: deny all ingress and egress, then allow DNS (a default-deny
+ * policy otherwise blocks name resolution too) to every place a cluster may answer it: the
+ * CoreDNS/kube-dns pods, NodeLocal DNSCache pods (Cilium's local redirect policy runs them in the
+ * pod network) and NodeLocal DNSCache's host-network listener on its link-local address (the
+ * iptables/IPVS mode, always on in some managed clusters).
  */
-export function namespaceBaselinePolicies(scope: Construct, namespace: string, labels: Record<string, string>): void {
+export function namespaceBaselinePolicies(scope: Construct, namespace: string, labels: Record<string, string>, dns: DnsPeers): void {
   new k8s.KubeNetworkPolicy(scope, `${namespace}-default-deny`, {
     metadata: { name: 'default-deny-all', namespace, labels },
     spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
   });
+  const inDnsNamespace = { [NAMESPACE_NAME_LABEL]: dns.namespace };
   new k8s.KubeNetworkPolicy(scope, `${namespace}-allow-dns`, {
     metadata: { name: 'allow-dns-egress', namespace, labels },
     spec: {
@@ -168,10 +184,9 @@ export function namespaceBaselinePolicies(scope: Construct, namespace: string, l
       egress: [
         {
           to: [
-            {
-              namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: 'kube-system' } },
-              podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
-            },
+            { namespaceSelector: { matchLabels: inDnsNamespace }, podSelector: { matchLabels: { ...dns.podLabels } } },
+            { namespaceSelector: { matchLabels: inDnsNamespace }, podSelector: { matchLabels: { ...dns.nodeLocalPodLabels } } },
+            ...dns.cidrs.map((cidr) => ({ ipBlock: { cidr } })),
           ],
           ports: [
             { port: k8s.IntOrString.fromNumber(53), protocol: 'UDP' },

@@ -94,6 +94,14 @@ describe('production: three nodes', () => {
       'log.console = true',
       'log.console.level = info',
       'log.file = false',
+      // the image's conf.d (hidden by the writable /etc/rabbitmq) stated explicitly
+      'loopback_users.guest = true',
+      'management_agent.disable_metrics_collector = false',
+      // quorum queues declared before every node joined grow back to 3 members
+      'quorum_queue.continuous_membership_reconciliation.enabled = true',
+      'quorum_queue.continuous_membership_reconciliation.target_group_size = 3',
+      'quorum_queue.continuous_membership_reconciliation.auto_remove = false',
+      'quorum_queue.continuous_membership_reconciliation.trigger_interval = 10000',
       '',
     ].join('\n'));
     expect(conf(r.out)).not.toMatch(/cluster_formation\.k8s\.|default_user|default_pass|password/);
@@ -267,7 +275,9 @@ describe('production: three nodes', () => {
         && f.podSelector.matchLabels['app.kubernetes.io/name'] === service));
       expect(from.map((rule: any) => rule.ports)).toEqual([[{ port: 5672, protocol: 'TCP' }]]);
     }
-    const self = [4369, 5672, 15672, 15692, 25672].map((port) => ({ port, protocol: 'TCP' }));
+    // stream replication (osiris, 6000-6500) between nodes: without it stream publishers get no confirms
+    const self = [4369, 5672, { port: 6000, endPort: 6500 }, 15672, 15692, 25672]
+      .map((p) => (typeof p === 'number' ? { port: p, protocol: 'TCP' } : { ...p, protocol: 'TCP' }));
     expect(policy.ingress).toContainEqual({ from: [{ podSelector: { matchLabels: nodes } }], ports: self });
     expect(policy.egress).toEqual([{ to: [{ podSelector: { matchLabels: nodes } }], ports: self }]);
     // nothing reaches the management, metrics or distribution ports from outside

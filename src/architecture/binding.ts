@@ -19,6 +19,12 @@ export interface NetworkPort {
    * @default Protocol.TCP
    */
   readonly protocol?: Protocol;
+  /**
+   * The last port of a range that starts at `port` (NetworkPolicy `endPort`), e.g. RabbitMQ's
+   * stream replication ports 6000-6500.
+   * @default - the single port `port`
+   */
+  readonly endPort?: number;
 }
 
 /** A reference to one key of a Secret in the consumer's namespace. */

@@ -20,7 +20,12 @@ export function peerSelector(workload: IWorkload, fromNamespace: string): kplus.
 }
 
 function portKey(p: NetworkPort): string {
-  return `${String(p.port).padStart(5, '0')}/${p.protocol ?? 'TCP'}`;
+  return `${String(p.port).padStart(5, '0')}${p.endPort !== undefined ? `-${String(p.endPort).padStart(5, '0')}` : ''}/${p.protocol ?? 'TCP'}`;
+}
+
+/** A NetworkPolicy port (with `endPort` for a range). */
+export function policyPort(p: NetworkPort): kplus.k8s.NetworkPolicyPort {
+  return { port: k8s.IntOrString.fromNumber(p.port), ...(p.endPort !== undefined ? { endPort: p.endPort } : {}), protocol: p.protocol ?? 'TCP' };
 }
 
 function workloadKey(w: IWorkload): string {
@@ -52,7 +57,7 @@ class PeerPorts {
       const entry = this.peers.get(key)!;
       const ports = [...entry.ports.keys()].sort().map((pk) => {
         const p = entry.ports.get(pk)!;
-        return { port: k8s.IntOrString.fromNumber(p.port), protocol: p.protocol ?? 'TCP' };
+        return policyPort(p);
       });
       return { peer: entry.peer, ports };
     });
@@ -75,7 +80,7 @@ class PeerPorts {
           peers: [],
           ports: portKeys.map((pk) => {
             const p = entry.ports.get(pk)!;
-            return { port: k8s.IntOrString.fromNumber(p.port), protocol: p.protocol ?? 'TCP' };
+            return policyPort(p);
           }),
         };
         groups.set(groupKey, group);
@@ -145,7 +150,7 @@ export class WorkloadNetworkPolicy extends Construct {
     if (this.selfPorts.size === 0) return [];
     const ports = [...this.selfPorts.keys()].sort().map((k) => {
       const p = this.selfPorts.get(k)!;
-      return { port: k8s.IntOrString.fromNumber(p.port), protocol: p.protocol ?? 'TCP' };
+      return policyPort(p);
     });
     return [rule(ports, { podSelector: { matchLabels: { ...this.podSelector } } })];
   }

@@ -82,6 +82,12 @@ export interface StatefulClusterProps {
    */
   readonly quorum: boolean;
   readonly ports: ClusterPort[];
+  /**
+   * Further ports only members use that are not container ports (ranges a process picks from at
+   * run time, e.g. RabbitMQ's stream replication ports): admitted between members only.
+   * @default - none
+   */
+  readonly peerPortRanges?: NetworkPort[];
   readonly storage?: ClusterStorage;
   /** The member containers, built once the cluster knows its names (peer list, services). */
   readonly containers: (cluster: StatefulCluster) => kplus.k8s.Container[];
@@ -249,7 +255,7 @@ export class StatefulCluster extends Construct implements IWorkload {
       extraLabels: props.extraLabels,
     });
     // Members talk to each other on every port (client ports too: followers forward to leaders).
-    this.policy.allowSelf(this.networkPorts(this.ports));
+    this.policy.allowSelf([...this.networkPorts(this.ports), ...(props.peerPortRanges ?? [])]);
     if (metrics) {
       arch._registerScrapeTarget({ workload: this, port: metrics.port, path: metrics.path, kind: metrics.kind, job: this.clientServiceName });
     }

@@ -29,6 +29,12 @@ const PROMETHEUS_PORT = 15692;
 const EPMD_PORT = 4369;
 /** Erlang distribution (inter-node and CLI tools): the AMQP port + 20000. */
 const DISTRIBUTION_PORT = 25672;
+/**
+ * Stream replication (osiris): each stream's leader listens on a port of this range (osiris's
+ * default `port_range`, not a rabbitmq.conf key), which its replicas on the other nodes connect
+ * to. The NetworkPolicy admits it between members; without it stream publishers never get confirms.
+ */
+const STREAM_REPLICATION_PORTS = { port: 6000, endPort: 6500 };
 /** The image's `rabbitmq` user and group. */
 const UID = 999;
 /** HOME of the `rabbitmq` user: the Erlang cookie lives here (an emptyDir, like the cluster operator's). */
@@ -55,6 +61,11 @@ export interface RabbitMqConfInput {
   readonly nodes: number;
   readonly memoryLimitMebibytes: number;
   readonly diskFreeLimitMebibytes: number;
+  /**
+   * The replica count that quorum queues grow back to (continuous membership reconciliation): a
+   * queue declared at boot, before every node has joined, starts with fewer members.
+   */
+  readonly quorumTargetGroupSize: number;
 }
 
 /** The memory RabbitMQ may assume (the cluster operator's rule: the limit minus 20%, at most 2 GiB, for the runtime). */
@@ -81,9 +92,25 @@ export function renderRabbitMqConf(i: RabbitMqConfInput): string {
     `total_memory_available_override_value = ${memoryAvailableBytes(i.memoryLimitMebibytes)}`,
     'vm_memory_high_watermark.relative = 0.6',
     `disk_free_limit.absolute = ${i.diskFreeLimitMebibytes * 1024 * 1024}`,
+    // The setup container replaces /etc/rabbitmq, which hides the image's conf.d: its two files
+    // are stated here instead (10-defaults.conf: console logging, and `loopback_users.guest =
+    // false`, deliberately not kept: no guest user is created when definitions are imported, and
+    // none may log in remotely; the management image deletes 20-management_agent...conf, which
+    // would disable the management UI's metrics collector).
     'log.console = true',
     'log.console.level = info',
     'log.file = false',
+    'loopback_users.guest = true',
+    'management_agent.disable_metrics_collector = false',
+    ...(i.nodes > 1 ? [
+      // Quorum queues declared while nodes were still joining grow back to the target size:
+      // checked every 10 s after a node joins (trigger_interval) and hourly otherwise; members of
+      // a node that is only down are never removed (auto_remove off), as the cluster operator does.
+      'quorum_queue.continuous_membership_reconciliation.enabled = true',
+      `quorum_queue.continuous_membership_reconciliation.target_group_size = ${i.quorumTargetGroupSize}`,
+      'quorum_queue.continuous_membership_reconciliation.auto_remove = false',
+      'quorum_queue.continuous_membership_reconciliation.trigger_interval = 10000',
+    ] : []),
     '',
   ].join('\n');
 }
@@ -406,7 +433,11 @@ export class RabbitMqEngine implements MessageQueueEngineImpl {
     const headlessServiceName = objectName(mq, name, 'headless');
     const configMapName = objectName(mq, name, 'config');
     const conf = renderRabbitMqConf({
-      clusterName: name, nodes, memoryLimitMebibytes: resources.memoryLimitMebibytes, diskFreeLimitMebibytes: diskFreeLimit,
+      clusterName: name,
+      nodes,
+      memoryLimitMebibytes: resources.memoryLimitMebibytes,
+      diskFreeLimitMebibytes: diskFreeLimit,
+      quorumTargetGroupSize: replicasDefault,
     });
     const plugins = renderEnabledPlugins();
     const vhostLines = `${vhosts.map((v) => JSON.stringify(v).slice(1, -1)).join('\n')}\n`;
@@ -458,6 +489,7 @@ export class RabbitMqEngine implements MessageQueueEngineImpl {
       quorum: true,
       uid: UID,
       ports,
+      peerPortRanges: [STREAM_REPLICATION_PORTS],
       storage: { volumeName: 'data', mountPath: DATA_DIR, sizeGibibytes: storage, storageClassName: o.storageClassName },
       volumes: [
         { name: 'config', configMap: { name: configMapName } },

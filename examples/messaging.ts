@@ -144,7 +144,8 @@ export function build(app: App): void {
     topics: [{ name: 'clicks', retention: Duration.hours(6) }],
   }), 'clicks');
   const sessions = new arch.MessageQueue(realtime, 'sessions', {
-    engine: arch.MessageQueueEngine.redis({ persistence: arch.RedisPersistence.NONE, maxmemoryPolicy: arch.RedisMaxmemoryPolicy.ALLKEYS_LRU }),
+    // a replicated cache keeps RDB snapshots (persistence NONE with replicas is refused)
+    engine: arch.MessageQueueEngine.redis({ persistence: arch.RedisPersistence.RDB, maxmemoryPolicy: arch.RedisMaxmemoryPolicy.ALLKEYS_LRU }),
   });
   new arch.Microservice(realtime, 'web', { image: 'ghcr.io/acme/web:7.0.0', context: 'realtime-app' }).uses(sessions);
 
@@ -157,7 +158,13 @@ export function build(app: App): void {
     }),
     topics: [{ name: 'carts' }],
   });
+  // a pure in-memory cache: one Redis pod, nothing on disk
+  const devCache = new arch.MessageQueue(dev, 'cache', {
+    namespace: 'dev-cache',
+    engine: arch.MessageQueueEngine.redis({ persistence: arch.RedisPersistence.NONE, maxmemoryPolicy: arch.RedisMaxmemoryPolicy.ALLKEYS_LRU }),
+  });
   const app1 = new arch.Microservice(dev, 'app', { image: 'ghcr.io/acme/app:0.1.0', context: 'dev-app' });
+  app1.uses(devCache);
   app1.uses(devKafka.topic('payments').producer());
   app1.uses(devPulsar.topic('carts').consumer('app'));
 }

@@ -61,7 +61,7 @@ export function build(app: App, profile: arch.Profile = arch.Profile.PRODUCTION)
     }),
   });
   const cache = new arch.MessageQueue(shop, 'cache', {
-    engine: arch.MessageQueueEngine.redis({ persistence: arch.RedisPersistence.NONE, maxmemoryPolicy: arch.RedisMaxmemoryPolicy.ALLKEYS_LRU }),
+    engine: arch.MessageQueueEngine.redis({ persistence: arch.RedisPersistence.RDB, maxmemoryPolicy: arch.RedisMaxmemoryPolicy.ALLKEYS_LRU }),
   });
 
   const bff = new arch.Microservice(shop, 'bff', {

@@ -6,7 +6,7 @@ import { envOf, find, K8sObject, newTestApp, one, synthApp, SynthResult } from '
 /** A microservice's env without its own log-level variables: what the queue hands it. */
 const appEnv = (d: K8sObject) => Object.fromEntries(Object.entries(envOf(d)).filter(([k]) => !k.startsWith('LOG_')));
 import {
-  REDIS_START_SCRIPT, renderConsumerGroupScript, renderRedisConf, renderSentinelConf, SENTINEL_START_SCRIPT,
+  REDIS_PRESTOP_SCRIPT, REDIS_START_SCRIPT, renderConsumerGroupScript, renderRedisConf, renderSentinelConf, SENTINEL_START_SCRIPT,
 } from '../src/messaging/redis';
 
 /**
@@ -179,7 +179,9 @@ describe('production: 3 Redis pods and 3 Sentinels', () => {
     const billing = one(r.out.objects, 'Deployment', 'billing', 'billing');
     expect(appEnv(billing)).toEqual({
       EVENTS_TYPE: 'redis',
-      EVENTS_ADDRESS: 'events.events.svc.cluster.local:6379',
+      // no plain ADDRESS with Sentinel: the client Service also reaches replicas, which reject
+      // writes (READONLY); writers find the primary through the Sentinels
+      EVENTS_READ_ADDRESS: 'events.events.svc.cluster.local:6379',
       EVENTS_SENTINELS: SENTINELS,
       EVENTS_MASTER_NAME: 'mymaster',
       EVENTS_PASSWORD: secretRef('events-client'),
@@ -192,6 +194,24 @@ describe('production: 3 Redis pods and 3 Sentinels', () => {
     expect(producer.EVENTS_ORDERS_TOPIC).toBe('orders');
     expect(producer.EVENTS_ORDERS_GROUP).toBeUndefined();
     expect(envOf(one(r.out.objects, 'Deployment', 'audit', 'audit')).EVENTS_ORDERS_GROUP).toBe('audit');
+  });
+
+  test('a primary that is stopped on purpose asks the Sentinels for a failover first (preStop), within the grace period', () => {
+    const pod = redisSts(r.out).spec.template.spec;
+    expect(pod.containers[0].lifecycle).toEqual({ preStop: { exec: { command: ['sh', '-c', REDIS_PRESTOP_SCRIPT] } } });
+    expect(REDIS_PRESTOP_SCRIPT).toMatch(/ROLE/);
+    expect(REDIS_PRESTOP_SCRIPT).toMatch(/SENTINEL FAILOVER "\$REDIS_MASTER_NAME"/);
+    // at most 30 s waiting for the switch, then the data-set flush on SIGTERM
+    expect(REDIS_PRESTOP_SCRIPT).toMatch(/-lt 30/);
+    expect(pod.terminationGracePeriodSeconds).toBe(60);
+    expect(envOf(redisSts(r.out))).toMatchObject({ REDIS_SENTINELS: SENTINELS, REDIS_MASTER_NAME: 'mymaster' });
+  });
+
+  test('a Sentinel starts even when an address of its configuration does not resolve yet (Redis >= 7.2 refuses such a file)', () => {
+    expect(SENTINEL_START_SCRIPT).toMatch(/getent hosts/);
+    // the primary must resolve before the Sentinel starts; unresolvable replicas are left out
+    expect(SENTINEL_START_SCRIPT).toMatch(/waiting for the primary \$1 to resolve/);
+    expect(SENTINEL_START_SCRIPT).toMatch(/leaving out the replica/);
   });
 
   test('network: consumers reach 6379 on Redis and 26379 on the Sentinels only; Redis and Sentinels reach each other', () => {
@@ -376,6 +396,8 @@ describe('validation', () => {
     ['Sentinels without replicas', D, { sentinels: 3 }, undefined, 'sentinels 3', /replicas to 2 or more/],
     ['a master name with a space', P, { masterName: 'my master' }, undefined, '"my master"', /1-64 letters/],
     ['a too short down-after', P, { sentinelDownAfter: Duration.millis(500) }, undefined, '500', /1 second to 10 minutes/],
+    ['persistence NONE with replicas (a restarted primary wipes its replicas)', P, { persistence: arch.RedisPersistence.NONE }, undefined, 'persistence "none" with 3 Redis pods', /RedisPersistence.RDB for a cache/],
+    ['persistence NONE with replicas in development', D, { persistence: arch.RedisPersistence.NONE, replicas: 2, sentinels: 1 }, undefined, 'persistence "none" with 2 Redis pods', /single Redis pod/],
     ['an unknown persistence', P, { persistence: 'disk' as arch.RedisPersistence }, undefined, '"disk"', /RedisPersistence.AOF/],
     ['an unknown policy', P, { maxmemoryPolicy: 'lru' as arch.RedisMaxmemoryPolicy }, undefined, '"lru"', /RedisMaxmemoryPolicy/],
     ['eviction of streams', P, { maxmemoryPolicy: arch.RedisMaxmemoryPolicy.ALLKEYS_LRU }, undefined, '"allkeys-lru"', /NOEVICTION for a queue/],

@@ -14,9 +14,9 @@ export enum RedisPersistence {
    */
   RDB = 'rdb',
   /**
-   * Nothing on disk (`appendonly no`, `save ""`): a pure cache. With replicas this is dangerous:
-   * a primary that restarts before Sentinel fails it over comes back empty, and its replicas copy
-   * the empty data set.
+   * Nothing on disk (`appendonly no`, `save ""`): a pure cache, for a single Redis pod only. With
+   * replicas it is refused: a primary that restarts before Sentinel fails it over comes back
+   * empty, and its replicas copy the empty data set (use RDB for a replicated cache).
    */
   NONE = 'none',
 }
@@ -67,11 +67,13 @@ export enum RedisMaxmemoryPolicy {
  * but is fire-and-forget: subscribers that are not connected miss the message. Neither gives the
  * broker-side durability of Kafka (replicated, acknowledged logs).
  *
- * Services get `<P>ADDRESS` (`<queue>.<namespace>.svc...:6379`, the client Service) and
- * `<P>PASSWORD`. In production the client Service spreads connections over the primary and the
- * replicas, which answer reads but reject writes (`READONLY`): services that write use a
- * Sentinel-aware client with `<P>SENTINELS` (`host:26379,...`) and `<P>MASTER_NAME`, which asks the
- * Sentinels for the primary and follows failovers.
+ * Services get `<P>PASSWORD` and, with a single Redis pod, `<P>ADDRESS` (the client Service,
+ * `<queue>.<namespace>.svc...:6379`). With Sentinel they get `<P>SENTINELS` (`host:26379,...`)
+ * and `<P>MASTER_NAME` for a Sentinel-aware client (the assumed client behaviour: it asks the
+ * Sentinels for the primary, writes there and follows failovers), and `<P>READ_ADDRESS`: the client
+ * Service, which spreads connections over the primary and the replicas and so only suits reads
+ * (replicas reject writes with `READONLY`). A primary that is stopped on purpose (rollout, drain)
+ * first asks the Sentinels for a failover (preStop).
  */
 export interface RedisOptions {
   /**

@@ -203,16 +203,48 @@ export const SENTINEL_START_SCRIPT = [
   ...ASK_SENTINELS,
   `conf=${CONFIG_DIR}/sentinel.conf`,
   `template=${TEMPLATE_DIR}/sentinel.conf`,
-  'if primary=$(ask_sentinels); then',
-  '  log "the Sentinels report the primary at $primary"',
+  // Redis >= 7.2 refuses to start (FATAL CONFIG FILE ERROR) when an address in sentinel.conf does
+  // not resolve, and a pod that is Pending (first deploy, after a node failure) has no DNS record:
+  // exactly when a Sentinel is needed. So the primary must resolve before the Sentinel starts,
+  // and replicas that do not resolve yet are left out (the primary reports them once they run).
+  'resolves() { getent hosts "$1" >/dev/null 2>&1; }',
+  '# prints "<host> <port>" of the Redis pod that reports itself as the primary (ROLE)',
+  'ask_members() {',
+  '  awk \'$1 == "sentinel" && ($2 == "monitor" || $2 == "known-replica") { print $4, $5 }\' "$template" | while read -r h p; do',
+  '    resolves "$h" || continue',
+  '    r=$(timeout 5 redis-cli --raw -h "$h" -p "$p" ROLE 2>/dev/null | sed -n 1p) || continue',
+  '    if [ "$r" = master ]; then echo "$h $p"; exit 0; fi',
+  '  done',
+  '}',
+  'waited=0',
+  'while :; do',
+  '  if primary=$(ask_sentinels); then',
+  '    log "the Sentinels report the primary at $primary"',
+  '  elif primary=$(ask_members) && [ -n "$primary" ]; then',
+  '    log "no other Sentinel answers: $primary reports itself as the primary"',
+  '  else',
+  '    primary=$(awk \'$1 == "sentinel" && $2 == "monitor" { print $4, $5 }\' "$template")',
+  '    log "no other Sentinel answers: monitoring the configured primary $primary"',
+  '  fi',
   '  set -- $primary',
-  '  awk -v h="$1" -v p="$2" \'$1 == "sentinel" && $2 == "monitor" { oh = $4; op = $5; $4 = h; $5 = p }',
-  '    $1 == "sentinel" && $2 == "known-replica" && $4 == h && $5 == p { $4 = oh; $5 = op }',
-  '    { print }\' "$template" > "$conf"',
-  'else',
-  '  log "no other Sentinel answers: monitoring the configured primary"',
-  '  cat "$template" > "$conf"',
-  'fi',
+  '  resolves "$1" && break',
+  '  [ "$waited" -lt 100 ] || { log "the primary $1 has not resolved for ${waited}s (its pod has no address)"; exit 1; }',
+  '  log "waiting for the primary $1 to resolve (its pod has no address yet)"',
+  '  sleep 5',
+  '  waited=$((waited + 5))',
+  'done',
+  '# monitor the primary (the monitored address and the matching known replica swap places) and',
+  '# leave out replicas whose address does not resolve',
+  'awk -v h="$1" -v p="$2" \'$1 == "sentinel" && $2 == "monitor" { oh = $4; op = $5; $4 = h; $5 = p }',
+  '  $1 == "sentinel" && $2 == "known-replica" && $4 == h && $5 == p { $4 = oh; $5 = op }',
+  '  { print }\' "$template" | while IFS= read -r line; do',
+  '  case "$line" in',
+  '    "sentinel known-replica "*)',
+  '      set -- $line',
+  '      if ! resolves "$4"; then log "leaving out the replica $4 (it does not resolve yet)"; continue; fi ;;',
+  '  esac',
+  '  printf \'%s\\n\' "$line"',
+  'done > "$conf"',
   '{',
   '  printf \'sentinel myid %s\\n\' "$(printf \'%s\' "$POD_NAME" | sha1sum | cut -c1-40)"',
   '  printf \'sentinel announce-ip "%s"\\n\' "$SENTINEL_ANNOUNCE_HOST"',
@@ -220,6 +252,34 @@ export const SENTINEL_START_SCRIPT = [
   '  printf \'sentinel auth-pass %s "%s"\\n\' "$REDIS_MASTER_NAME" "$pw"',
   '} >> "$conf"',
   'exec redis-server "$conf" --sentinel',
+  '',
+].join('\n');
+
+/**
+ * The Redis container's preStop hook (`sh -c`): a primary that is being stopped (rollout, drain)
+ * asks the Sentinels for a failover and waits (at most 30 s) until a replica has taken over, so a
+ * planned restart costs a switch instead of `down-after-milliseconds` of refused writes. Replicas,
+ * and Redis without Sentinel, stop at once.
+ */
+export const REDIS_PRESTOP_SCRIPT = [
+  'set -u',
+  'log() { echo "redis-prestop: $*" >&2; }',
+  '[ -n "${REDIS_SENTINELS:-}" ] || exit 0',
+  `role() { timeout 5 redis-cli --raw -p ${REDIS_PORT} ROLE 2>/dev/null | sed -n 1p; }`,
+  '[ "$(role)" = master ] || exit 0',
+  'for s in $(printf \'%s\' "$REDIS_SENTINELS" | tr \',\' \' \'); do',
+  '  if [ "$(timeout 5 redis-cli --raw -h "${s%:*}" -p "${s##*:}" SENTINEL FAILOVER "$REDIS_MASTER_NAME" 2>/dev/null)" = OK ]; then',
+  '    log "failover requested from $s"',
+  '    break',
+  '  fi',
+  'done',
+  'i=0',
+  'while [ "$i" -lt 30 ]; do',
+  '  [ "$(role)" = master ] || { log "a replica took over"; exit 0; }',
+  '  sleep 1',
+  '  i=$((i + 1))',
+  'done',
+  'log "still the primary after 30 s: stopping anyway"',
   '',
 ].join('\n');
 
@@ -338,6 +398,13 @@ export class RedisEngine implements MessageQueueEngineImpl {
     if (!Object.values(RedisPersistence).includes(persistence)) {
       fail(mq, `persistence ${show(persistence)} is not a RedisPersistence`, 'use RedisPersistence.AOF, RedisPersistence.RDB or RedisPersistence.NONE');
     }
+    if (persistence === RedisPersistence.NONE && replicated) {
+      // Redis's replication guide: with persistence off, a primary that restarts before Sentinel
+      // fails it over (within down-after-milliseconds) comes back empty, and its replicas copy
+      // the empty data set. Kubernetes restarts containers at once, so this is not hypothetical.
+      fail(mq, `persistence ${show(persistence)} with ${replicas} Redis pods: a primary restarted before Sentinel fails it over comes back empty and its replicas copy the empty data set`,
+        'use RedisPersistence.RDB for a cache (a restart reloads the last snapshot) or RedisPersistence.AOF, or run a single Redis pod (development)');
+    }
     const maxmemoryPolicy = o.maxmemoryPolicy ?? RedisMaxmemoryPolicy.NOEVICTION;
     if (!Object.values(RedisMaxmemoryPolicy).includes(maxmemoryPolicy)) {
       fail(mq, `maxmemoryPolicy ${show(maxmemoryPolicy)} is not a RedisMaxmemoryPolicy`, 'use one of RedisMaxmemoryPolicy, e.g. RedisMaxmemoryPolicy.NOEVICTION');
@@ -408,6 +475,8 @@ export class RedisEngine implements MessageQueueEngineImpl {
       quorum: false,
       uid: UID,
       ports: [{ name: 'redis', port: REDIS_PORT }],
+      // the preStop failover (at most 30 s), then the AOF/RDB flush on SIGTERM
+      terminationGracePeriodSeconds: replicated ? 60 : 30,
       storage: { volumeName: 'data', mountPath: DATA_DIR, sizeGibibytes: storage, storageClassName: o.storageClassName },
       volumes: [
         { name: 'config', configMap: { name: configMapName, items: [{ key: 'redis.conf', path: 'redis.conf' }] } },
@@ -429,22 +498,25 @@ export class RedisEngine implements MessageQueueEngineImpl {
         // alive while the process answers, even while it loads its data set (LOADING) or, as a
         // replica, has lost its primary (MASTERDOWN); ready only when it serves (PONG)
         const alive = ping(REDIS_PORT, 'PONG|LOADING*|MASTERDOWN*');
-        return [secureContainer({
-          name: 'redis',
-          image,
-          command: ['sh', '-c', REDIS_START_SCRIPT],
-          env,
-          ports: [{ name: 'redis', containerPort: REDIS_PORT }],
-          resources,
-          startupProbe: { ...alive, periodSeconds: 5, timeoutSeconds: 5, failureThreshold: 60 },
-          readinessProbe: { ...ping(REDIS_PORT, 'PONG'), periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
-          livenessProbe: { ...alive, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 },
-          volumeMounts: [
-            { name: 'data', mountPath: DATA_DIR },
-            { name: 'config', mountPath: TEMPLATE_DIR, readOnly: true },
-            ...redisWritable.mounts,
-          ],
-        })];
+        return [{
+          ...secureContainer({
+            name: 'redis',
+            image,
+            command: ['sh', '-c', REDIS_START_SCRIPT],
+            env,
+            ports: [{ name: 'redis', containerPort: REDIS_PORT }],
+            resources,
+            startupProbe: { ...alive, periodSeconds: 5, timeoutSeconds: 5, failureThreshold: 60 },
+            readinessProbe: { ...ping(REDIS_PORT, 'PONG'), periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+            livenessProbe: { ...alive, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 },
+            volumeMounts: [
+              { name: 'data', mountPath: DATA_DIR },
+              { name: 'config', mountPath: TEMPLATE_DIR, readOnly: true },
+              ...redisWritable.mounts,
+            ],
+          }),
+          ...(replicated ? { lifecycle: { preStop: { exec: { command: ['sh', '-c', REDIS_PRESTOP_SCRIPT] } } } } : {}),
+        }];
       },
     });
 
@@ -551,13 +623,16 @@ export class RedisEngine implements MessageQueueEngineImpl {
     const address = `${redis.clientHost}:${REDIS_PORT}`;
     const connection = (): MessageQueueWiring => ({
       env: [
-        { name: `${p}ADDRESS`, value: EnvValue.fromValue(address) },
+        // With Sentinel the client Service spreads connections over the primary and the replicas,
+        // which reject writes (READONLY): it is handed out as READ_ADDRESS only, and clients that
+        // write find the primary through the Sentinels (a Sentinel-aware client is assumed).
         ...(sentinel
           ? [
             { name: `${p}SENTINELS`, value: EnvValue.fromValue(sentinelHosts) },
             { name: `${p}MASTER_NAME`, value: EnvValue.fromValue(masterName) },
+            { name: `${p}READ_ADDRESS`, value: EnvValue.fromValue(address) },
           ]
-          : []),
+          : [{ name: `${p}ADDRESS`, value: EnvValue.fromValue(address) }]),
         { name: `${p}PASSWORD`, value: EnvValue.fromSecret({ secretName: clientSecret, key: 'password' }) },
       ],
       endpoints,

@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { freePort, requireProgram, Running, start, tcpExchange, waitFor } from './tooling';
 import * as arch from '../../src';
-import { renderRedisConf, renderSentinelConf } from '../../src/messaging/redis';
+import { REDIS_PRESTOP_SCRIPT, renderRedisConf, renderSentinelConf } from '../../src/messaging/redis';
 import { envOf, find, K8sObject, newTestApp, one, synthApp } from '../harness/synth';
 
 /**
@@ -19,10 +19,16 @@ import { envOf, find, K8sObject, newTestApp, one, synthApp } from '../harness/sy
  * Checked: authentication (and the probes' use of REDISCLI_AUTH; a password the configuration cannot
  * carry stops the pod), the persistence and memory settings as generated, member 0 bootstraps
  * as the primary and the others find it through the Sentinels, the Sentinels agree (ckquorum) and
- * report the primary, the Job creates the consumer groups idempotently, and after a failover a
- * restarted old primary and a restarted Sentinel both find the new primary through the Sentinels.
+ * report the primary, the Job creates the consumer groups idempotently; the pod's preStop hook
+ * (run against the primary as the kubelet runs it) hands the primary role over before the pod
+ * stops; a restarted old primary and a restarted Sentinel both find the new primary through the
+ * Sentinels, and a Sentinel whose configuration names a replica that does not resolve (a Pending
+ * pod has no DNS record; Redis >= 7.2 refuses such a file) leaves it out and starts; then the
+ * primary is killed with SIGKILL, the Sentinels fail over after down-after-milliseconds as
+ * generated, no write acknowledged by a replica (WAIT) is lost, and the killed pod, restarted by
+ * its own start script as the kubelet would, rejoins as a replica.
  */
-jest.setTimeout(60_000);
+jest.setTimeout(180_000);
 
 const PASSWORD = 'p"a\\s s\'w$rd';
 const MEMBERS = 3;
@@ -182,10 +188,14 @@ test('the generated configuration and scripts run a replicated Redis with Sentin
     return path.join(dirs.etc, 'redis.conf');
   };
   const sentinelPods = new Map<number, Running>();
-  const startSentinel = (i: number): string => {
+  /** Starts Sentinel i; the host name of Redis member `unresolved` is kept (it does not resolve here). */
+  const startSentinel = (i: number, unresolved?: number): string => {
     const dirs = podDirs(`events-sentinel-${i}`);
-    const conf = loopback(rewrite(data['sentinel.conf'], [['bind * -::*', 'bind 127.0.0.1'], ['port 26379', `port ${sentinelPorts[i]}`], ['dir "/tmp"', `dir "${dirs.data}"`]]));
-    expect(conf).not.toMatch(/svc\.cluster\.local/);
+    const marker = '@unresolved@';
+    const kept = unresolved === undefined ? data['sentinel.conf'] : data['sentinel.conf'].split(`${redisHost(unresolved)} 6379`).join(marker);
+    const conf = loopback(rewrite(kept, [['bind * -::*', 'bind 127.0.0.1'], ['port 26379', `port ${sentinelPorts[i]}`], ['dir "/tmp"', `dir "${dirs.data}"`]]))
+      .split(marker).join(`${redisHost(unresolved ?? 0)} 6379`);
+    expect(conf.split(`${redisHost(unresolved ?? 0)} 6379`).join('')).not.toMatch(/svc\.cluster\.local/);
     fs.writeFileSync(path.join(dirs.template, 'sentinel.conf'), conf);
     const r = start('sh', localCommand(sentinelSts, dirs), localEnv(sentinelSts, `events-sentinel-${i}`, sentinelPorts[i]));
     running.push(r);
@@ -266,13 +276,24 @@ test('the generated configuration and scripts run a replicated Redis with Sentin
   expect((await groups(redisPorts[0])).map((g) => g[1])).toEqual(['audit', 'billing']);
   await waitFor('the groups on a replica', async () => ((await groups(redisPorts[1])).length === 2 ? true : undefined), 10_000, logs);
 
-  // failover: a replica becomes the primary
-  expect(await call(sentinelPorts[0], ['SENTINEL', 'FAILOVER', 'mymaster'])).toBe('OK');
+  // the primary's preStop hook, as the kubelet runs it before stopping the pod: a replica takes over
+  const preStop = redisSts.spec.template.spec.containers[0].lifecycle.preStop.exec.command as string[];
+  expect(preStop).toEqual(['sh', '-c', REDIS_PRESTOP_SCRIPT]);
+  expect(redisSts.spec.template.spec.terminationGracePeriodSeconds).toBe(60);
+  const hook = spawnSync('sh', ['-c', rewrite(preStop[2], [['-p 6379 ', `-p ${redisPorts[0]} `]])], {
+    env: { ...localEnv(redisSts, 'events-0', redisPorts[0]), REDISCLI_AUTH: PASSWORD }, encoding: 'utf8', timeout: 40_000,
+  });
+  expect({ status: hook.status, stderr: hook.stderr }).toEqual({ status: 0, stderr: expect.stringMatching(/failover requested from .*\n.*a replica took over/) });
   const promoted = await waitFor('a new primary', async () => {
     const a = await masterAddress(0) as string[];
     return a[1] !== String(redisPorts[0]) ? redisPorts.indexOf(Number(a[1])) : undefined;
   }, 20_000, logs);
   expect([1, 2]).toContain(promoted);
+  // on a replica the hook does nothing
+  const onReplica = spawnSync('sh', ['-c', rewrite(preStop[2], [['-p 6379 ', `-p ${redisPorts[0]} `]])], {
+    env: { ...localEnv(redisSts, 'events-0', redisPorts[0]), REDISCLI_AUTH: PASSWORD }, encoding: 'utf8', timeout: 10_000,
+  });
+  expect({ status: onReplica.status, stderr: onReplica.stderr }).toEqual({ status: 0, stderr: '' });
 
   // the old primary restarts and replicates from the new primary (it asks the Sentinels)
   await redisPods.get(0)!.stop();
@@ -283,14 +304,23 @@ test('the generated configuration and scripts run a replicated Redis with Sentin
     (await info(redisPorts[0], 'replication', 'master_port') === String(redisPorts[promoted])
       && await info(redisPorts[0], 'replication', 'master_link_status') === 'up' ? true : undefined), 20_000, logs);
 
-  // a restarted Sentinel monitors the new primary, with the old one among the known replicas
+  // a restarted Sentinel monitors the new primary, with the old one among the known replicas; the
+  // other replica's name does not resolve (as for a Pending pod): it is left out, and the Sentinel starts
+  const other = promoted === 1 ? 2 : 1;
   await sentinelPods.get(0)!.stop();
-  const sentinelConf = startSentinel(0);
+  const sentinelConf = startSentinel(0, other);
   await pong(sentinelPorts[0]);
   const text = fs.readFileSync(sentinelConf, 'utf8');
   expect(text).toContain(`sentinel monitor mymaster 127.0.0.1 ${redisPorts[promoted]} 2`);
   expect(text).toContain(`sentinel known-replica mymaster 127.0.0.1 ${redisPorts[0]}`);
+  expect(text).not.toContain(redisHost(other));
+  expect(sentinelPods.get(0)!.output()).toContain(`leaving out the replica ${redisHost(other)}`);
   expect(await masterAddress(0)).toEqual(['127.0.0.1', String(redisPorts[promoted])]);
+  // the Sentinels still know all replicas (the primary reports them)
+  await waitFor('the Sentinel to learn every replica from the primary', async () => {
+    const replicas = await call(sentinelPorts[0], ['SENTINEL', 'REPLICAS', 'mymaster']) as Reply[];
+    return Array.isArray(replicas) && replicas.length === 2 ? true : undefined;
+  }, 20_000, logs);
 
   // what producers and consumers do: append with time-based trimming, read as a group member
   const cutoff = Date.now() - 7 * 24 * 3600 * 1000;
@@ -301,4 +331,31 @@ test('the generated configuration and scripts run a replicated Redis with Sentin
   const read = await call(redisPorts[promoted], ['XREADGROUP', 'GROUP', 'billing', 'billing-0', 'COUNT', '1', 'STREAMS', 'orders', '>']) as any;
   expect(read[0][0]).toBe('orders');
   expect(read[0][1][0][1]).toEqual(['order', '42']);
+
+  // a crash: writes acknowledged by a replica (WAIT 1), then SIGKILL of the primary
+  const acknowledged: string[] = [];
+  for (let n = 0; n < 20; n++) {
+    const raw = await tcpExchange(redisPorts[promoted], `${encode(['AUTH', PASSWORD])}${encode(['SET', `crash:${n}`, String(n)])}${encode(['WAIT', '1', '2000'])}*x\r\n`, 5000);
+    const [, set, waited] = parse(raw);
+    if (set === 'OK' && typeof waited === 'number' && waited >= 1) acknowledged.push(`crash:${n}`);
+  }
+  expect(acknowledged.length).toBe(20);
+  const crashed = redisPods.get(promoted)!;
+  crashed.process.kill('SIGKILL');
+  await new Promise((r) => crashed.process.once('exit', r));
+  // down-after-milliseconds as generated (30 s), then the Sentinels elect a leader and promote a replica
+  const successor = await waitFor('a failover after the crash', async () => {
+    const a = await masterAddress(1) as string[];
+    return a[1] !== String(redisPorts[promoted]) ? redisPorts.indexOf(Number(a[1])) : undefined;
+  }, 90_000, logs);
+  expect(successor).not.toBe(promoted);
+  await waitFor('the successor to accept writes', async () => (await call(redisPorts[successor], ['SET', 'after', 'crash']) === 'OK' ? true : undefined), 20_000, logs);
+  for (const key of acknowledged) expect({ key, value: await call(redisPorts[successor], ['GET', key]) }).toEqual({ key, value: key.slice(6) });
+  // the kubelet restarts the killed container: its start script asks the Sentinels and it rejoins as a replica
+  const rejoined = startRedis(promoted);
+  await pong(redisPorts[promoted]);
+  expect(fs.readFileSync(rejoined, 'utf8')).toContain(`\nreplicaof 127.0.0.1 ${redisPorts[successor]}\n`);
+  await waitFor('the restarted pod to sync from the successor', async () =>
+    (await info(redisPorts[promoted], 'replication', 'master_link_status') === 'up' ? true : undefined), 30_000, logs);
+  expect(await call(redisPorts[promoted], ['GET', 'after'])).toBe('crash');
 });

@@ -3,6 +3,7 @@ import { App, Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import { Edge } from './binding';
+import { Connection, IArchitectureExtension, NamespaceRegistration, ScrapeTarget, WorkloadRegistration } from './extension';
 import { PodSecurityLevel } from './pod-security';
 import { Profile } from './profile';
 import { ComponentChart } from '../internal/component-chart';
@@ -11,8 +12,6 @@ import { ANNOTATION_POD_SECURITY_REASON, LABEL_MANAGED_BY, LABEL_PART_OF, MANAGE
 import { manifestViolations, OwnedChart } from '../internal/manifest-checks';
 import { validateDnsLabel, validateServiceName } from '../internal/names';
 import { DnsPeers, namespaceBaselinePolicies } from '../internal/network';
-import type { ObservabilityStack } from '../observability/observability-stack';
-import type { InstrumentationTarget, ScrapeTarget } from '../observability/pillar-impl';
 
 const ARCHITECTURE_SYMBOL = Symbol.for('cdk8s-architect.BackendArchitecture');
 /** Namespaces claimed by each architecture of an App: two architectures must not share one. */
@@ -157,9 +156,12 @@ export class BackendArchitecture extends Construct {
   private readonly edgeList: Edge[] = [];
   private readonly componentCharts = new Map<string, IConstruct>();
   private readonly ownedCharts: OwnedChart[] = [];
-  private readonly instrumentables: InstrumentationTarget[] = [];
+  private readonly namespaceHandles: NamespaceRegistration[] = [];
+  private readonly workloads: WorkloadRegistration[] = [];
   private readonly scrapeTargets: ScrapeTarget[] = [];
-  private observability?: ObservabilityStack;
+  private readonly connections: Connection[] = [];
+  private readonly extensions: IArchitectureExtension[] = [];
+  private finalized = false;
 
   constructor(scope: Construct, id: string, props: BackendArchitectureProps = {}) {
     super(scope, id);
@@ -186,7 +188,11 @@ export class BackendArchitecture extends Construct {
     }
     this.app = root;
     this.namespaceChart = this.newRootChart(this, 'namespaces');
-    // What the API server would reject (names, label values, duplicate objects), before any file is written.
+    // Extensions finalize once the program has declared everything: cdk8s validates the whole
+    // construct tree before it renders any chart.
+    this.node.addValidation({ validate: () => this.finalizeExtensions() });
+    // What the API server would reject (names, label values, duplicate objects), checked after the
+    // extensions have added their objects and before any file is written.
     this.node.addValidation({ validate: () => manifestViolations(this.ownedCharts) });
   }
 
@@ -247,7 +253,7 @@ export class BackendArchitecture extends Construct {
     this.namespaceRecords.set(namespace, { level, reason: options.reason, requester, labels });
 
     const common = { [LABEL_PART_OF]: this.name, [LABEL_MANAGED_BY]: MANAGED_BY };
-    new kplus.k8s.KubeNamespace(this.namespaceChart, namespace, {
+    const namespaceObject = new kplus.k8s.KubeNamespace(this.namespaceChart, namespace, {
       metadata: {
         name: namespace,
         labels: {
@@ -264,6 +270,17 @@ export class BackendArchitecture extends Construct {
       },
     });
     namespaceBaselinePolicies(this.namespaceChart, namespace, common, this.dnsPeers);
+    const handle: NamespaceRegistration = {
+      name: namespace,
+      addLabels: (l) => {
+        for (const k of Object.keys(l)) namespaceObject.metadata.addLabel(k, l[k]);
+      },
+      addAnnotations: (a) => {
+        for (const k of Object.keys(a)) namespaceObject.metadata.addAnnotation(k, a[k]);
+      },
+    };
+    this.namespaceHandles.push(handle);
+    for (const e of this.extensions) e._namespaceDeclared?.(handle);
   }
 
   /** The Pod Security level of a declared namespace. */
@@ -282,42 +299,79 @@ export class BackendArchitecture extends Construct {
 
   /** @internal */
   public _recordEdge(edge: Edge): void {
+    if (this.finalized) this.lateRegistration(edge.consumer, 'an edge');
     this.edgeList.push(edge);
-  }
-
-  /** The architecture's observability stack, if it has one. */
-  public get observabilityStack(): ObservabilityStack | undefined {
-    return this.observability;
+    for (const e of this.extensions) e._edgeRecorded?.(edge);
   }
 
   /**
-   * Attaches the observability stack: every workload registered so far (and every later one) is
-   * instrumented. @internal
+   * Attaches an architecture-wide extension (observability stack, mesh, ...): it is told about
+   * every namespace, workload, scrape target, connection and edge registered so far, then about
+   * each later one, and finalized before synthesis. One extension of each kind. @internal
    */
-  public _attachObservability(stack: ObservabilityStack): void {
-    if (this.observability) {
-      fail(stack, `the architecture already has the observability stack ${show(this.observability.node.path)}`, 'create one ObservabilityStack per architecture, with all three pillars');
+  public _addExtension(extension: IArchitectureExtension): void {
+    const existing = this.extensions.find((e) => e._extensionKind === extension._extensionKind);
+    if (existing) {
+      fail(extension, `the architecture already has the ${extension._extensionKind} ${show(existing.node.path)}`, `create one ${extension._extensionKind} per architecture`);
     }
-    this.observability = stack;
-    for (const t of this.instrumentables) stack._instrument(t);
-    for (const t of this.scrapeTargets) stack._scrape(t);
+    this.extensions.push(extension);
+    for (const n of this.namespaceHandles) extension._namespaceDeclared?.(n);
+    for (const w of this.workloads) extension._workloadRegistered?.(w);
+    for (const t of this.scrapeTargets) extension._scrapeTargetRegistered?.(t);
+    for (const c of this.connections) extension._connectionAllowed?.(c);
+    for (const edge of this.edgeList) extension._edgeRecorded?.(edge);
   }
 
-  /** A microservice to instrument by default. @internal */
-  public _registerInstrumentable(target: InstrumentationTarget): void {
-    this.instrumentables.push(target);
-    this.observability?._instrument(target);
+  /** The attached extension of a kind, if any. @internal */
+  public _extension(kind: string): IArchitectureExtension | undefined {
+    return this.extensions.find((e) => e._extensionKind === kind);
+  }
+
+  /** A workload's pods joined the architecture. @internal */
+  public _registerWorkload(registration: WorkloadRegistration): void {
+    if (this.finalized) this.lateRegistration(registration.workload, 'a workload');
+    this.workloads.push(registration);
+    for (const e of this.extensions) e._workloadRegistered?.(registration);
   }
 
   /** A platform workload exposing Prometheus metrics. @internal */
   public _registerScrapeTarget(target: ScrapeTarget): void {
+    if (this.finalized) this.lateRegistration(target.workload, 'a scrape target');
     this.scrapeTargets.push(target);
-    this.observability?._scrape(target);
+    for (const e of this.extensions) e._scrapeTargetRegistered?.(target);
+  }
+
+  /** A connection was allowed (NetworkPolicy ingress on the provider). @internal */
+  public _recordConnection(connection: Connection): void {
+    if (this.finalized) this.lateRegistration(connection.provider, 'a connection');
+    this.connections.push(connection);
+    for (const e of this.extensions) e._connectionAllowed?.(connection);
   }
 
   /** The platform workloads exposing metrics, in registration order. @internal */
   public get _scrapeTargetList(): ScrapeTarget[] {
     return [...this.scrapeTargets];
+  }
+
+  /** The registered workloads, in registration order. @internal */
+  public get _workloadList(): WorkloadRegistration[] {
+    return [...this.workloads];
+  }
+
+  /** Every allowed connection, in registration order. @internal */
+  public get _connectionList(): Connection[] {
+    return [...this.connections];
+  }
+
+  private finalizeExtensions(): string[] {
+    if (this.finalized) return [];
+    this.finalized = true;
+    for (const e of this.extensions) e._finalize?.();
+    return [];
+  }
+
+  private lateRegistration(scope: IConstruct, what: string): never {
+    return fail(scope, `${what} was added to the architecture ${show(this.node.path)} after it was synthesized`, 'declare every component and uses() before app.synth()');
   }
 
   private resolveDns(o: ClusterDnsOptions): DnsPeers {

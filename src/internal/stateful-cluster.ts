@@ -9,8 +9,10 @@ import { objectName, validateInteger, validatePortName } from './names';
 import { WorkloadNetworkPolicy } from './network';
 import { securePodSpec } from './pod';
 import { persistentStorage } from './profile-defaults';
+import { PodTemplateExtras, registerWorkload, serviceInfo } from './workload-registration';
 import { BackendArchitecture } from '../architecture/backend-architecture';
 import { IWorkload, NetworkPort, Protocol } from '../architecture/binding';
+import { WorkloadController, WorkloadPortInfo } from '../architecture/extension';
 
 const k8s = kplus.k8s;
 
@@ -108,6 +110,11 @@ export interface StatefulClusterProps {
    * @default - not scraped
    */
   readonly metrics?: ClusterMetrics;
+  /**
+   * What runs, for architecture extensions ("etcd", "kafka", "mysql", ...).
+   * @default - the identity's component label
+   */
+  readonly kind?: string;
 }
 
 /**
@@ -130,6 +137,7 @@ export class StatefulCluster extends Construct implements IWorkload {
   private readonly selector: Record<string, string>;
   private readonly policy: WorkloadNetworkPolicy;
   private readonly ports: ClusterPort[];
+  private readonly extras = new PodTemplateExtras();
 
   constructor(scope: Construct, id: string, props: StatefulClusterProps) {
     super(scope, id);
@@ -170,13 +178,14 @@ export class StatefulCluster extends Construct implements IWorkload {
     const servicePorts = (ps: ClusterPort[]) => ps.map((p) => ({
       name: p.name, port: p.port, targetPort: k8s.IntOrString.fromString(p.name), protocol: p.protocol ?? 'TCP',
     }));
-    new k8s.KubeService(chart, `${id}-headless`, {
+    const headless = new k8s.KubeService(chart, `${id}-headless`, {
       metadata: metadata(this.headlessServiceName),
       spec: { clusterIp: 'None', publishNotReadyAddresses: true, selector: this.selector, ports: servicePorts(this.ports) },
     });
     const clientPorts = this.ports.filter((p) => !p.peerOnly);
+    let client: kplus.k8s.KubeService | undefined;
     if (clientPorts.length > 0) {
-      new k8s.KubeService(chart, `${id}-client`, {
+      client = new k8s.KubeService(chart, `${id}-client`, {
         metadata: metadata(this.clientServiceName),
         spec: { type: 'ClusterIP', selector: this.selector, ports: servicePorts(clientPorts) },
       });
@@ -209,7 +218,7 @@ export class StatefulCluster extends Construct implements IWorkload {
         revisionHistoryLimit: 5,
         selector: { matchLabels: this.selector },
         template: {
-          metadata: { labels: this.labels, ...(podAnnotations ? { annotations: podAnnotations } : {}) },
+          metadata: { labels: this.extras.renderLabels(this.labels), annotations: this.extras.renderAnnotations(podAnnotations) },
           spec: securePodSpec({
             serviceAccountName: this.serviceAccountName,
             automountServiceAccountToken: props.automountServiceAccountToken ?? false,
@@ -255,7 +264,23 @@ export class StatefulCluster extends Construct implements IWorkload {
       extraLabels: props.extraLabels,
     });
     // Members talk to each other on every port (client ports too: followers forward to leaders).
-    this.policy.allowSelf([...this.networkPorts(this.ports), ...(props.peerPortRanges ?? [])]);
+    const peerPorts = [...this.networkPorts(this.ports), ...(props.peerPortRanges ?? [])];
+    this.policy.allowSelf(peerPorts);
+    const info = (ps: ClusterPort[]): WorkloadPortInfo[] => ps.map((p) => ({
+      name: p.name, port: p.port, protocol: p.protocol ?? Protocol.TCP, peerOnly: p.peerOnly,
+    }));
+    registerWorkload({
+      workload: this,
+      controller: WorkloadController.STATEFUL_SET,
+      kind: props.kind ?? props.identity.component,
+      ports: info(this.ports),
+      services: [
+        ...(client ? [serviceInfo(client, this.clientServiceName, false, info(clientPorts))] : []),
+        serviceInfo(headless, this.headlessServiceName, true, info(this.ports)),
+      ],
+      peerPorts,
+      extras: this.extras,
+    });
     if (metrics) {
       arch._registerScrapeTarget({ workload: this, port: metrics.port, path: metrics.path, kind: metrics.kind, job: this.clientServiceName });
     }
@@ -292,6 +317,7 @@ export class StatefulCluster extends Construct implements IWorkload {
 
   public allowIngressFrom(peer: IWorkload, ports: NetworkPort[]): void {
     this.policy.allowFrom(peer, ports);
+    this.architecture._recordConnection({ consumer: peer, provider: this, ports });
   }
 
   public allowEgressTo(peer: IWorkload, ports: NetworkPort[]): void {

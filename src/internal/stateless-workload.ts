@@ -7,8 +7,10 @@ import { LABEL_VERSION, recommendedLabels, selectorLabels, WorkloadIdentityLabel
 import { validateDnsLabel, validateInteger, validatePortName } from './names';
 import { WorkloadNetworkPolicy } from './network';
 import { securePodSpec } from './pod';
+import { PodTemplateExtras, registerWorkload, serviceInfo } from './workload-registration';
 import type { BackendArchitecture } from '../architecture/backend-architecture';
 import { IWorkload, NetworkPort, Protocol } from '../architecture/binding';
+import { WorkloadController, WorkloadPortInfo, WorkloadRegistration } from '../architecture/extension';
 
 const k8s = kplus.k8s;
 
@@ -73,6 +75,17 @@ export interface StatelessWorkloadProps {
   readonly terminationGracePeriodSeconds?: number;
   /** Pods call the Kubernetes API: mount the ServiceAccount token. @default false */
   readonly automountServiceAccountToken?: boolean;
+  /**
+   * The workload these pods are, when a construct wraps this one (a Microservice): it registers
+   * itself with the architecture (`register()`), and connections name it as the provider.
+   * @default - these pods register as themselves
+   */
+  readonly owner?: IWorkload;
+  /**
+   * What runs, for architecture extensions ("apollo", "grafana", ...).
+   * @default - the identity's component label
+   */
+  readonly kind?: string;
 }
 
 /**
@@ -101,10 +114,15 @@ export class StatelessWorkload extends Construct implements IWorkload {
   private readonly selector: Record<string, string>;
   private readonly ports: StatelessWorkloadPort[];
   private readonly policy: WorkloadNetworkPolicy;
+  private readonly extras = new PodTemplateExtras();
+  private readonly owner?: IWorkload;
+  private readonly kind: string;
 
   constructor(scope: Construct, id: string, props: StatelessWorkloadProps) {
     super(scope, id);
     const arch = props.architecture;
+    this.owner = props.owner;
+    this.kind = props.kind ?? props.identity.component;
     this.architecture = arch;
     this.componentName = props.identity.name;
     this.namespace = props.namespace;
@@ -155,7 +173,7 @@ export class StatelessWorkload extends Construct implements IWorkload {
         selector: { matchLabels: this.selector },
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
         template: {
-          metadata: { labels: versioned, ...(props.podAnnotations !== undefined ? { annotations: props.podAnnotations } : {}) },
+          metadata: { labels: this.extras.renderLabels(versioned), annotations: this.extras.renderAnnotations(props.podAnnotations) },
           spec: securePodSpec({
             serviceAccountName: this.serviceAccountName,
             automountServiceAccountToken: props.automountServiceAccountToken ?? false,
@@ -206,6 +224,23 @@ export class StatelessWorkload extends Construct implements IWorkload {
       podSelector: this.selector,
       extraLabels: props.extraLabels,
     });
+    if (!props.owner) this.register(this);
+  }
+
+  /**
+   * Registers these pods with the architecture as `workload` (itself, or the owner that wraps it),
+   * with the owner's telemetry declaration if any. Called once.
+   */
+  public register(workload: IWorkload, telemetry?: WorkloadRegistration['telemetry']): WorkloadRegistration {
+    return registerWorkload({
+      workload,
+      controller: WorkloadController.DEPLOYMENT,
+      kind: this.kind,
+      ports: this.portInfo,
+      services: [serviceInfo(this.service, this.name, false, this.portInfo)],
+      telemetry,
+      extras: this.extras,
+    });
   }
 
   /** Labels that select exactly this workload's pods. */
@@ -233,6 +268,11 @@ export class StatelessWorkload extends Construct implements IWorkload {
   /** @see IWorkload.allowIngressFrom */
   public allowIngressFrom(peer: IWorkload, ports: NetworkPort[]): void {
     this.policy.allowFrom(peer, ports);
+    this.architecture._recordConnection({ consumer: peer, provider: this.owner ?? this, ports });
+  }
+
+  private get portInfo(): WorkloadPortInfo[] {
+    return this.ports.map((p) => ({ name: p.name, port: p.port, protocol: p.protocol ?? Protocol.TCP, appProtocol: p.appProtocol }));
   }
 
   /** @see IWorkload.allowEgressTo */

@@ -4,8 +4,10 @@ import { Construct } from 'constructs';
 import { recommendedLabels, selectorLabels, WorkloadIdentityLabels } from './labels';
 import { WorkloadNetworkPolicy } from './network';
 import { securePodSpec } from './pod';
+import { PodTemplateExtras, registerWorkload } from './workload-registration';
 import type { BackendArchitecture } from '../architecture/backend-architecture';
 import type { IWorkload, NetworkPort } from '../architecture/binding';
+import { WorkloadController } from '../architecture/extension';
 
 const k8s = kplus.k8s;
 
@@ -33,6 +35,7 @@ export class TaskPods extends Construct implements IWorkload {
   private readonly selector: Record<string, string>;
   private readonly policy: WorkloadNetworkPolicy;
   private readonly props: TaskPodsProps;
+  private readonly extras = new PodTemplateExtras();
 
   constructor(scope: Construct, id: string, props: TaskPodsProps) {
     super(scope, id);
@@ -54,6 +57,7 @@ export class TaskPods extends Construct implements IWorkload {
       podSelector: this.selector,
       extraLabels: props.extraLabels,
     });
+    registerWorkload({ workload: this, controller: WorkloadController.JOB, kind: props.identity.component, ports: [], extras: this.extras });
   }
 
   public get podSelector(): { [key: string]: string } {
@@ -62,6 +66,7 @@ export class TaskPods extends Construct implements IWorkload {
 
   public allowIngressFrom(peer: IWorkload, ports: NetworkPort[]): void {
     this.policy.allowFrom(peer, ports);
+    this.architecture._recordConnection({ consumer: peer, provider: this, ports });
   }
 
   public allowEgressTo(peer: IWorkload, ports: NetworkPort[]): void {
@@ -76,7 +81,7 @@ export class TaskPods extends Construct implements IWorkload {
     annotations?: Record<string, string>,
   ): kplus.k8s.PodTemplateSpec {
     return {
-      metadata: { labels: this.labels, ...(annotations ? { annotations } : {}) },
+      metadata: { labels: this.extras.renderLabels(this.labels), annotations: this.extras.renderAnnotations(annotations) },
       spec: { ...securePodSpec({ serviceAccountName: this.serviceAccountName, containers, volumes, uid }), restartPolicy: 'OnFailure' },
     };
   }

@@ -252,7 +252,6 @@ export class Microservice extends Construct implements IWorkload, IBindable {
   private readonly env = new Map<string, { value: EnvValue; source: string }>();
   private readonly workload: StatelessWorkload;
   private readonly bindings = new Map<IBindable, Binding>();
-  private readonly instrumentationAnnotations: Record<string, string> = {};
 
   constructor(scope: Construct, id: string, props: MicroserviceProps) {
     super(scope, id);
@@ -336,7 +335,8 @@ export class Microservice extends Construct implements IWorkload, IBindable {
       ports: this.ports.map((p) => ({ name: p.name, port: p.port, appProtocol: p.protocol })),
       uid,
       volumes: writable.volumes,
-      podAnnotations: lazy(() => this.podAnnotations()),
+      podAnnotations: lazy(() => this.externalReferenceAnnotations()),
+      owner: this,
       terminationGracePeriodSeconds: grace,
       containers: (w) => [secureContainer({
         name: this.componentName,
@@ -371,8 +371,7 @@ export class Microservice extends Construct implements IWorkload, IBindable {
     }
 
     const instrumentation = props.instrumentation ?? {};
-    arch._registerInstrumentable({
-      workload: this,
+    this.workload.register(this, {
       serviceName: this.componentName,
       context: this.context,
       team: this.team,
@@ -385,7 +384,6 @@ export class Microservice extends Construct implements IWorkload, IBindable {
       addEnv: (vars, source) => {
         for (const v of vars) this.addEnv(v.name, v.value, source);
       },
-      addPodAnnotations: (annotations) => Object.assign(this.instrumentationAnnotations, annotations),
     });
   }
 
@@ -508,11 +506,6 @@ export class Microservice extends Construct implements IWorkload, IBindable {
   private renderEnv(): kplus.k8s.EnvVar[] | undefined {
     if (this.env.size === 0) return undefined;
     return [...this.env.entries()].map(([name, { value }]) => value._toKube(name));
-  }
-
-  private podAnnotations(): Record<string, string> | undefined {
-    const out = { ...this.instrumentationAnnotations, ...(this.externalReferenceAnnotations() ?? {}) };
-    return Object.keys(out).length > 0 ? out : undefined;
   }
 
   private externalReferenceAnnotations(): Record<string, string> | undefined {

@@ -5,11 +5,13 @@ import { LoggingKind } from './pillars';
 import { LogSeverity, Severities } from './severity';
 import type { BackendArchitecture } from '../architecture/backend-architecture';
 import { IWorkload, NetworkPort, SecretKeyReference } from '../architecture/binding';
+import { WorkloadController } from '../architecture/extension';
 import { DOMAIN, recommendedLabels, selectorLabels, ANNOTATION_EXTERNAL_SECRETS } from '../internal/labels';
 import { objectName } from '../internal/names';
 import { WorkloadNetworkPolicy } from '../internal/network';
 import { toKubeResources } from '../internal/pod';
 import { ResolvedResources } from '../internal/profile-defaults';
+import { registerWorkload } from '../internal/workload-registration';
 
 const k8s = kplus.k8s;
 
@@ -618,6 +620,7 @@ export class LogAgent extends Construct implements IWorkload {
     });
 
     this.policy = new WorkloadNetworkPolicy(chart, `${id}-network-policy`, { name: props.name, namespace: this.namespace, identity, podSelector: this.selector });
+    registerWorkload({ workload: this, controller: WorkloadController.DAEMON_SET, kind: 'log-agent', ports: [] });
     // The metadata filters call the API server, whose endpoints are outside the pod network: egress
     // to its ports (443 through the kubernetes Service, 6443 on the endpoints) to any address.
     new k8s.KubeNetworkPolicy(chart, `${id}-api-server-egress`, {
@@ -636,6 +639,7 @@ export class LogAgent extends Construct implements IWorkload {
 
   public allowIngressFrom(peer: IWorkload, ports: NetworkPort[]): void {
     this.policy.allowFrom(peer, ports);
+    this.architecture._recordConnection({ consumer: peer, provider: this, ports });
   }
 
   public allowEgressTo(peer: IWorkload, ports: NetworkPort[]): void {

@@ -1,4 +1,5 @@
 import * as kplus from 'cdk8s-plus-28';
+import { DeployElasticsearchOptions, ElasticsearchEndpoint, LOG_INDEX_PREFIX, LOG_WRITER_USER } from './elasticsearch';
 import {
   agentStateDir, ANNOTATION_FLUENT_BIT_EXCLUDE, ANNOTATION_LOGS, FILEBEAT_DEFAULT_IMAGE, filebeatConfig, filebeatScript,
   FLUENT_BIT_DEFAULT_IMAGE, fluentBitConfig, fluentBitLua, FLUENTD_DEFAULT_IMAGE, fluentdConfig, LogAgent, LOGSTASH_BEATS_PORT,
@@ -12,7 +13,6 @@ import { LogSeverity, Severities } from './severity';
 import { NetworkPort, Protocol } from '../architecture/binding';
 import { PodSecurityLevel } from '../architecture/pod-security';
 import { Profile } from '../architecture/profile';
-import { DeployElasticsearchOptions, ElasticsearchEndpoint, LOG_INDEX_PREFIX, LOG_WRITER_USER } from '../internal/elasticsearch';
 import { fail, show } from '../internal/errors';
 import { objectName, validateImage, validateInteger } from '../internal/names';
 import { secureContainer } from '../internal/pod';

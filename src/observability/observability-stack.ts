@@ -1,11 +1,15 @@
 import { Construct } from 'constructs';
+import { ElasticsearchEndpoint, deployElasticsearch } from './elasticsearch';
 import { Logging } from './logging';
 import { DeployedPillar, InstrumentationTarget, isPillarImpl, ScrapeTarget } from './pillar-impl';
 import { ILoggingPipeline, IMetricsBackend, ITracingBackend } from './pillars';
-import type { BackendArchitecture } from '../architecture/backend-architecture';
-import { deployElasticsearch, ElasticsearchEndpoint } from '../internal/elasticsearch';
+import type { LogSeverity } from './severity';
+import { BackendArchitecture } from '../architecture/backend-architecture';
+import type { IArchitectureExtension, WorkloadRegistration } from '../architecture/extension';
 import { fail, show } from '../internal/errors';
 import { placePlatformComponent } from '../internal/platform';
+
+const EXTENSION_KIND = 'observability stack';
 
 /** Properties of an {@link ObservabilityStack}. */
 export interface ObservabilityStackProps {
@@ -38,7 +42,15 @@ export interface ObservabilityStackProps {
  * created before or after the stack): traced through the OpenTelemetry Collector, its logs
  * shipped with its RFC 5424 level, and scraped; a Microservice prop opts out.
  */
-export class ObservabilityStack extends Construct {
+export class ObservabilityStack extends Construct implements IArchitectureExtension {
+  /** The observability stack of an architecture, if it has one. */
+  public static of(architecture: BackendArchitecture): ObservabilityStack | undefined {
+    const ext = architecture._extension(EXTENSION_KIND);
+    return ext instanceof ObservabilityStack ? ext : undefined;
+  }
+
+  /** The extension kind (one observability stack per architecture). @internal */
+  public readonly _extensionKind = EXTENSION_KIND;
   /** The architecture. */
   public readonly architecture: BackendArchitecture;
   /** The component's name. */
@@ -68,7 +80,25 @@ export class ObservabilityStack extends Construct {
       }
       this.pillars.push(pillar._deploy(this));
     }
-    this.architecture._attachObservability(this);
+    this.architecture._addExtension(this);
+  }
+
+  /** Every Microservice is instrumented (whether created before or after the stack). @internal */
+  public _workloadRegistered(registration: WorkloadRegistration): void {
+    const t = registration.telemetry;
+    if (!t) return;
+    this._instrument({
+      ...t,
+      workload: registration.workload,
+      logLevel: t.logLevel as LogSeverity,
+      addEnv: (vars, source) => t.addEnv(vars, source),
+      addPodAnnotations: (annotations) => registration.addPodAnnotations(annotations),
+    });
+  }
+
+  /** Platform components exposing metrics are scraped. @internal */
+  public _scrapeTargetRegistered(target: ScrapeTarget): void {
+    this._scrape(target);
   }
 
   /**

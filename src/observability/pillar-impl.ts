@@ -1,6 +1,7 @@
 import type { ObservabilityStack } from './observability-stack';
 import type { LogSeverity } from './severity';
 import type { EnvVariable, IWorkload } from '../architecture/binding';
+import type { ScrapeTarget } from '../architecture/extension';
 
 /**
  * A workload the stack instruments by default (a Microservice): it gets the OTEL_* variables and
@@ -30,16 +31,7 @@ export interface InstrumentationTarget {
   addPodAnnotations(annotations: Record<string, string>): void;
 }
 
-/** A platform workload exposing Prometheus metrics (etcd, ZooKeeper, RabbitMQ, ...). */
-export interface ScrapeTarget {
-  readonly workload: IWorkload;
-  readonly port: number;
-  readonly path: string;
-  /** What it is, e.g. "etcd", "zookeeper", "rabbitmq" (selects alert rules). */
-  readonly kind: string;
-  /** The scrape job name (the `job` label). @default - the workload's component name */
-  readonly job?: string;
-}
+export type { ScrapeTarget } from '../architecture/extension';
 
 /** What a deployed pillar does with instrumentation targets. */
 export interface DeployedPillar {

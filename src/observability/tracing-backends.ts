@@ -1,6 +1,7 @@
 import { createHash } from 'crypto';
 import { Chart, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
+import type { ElasticsearchEndpoint } from './elasticsearch';
 import type { ObservabilityStack } from './observability-stack';
 import { CollectorExporter, deployCollector, OTEL_COLLECTOR_DEFAULT_IMAGE, OTLP_GRPC_PORT, OTLP_HTTP_PORT } from './otel-collector';
 import { DeployedPillar, InstrumentationTarget, PillarImpl } from './pillar-impl';
@@ -9,7 +10,6 @@ import { JaegerOptions, SkyWalkingOptions, TracingOptions, TracingStorage, Zipki
 import { EnvValue, EnvVariable, IWorkload, NetworkPort, Protocol } from '../architecture/binding';
 import { Profile } from '../architecture/profile';
 import { ComputeResources } from '../architecture/resources';
-import type { ElasticsearchEndpoint } from '../internal/elasticsearch';
 import { fail, show } from '../internal/errors';
 import { ANNOTATION_EXTERNAL_SECRETS, DOMAIN } from '../internal/labels';
 import { objectName, validateImage, validateInteger } from '../internal/names';

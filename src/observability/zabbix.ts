@@ -6,6 +6,7 @@ import { IMetricsBackend, MetricsKind } from './pillars';
 import { ZabbixOptions } from './zabbix-options';
 import type { BackendArchitecture } from '../architecture/backend-architecture';
 import { IWorkload, NetworkPort, Protocol, SecretKeyReference } from '../architecture/binding';
+import { WorkloadController } from '../architecture/extension';
 import { PodSecurityLevel } from '../architecture/pod-security';
 import { Profile } from '../architecture/profile';
 import { fail, show } from '../internal/errors';
@@ -17,6 +18,7 @@ import { secureContainer, securePodSpec } from '../internal/pod';
 import { resolveResources } from '../internal/profile-defaults';
 import { StatefulCluster } from '../internal/stateful-cluster';
 import { StatelessWorkload } from '../internal/stateless-workload';
+import { registerWorkload } from '../internal/workload-registration';
 
 const k8s = kplus.k8s;
 
@@ -90,6 +92,7 @@ class ZabbixAgents extends Construct implements IWorkload {
     this.serviceAccountName = name;
     this.selector = selectorLabels(identity);
     this.policy = new WorkloadNetworkPolicy(chart, `${id}-network-policy`, { name, namespace, identity, podSelector: this.selector });
+    registerWorkload({ workload: this, controller: WorkloadController.DAEMON_SET, kind: 'zabbix-agent', ports: [], hostNetwork: true });
   }
 
   public get podSelector(): { [key: string]: string } {
@@ -98,6 +101,7 @@ class ZabbixAgents extends Construct implements IWorkload {
 
   public allowIngressFrom(peer: IWorkload, ports: NetworkPort[]): void {
     this.policy.allowFrom(peer, ports);
+    this.architecture._recordConnection({ consumer: peer, provider: this, ports });
   }
 
   public allowEgressTo(peer: IWorkload, ports: NetworkPort[]): void {

@@ -1,17 +1,17 @@
 import { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { fail, show } from './errors';
-import { ANNOTATION_EXTERNAL_SECRETS } from './labels';
-import { objectName, validateDnsLabel, validateImage, validateInteger } from './names';
-import { secureContainer } from './pod';
-import { resolveResources } from './profile-defaults';
-import { StatefulCluster } from './stateful-cluster';
-import { StatelessWorkload } from './stateless-workload';
-import { TaskPods } from './task-pods';
+import type { ElasticsearchStoreOptions } from './logging-options';
+import type { ObservabilityStack } from './observability-stack';
 import { IWorkload, NetworkPort, Protocol, SecretKeyReference } from '../architecture/binding';
 import { Profile } from '../architecture/profile';
-import type { ElasticsearchStoreOptions } from '../observability/logging-options';
-import type { ObservabilityStack } from '../observability/observability-stack';
+import { fail, show } from '../internal/errors';
+import { ANNOTATION_EXTERNAL_SECRETS } from '../internal/labels';
+import { objectName, validateDnsLabel, validateImage, validateInteger } from '../internal/names';
+import { secureContainer } from '../internal/pod';
+import { resolveResources } from '../internal/profile-defaults';
+import { StatefulCluster } from '../internal/stateful-cluster';
+import { StatelessWorkload } from '../internal/stateless-workload';
+import { TaskPods } from '../internal/task-pods';
 
 const k8s = kplus.k8s;
 

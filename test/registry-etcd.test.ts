@@ -2,6 +2,7 @@ import { Duration } from 'cdk8s';
 import * as arch from '../src';
 import { checkAll } from './harness/invariants';
 import { envOf, find, newTestApp, one, synthApp, SynthResult } from './harness/synth';
+import { applyUse } from '../src/internal/uses';
 
 const IMAGE = 'ghcr.io/acme/orders:1.4.2';
 
@@ -29,12 +30,13 @@ describe('etcd, production', () => {
   test('static bootstrap: three members with ordinal-derived peer URLs', () => {
     const a = args(r.out);
     const host = (i: number) => `registry-${i}.registry-headless.registry.svc.cluster.local`;
-    expect(a).toContain(`--initial-cluster=${[0, 1, 2].map((i) => `registry-${i}=http://${host(i)}:2380`).join(',')}`);
+    // TLS by default in production
+    expect(a).toContain(`--initial-cluster=${[0, 1, 2].map((i) => `registry-${i}=https://${host(i)}:2380`).join(',')}`);
     expect(a).toContain('--initial-cluster-state=new');
     expect(a).toContain('--initial-cluster-token=shop-registry');
     expect(a).toContain('--name=$(POD_NAME)');
-    expect(a).toContain('--initial-advertise-peer-urls=http://$(POD_NAME).registry-headless.registry.svc.cluster.local:2380');
-    expect(a).toContain('--advertise-client-urls=http://$(POD_NAME).registry-headless.registry.svc.cluster.local:2379');
+    expect(a).toContain('--initial-advertise-peer-urls=https://$(POD_NAME).registry-headless.registry.svc.cluster.local:2380');
+    expect(a).toContain('--advertise-client-urls=https://$(POD_NAME).registry-headless.registry.svc.cluster.local:2379');
     const sts = one(r.out.objects, 'StatefulSet', 'registry', 'registry');
     expect(sts.spec.replicas).toBe(3);
     expect(sts.spec.template.spec.containers[0].env).toEqual([{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }]);
@@ -73,7 +75,7 @@ describe('etcd, production', () => {
 
   test('a consumer gets endpoints and registration metadata, and an edge to 2379 only', () => {
     const env = envOf(one(r.out.objects, 'Deployment', 'orders', 'ordering'));
-    const endpoints = [0, 1, 2].map((i) => `http://registry-${i}.registry-headless.registry.svc.cluster.local:2379`).join(',');
+    const endpoints = [0, 1, 2].map((i) => `https://registry-${i}.registry-headless.registry.svc.cluster.local:2379`).join(',');
     expect(env).toMatchObject({
       SERVICE_REGISTRY_TYPE: 'etcd',
       SERVICE_REGISTRY_ADDRESS: endpoints,
@@ -120,12 +122,61 @@ describe('etcd with TLS', () => {
     expect(tpl.spec.volumes).toContainEqual({ name: 'tls', secret: { secretName: 'registry-tls', defaultMode: 0o440 } });
     expect(checkAll(r.out.objects)).toEqual([]);
   });
-  test('consumers get https endpoints and their client certificate by Secret reference', () => {
+  test('each consumer mounts its own client certificate as files; no key in an env var', () => {
     const d = one(r.out.objects, 'Deployment', 'orders', 'ordering');
     const env = envOf(d);
     expect(env.ETCD_ENDPOINTS).toMatch(/^https:\/\//);
-    expect(env.ETCD_CLIENT_KEY).toEqual({ secretKeyRef: { name: 'registry-client-tls', key: 'tls.key' } });
-    expect(d.spec.template.metadata.annotations['cdk8s-architect.dev/external-secrets']).toBe('registry-client-tls');
+    expect(env).toMatchObject({
+      ETCD_CA_CERT_FILE: '/etc/etcd-client/registry/ca.crt',
+      ETCD_CLIENT_CERT_FILE: '/etc/etcd-client/registry/tls.crt',
+      ETCD_CLIENT_KEY_FILE: '/etc/etcd-client/registry/tls.key',
+    });
+    expect(Object.values(env).filter((v) => typeof v !== 'string' && v.secretKeyRef)).toEqual([]);
+    const spec = d.spec.template.spec;
+    const volume = spec.volumes.find((v: any) => v.secret?.secretName === 'orders-registry-client-tls');
+    expect(volume).toEqual({ name: expect.stringMatching(/^secret-[0-9a-f]{10}$/), secret: { secretName: 'orders-registry-client-tls', defaultMode: 0o440 } });
+    expect(spec.containers[0].volumeMounts).toContainEqual({ name: volume.name, mountPath: '/etc/etcd-client/registry', readOnly: true });
+    expect(d.spec.template.metadata.annotations['cdk8s-architect.dev/external-secrets']).toBe('orders-registry-client-tls');
+  });
+});
+
+describe('etcd TLS defaults and opt-outs', () => {
+  test('production serves TLS with default Secret names; a second consumer has its own certificate', () => {
+    const app = newTestApp();
+    const shop = new arch.BackendArchitecture(app, 'shop');
+    const registry = new arch.Registry(shop, 'registry', { engine: arch.RegistryEngine.etcd() });
+    new arch.Microservice(shop, 'orders', { image: IMAGE, context: 'ordering' }).uses(registry);
+    new arch.Microservice(shop, 'billing', { image: IMAGE, context: 'ordering' }).uses(registry);
+    const out = synthApp(app);
+    expect(checkAll(out.objects)).toEqual([]);
+    const sts = one(out.objects, 'StatefulSet', 'registry', 'registry');
+    expect(sts.spec.template.spec.volumes).toContainEqual({ name: 'tls', secret: { secretName: 'registry-server-tls', defaultMode: 0o440 } });
+    expect(sts.spec.template.spec.containers[0].args).toEqual(expect.arrayContaining(['--client-cert-auth=true', '--peer-client-cert-auth=true']));
+    const secretOf = (svc: string) => one(out.objects, 'Deployment', svc, 'ordering').spec.template.metadata.annotations['cdk8s-architect.dev/external-secrets'];
+    expect([secretOf('orders'), secretOf('billing')]).toEqual(['orders-registry-client-tls', 'billing-registry-client-tls']);
+  });
+  test('one shared client Secret when asked; plain HTTP only by explicit opt-out in production, and by default in development', () => {
+    const env = (profile: arch.Profile, o: arch.EtcdOptions) => envOf(one(build(profile, arch.RegistryEngine.etcd(o)).out.objects, 'Deployment', 'orders', 'ordering'));
+    expect(one(build(arch.Profile.PRODUCTION, arch.RegistryEngine.etcd({ tls: { clientSecretName: 'etcd-clients' } })).out.objects, 'Deployment', 'orders', 'ordering')
+      .spec.template.metadata.annotations['cdk8s-architect.dev/external-secrets']).toBe('etcd-clients');
+    expect(env(arch.Profile.PRODUCTION, { insecurePlaintext: true }).ETCD_ENDPOINTS).toMatch(/^http:\/\//);
+    expect(env(arch.Profile.PRODUCTION, { insecurePlaintext: true }).ETCD_CLIENT_KEY_FILE).toBeUndefined();
+    expect(env(arch.Profile.DEVELOPMENT, {}).ETCD_ENDPOINTS).toMatch(/^http:\/\//);
+    expect(env(arch.Profile.DEVELOPMENT, { tls: {} }).ETCD_ENDPOINTS).toMatch(/^https:\/\//);
+  });
+  test('a consumer that cannot mount files fails instead of losing its certificate', () => {
+    const shop = new arch.BackendArchitecture(newTestApp(), 'shop');
+    const registry = new arch.Registry(shop, 'registry', { engine: arch.RegistryEngine.etcd() });
+    const orders = new arch.Microservice(shop, 'orders', { image: IMAGE });
+    // the binding path of a workload without a secret-files handler (e.g. a gateway's proxy)
+    expect(() => applyUse(orders, registry, () => undefined)).toThrow(
+      /\[shop\/orders\] etcd registry "registry" .* hands over Secrets to mount as files \("orders-registry-client-tls"\).*Fix:/);
+  });
+  test('a per-consumer Secret name over 63 characters fails with the fix', () => {
+    const shop = new arch.BackendArchitecture(newTestApp(), 'shop');
+    const registry = new arch.Registry(shop, 'registry', { engine: arch.RegistryEngine.etcd() });
+    const name = 'o'.repeat(45);
+    expect(() => new arch.Microservice(shop, name, { image: IMAGE }).uses(registry)).toThrow(/longer than 63 characters.*tls.clientSecretName/);
   });
 });
 
@@ -157,6 +208,7 @@ describe('validation', () => {
     [{ quotaBackendGibibytes: 8, storageGibibytes: 8 }, '8', /more room/],
     [{ defragmentationSchedule: 'weekly' }, '"weekly"', /5-field cron/],
     [{ tls: { serverSecretName: 'Registry_TLS' } }, '"Registry_TLS"', /lowercase/],
+    [{ tls: {}, insecurePlaintext: true }, 'both tls and insecurePlaintext', /remove insecurePlaintext/],
   ])('etcd %j', (options, value, fix) => {
     let message = '';
     try {

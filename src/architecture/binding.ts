@@ -176,6 +176,19 @@ export interface BindingEndpoint {
   readonly ports: NetworkPort[];
 }
 
+/**
+ * A Secret mounted as read-only files in the consumer's containers. Private keys and certificates
+ * travel this way, never as env vars (those show in `kubectl describe`, in crash reports and in
+ * every child process's environment). The Secret is managed outside these manifests and listed in
+ * the pod's `cdk8s-architect.dev/external-secrets` annotation.
+ */
+export interface SecretFiles {
+  /** Name of the Secret in the consumer's namespace. */
+  readonly secretName: string;
+  /** The directory its keys appear in (one file per key). */
+  readonly mountPath: string;
+}
+
 /** What a consumer receives when it uses something. */
 export interface Binding {
   /**
@@ -190,6 +203,11 @@ export interface Binding {
    * @default - none
    */
   readonly endpoints?: BindingEndpoint[];
+  /**
+   * Secrets mounted as files in the consumer's containers (client certificates and keys).
+   * @default - none
+   */
+  readonly secretFiles?: SecretFiles[];
 }
 
 /**

@@ -105,7 +105,8 @@ export function securePodSpec(o: SecurePodSpecOptions): kplus.k8s.PodSpec {
     securityContext: restrictedPodSecurityContext(o.uid),
     ...(o.initContainers && o.initContainers.length > 0 ? { initContainers: o.initContainers } : {}),
     containers: o.containers,
-    ...(o.volumes && o.volumes.length > 0 ? { volumes: o.volumes } : {}),
+    // a lazy list (resolved at synth) is kept as is
+    ...(o.volumes && (!Array.isArray(o.volumes) || o.volumes.length > 0) ? { volumes: o.volumes } : {}),
     ...(o.topologySpreadConstraints && o.topologySpreadConstraints.length > 0 ? { topologySpreadConstraints: o.topologySpreadConstraints } : {}),
     terminationGracePeriodSeconds: o.terminationGracePeriodSeconds ?? 30,
   };
@@ -142,7 +143,8 @@ export function secureContainer(o: SecureContainerOptions): kplus.k8s.Container 
     ...(o.readinessProbe ? { readinessProbe: o.readinessProbe } : {}),
     ...(o.livenessProbe ? { livenessProbe: o.livenessProbe } : {}),
     securityContext: restrictedContainerSecurityContext(o.runAsUser),
-    ...(o.volumeMounts && o.volumeMounts.length > 0 ? { volumeMounts: o.volumeMounts } : {}),
+    // a lazy list (resolved at synth) is kept as is
+    ...(o.volumeMounts && (!Array.isArray(o.volumeMounts) || o.volumeMounts.length > 0) ? { volumeMounts: o.volumeMounts } : {}),
     terminationMessagePolicy: 'FallbackToLogsOnError',
   };
 }

@@ -6,7 +6,12 @@ import type { Binding, IBindable, IWorkload } from '../architecture/binding';
  * egress on the consumer, ingress on each provider and an edge of the architecture's graph.
  * `addEnv` receives the binding's variables (the consumer checks collisions).
  */
-export function applyUse(consumer: IWorkload, target: IBindable, addEnv: (binding: Binding, source: string) => void): Binding {
+export function applyUse(
+  consumer: IWorkload,
+  target: IBindable,
+  addEnv: (binding: Binding, source: string) => void,
+  addSecretFiles?: (binding: Binding, source: string) => void,
+): Binding {
   if (target.architecture !== consumer.architecture) {
     fail(
       consumer,
@@ -26,7 +31,12 @@ export function applyUse(consumer: IWorkload, target: IBindable, addEnv: (bindin
       fail(consumer, `${target.bindingDescription} leads to ${show(endpoint.workload.node.path)} in another architecture`, 'bind only to components of the same BackendArchitecture');
     }
   }
+  if ((binding.secretFiles ?? []).length > 0 && !addSecretFiles) {
+    fail(consumer, `${target.bindingDescription} hands over Secrets to mount as files (${binding.secretFiles!.map((f) => show(f.secretName)).join(', ')}), which ${show(consumer.componentName)} cannot mount`,
+      'use it from a Microservice, or configure the component without client certificates');
+  }
   addEnv(binding, target.bindingDescription);
+  addSecretFiles?.(binding, target.bindingDescription);
   for (const endpoint of binding.endpoints ?? []) {
     consumer.allowEgressTo(endpoint.workload, endpoint.ports);
     endpoint.workload.allowIngressFrom(consumer, endpoint.ports);

@@ -1,9 +1,10 @@
+import { createHash } from 'crypto';
 import { Chart, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { HealthCheck } from './health-check';
 import { BackendArchitecture } from '../architecture/backend-architecture';
-import { Binding, BindingEndpoint, EnvValue, EnvVariable, IBindable, IWorkload, NetworkPort, Protocol, RegistrationInfo } from '../architecture/binding';
+import { Binding, BindingEndpoint, EnvValue, EnvVariable, IBindable, IWorkload, NetworkPort, Protocol, RegistrationInfo, SecretFiles } from '../architecture/binding';
 import { Profile } from '../architecture/profile';
 import { ComputeResources } from '../architecture/resources';
 import { fail, show } from '../internal/errors';
@@ -250,6 +251,7 @@ export class Microservice extends Construct implements IWorkload, IBindable {
   private readonly identity: WorkloadIdentityLabels;
   private readonly labels: Record<string, string>;
   private readonly env = new Map<string, { value: EnvValue; source: string }>();
+  private readonly secretFiles = new Map<string, SecretFiles>();
   private readonly workload: StatelessWorkload;
   private readonly bindings = new Map<IBindable, Binding>();
 
@@ -334,7 +336,7 @@ export class Microservice extends Construct implements IWorkload, IBindable {
       maxReplicas,
       ports: this.ports.map((p) => ({ name: p.name, port: p.port, appProtocol: p.protocol })),
       uid,
-      volumes: writable.volumes,
+      volumes: lazy(() => [...writable.volumes, ...this.secretFileVolumes().volumes]),
       podAnnotations: lazy(() => this.externalReferenceAnnotations()),
       owner: this,
       terminationGracePeriodSeconds: grace,
@@ -349,7 +351,7 @@ export class Microservice extends Construct implements IWorkload, IBindable {
         readinessProbe: probes.readiness,
         livenessProbe: probes.liveness,
         startupProbe: probes.startup,
-        volumeMounts: writable.mounts,
+        volumeMounts: lazy(() => [...writable.mounts, ...this.secretFileVolumes().mounts]),
       })],
     });
 
@@ -413,6 +415,8 @@ export class Microservice extends Construct implements IWorkload, IBindable {
     if (previous) return previous;
     const binding = applyUse(this, target, (b, source) => {
       for (const v of b.env ?? []) this.addEnv(v.name, v.value, source);
+    }, (b, source) => {
+      for (const f of b.secretFiles ?? []) this.addSecretFiles(f, source);
     });
     this.bindings.set(target, binding);
     return binding;
@@ -503,6 +507,32 @@ export class Microservice extends Construct implements IWorkload, IBindable {
     }
   }
 
+  /** Mounts a Secret read-only at a directory; two different Secrets at one directory is an error. */
+  private addSecretFiles(f: SecretFiles, source: string): void {
+    if (!f.mountPath.startsWith('/') || f.mountPath.includes('..')) {
+      fail(this, `${source} mounts the Secret ${show(f.secretName)} at ${show(f.mountPath)}, which is not an absolute path`, 'use an absolute path such as "/etc/etcd-client/registry"');
+    }
+    const existing = this.secretFiles.get(f.mountPath);
+    if (existing && existing.secretName !== f.secretName) {
+      fail(this, `the Secrets ${show(existing.secretName)} and ${show(f.secretName)} are both mounted at ${show(f.mountPath)}`, 'mount each Secret at its own directory');
+    }
+    this.secretFiles.set(f.mountPath, f);
+  }
+
+  /** Volumes and mounts of the Secrets bindings hand over as files, sorted by mount path. */
+  private secretFileVolumes(): { volumes: kplus.k8s.Volume[]; mounts: kplus.k8s.VolumeMount[] } {
+    const volumes: kplus.k8s.Volume[] = [];
+    const mounts: kplus.k8s.VolumeMount[] = [];
+    for (const path of [...this.secretFiles.keys()].sort()) {
+      const f = this.secretFiles.get(path)!;
+      const volume = `secret-${createHash('sha256').update(`${f.secretName}\u0000${path}`).digest('hex').slice(0, 10)}`;
+      // 0440 with the pod's fsGroup: readable by the (non-root) process, by nobody else
+      volumes.push({ name: volume, secret: { secretName: f.secretName, defaultMode: 0o440 } });
+      mounts.push({ name: volume, mountPath: path, readOnly: true });
+    }
+    return { volumes, mounts };
+  }
+
   private renderEnv(): kplus.k8s.EnvVar[] | undefined {
     if (this.env.size === 0) return undefined;
     return [...this.env.entries()].map(([name, { value }]) => value._toKube(name));
@@ -515,6 +545,7 @@ export class Microservice extends Construct implements IWorkload, IBindable {
       if (value.externalSecretName) secrets.add(value.externalSecretName);
       if (value.externalConfigMapName) configMaps.add(value.externalConfigMapName);
     }
+    for (const f of this.secretFiles.values()) secrets.add(f.secretName);
     const out: Record<string, string> = {};
     if (secrets.size > 0) out[ANNOTATION_EXTERNAL_SECRETS] = [...secrets].sort().join(',');
     if (configMaps.size > 0) out[ANNOTATION_EXTERNAL_CONFIGMAPS] = [...configMaps].sort().join(',');

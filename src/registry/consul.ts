@@ -237,7 +237,7 @@ export class ConsulRegistryEngine implements RegistryEngineImpl {
     return {
       endpoints: [{ workload: cluster, ports: [{ port: HTTP_PORT, protocol: Protocol.TCP }, { port: GRPC_PORT, protocol: Protocol.TCP }] }],
       address: `http://${cluster.clientHost}:${HTTP_PORT}`,
-      env: clientEnv,
+      env: () => clientEnv,
     };
   }
 }

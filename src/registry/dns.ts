@@ -9,6 +9,6 @@ export class DnsRegistryEngine implements RegistryEngineImpl {
   public readonly kind = RegistryKind.DNS;
 
   public _deploy(): DeployedRegistry {
-    return { endpoints: [], env: [] };
+    return { endpoints: [], env: () => [] };
   }
 }

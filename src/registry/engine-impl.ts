@@ -1,6 +1,6 @@
 import type { IRegistryEngine } from './engine';
 import type { Registry } from './registry';
-import type { BindingEndpoint, EnvVariable } from '../architecture/binding';
+import type { BindingEndpoint, EnvVariable, IWorkload, SecretFiles } from '../architecture/binding';
 
 /** What an engine deployed and what it hands to consumers. */
 export interface DeployedRegistry {
@@ -8,8 +8,10 @@ export interface DeployedRegistry {
   readonly endpoints: BindingEndpoint[];
   /** The address consumers use (`SERVICE_REGISTRY_ADDRESS`), if the engine has one. */
   readonly address?: string;
-  /** Engine-native connection variables (e.g. `CONSUL_HTTP_ADDR`, `ETCD_ENDPOINTS`). */
-  readonly env: EnvVariable[];
+  /** Engine-native connection variables for one consumer (e.g. `CONSUL_HTTP_ADDR`, `ETCD_ENDPOINTS`). */
+  readonly env: (consumer: IWorkload) => EnvVariable[];
+  /** Secrets one consumer mounts as files (client certificates). */
+  readonly secretFiles?: (consumer: IWorkload) => SecretFiles[];
 }
 
 /** The contract every engine implementation fulfils. */

@@ -1,7 +1,10 @@
 import { Duration } from 'cdk8s';
 import { ComputeResources } from '../architecture/resources';
 
-/** TLS for etcd: HTTPS with client-certificate authentication on the client and peer ports. */
+/**
+ * TLS for etcd: HTTPS with client-certificate authentication on the client and peer ports. On by
+ * default in production.
+ */
 export interface EtcdTlsOptions {
   /**
    * A `kubernetes.io/tls` Secret in the registry's namespace with `tls.crt`, `tls.key` and
@@ -9,12 +12,16 @@ export interface EtcdTlsOptions {
    * every member's DNS name (`<name>-<i>.<name>-headless.<namespace>.svc.<domain>`) and the client
    * Service's name, and allow both server and client authentication (members authenticate to each
    * other, and the defragmentation job authenticates as a client).
+   * @default "<registry name>-server-tls"
    */
-  readonly serverSecretName: string;
+  readonly serverSecretName?: string;
   /**
-   * The Secret (same layout) each consumer namespace holds with the consumer's client
-   * certificate; consumers get its keys as `ETCD_CA_CERT`, `ETCD_CLIENT_CERT` and `ETCD_CLIENT_KEY`.
-   * @default "<registry name>-client-tls"
+   * One Secret (same layout) shared by every consumer instead of one per consumer. By default each
+   * consumer has its own client certificate — its own identity to etcd — in a Secret named
+   * `<consumer>-<registry name>-client-tls` in its namespace. Either way the Secret is mounted as
+   * files (`ETCD_CA_CERT_FILE`, `ETCD_CLIENT_CERT_FILE`, `ETCD_CLIENT_KEY_FILE` name them): the
+   * private key never travels in an env var.
+   * @default - one Secret per consumer
    */
   readonly clientSecretName?: string;
 }
@@ -64,7 +71,14 @@ export interface EtcdOptions {
   readonly defragmentationSchedule?: string;
   /**
    * TLS with client-certificate authentication.
-   * @default - plain HTTP inside the namespace's NetworkPolicies
+   * @default - TLS with the default Secret names in production; plain HTTP in development
    */
   readonly tls?: EtcdTlsOptions;
+  /**
+   * Serve plain HTTP without client authentication in production (only the namespace's
+   * NetworkPolicies keep other pods out): an explicit opt-out, for clusters where a mesh encrypts
+   * and authenticates the traffic instead. Not allowed together with `tls`.
+   * @default false
+   */
+  readonly insecurePlaintext?: boolean;
 }

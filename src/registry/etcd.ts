@@ -4,7 +4,7 @@ import { RegistryKind } from './engine';
 import { DeployedRegistry, RegistryEngineImpl } from './engine-impl';
 import { EtcdOptions } from './etcd-options';
 import type { Registry } from './registry';
-import { EnvValue, EnvVariable, Protocol } from '../architecture/binding';
+import { EnvValue, IWorkload, Protocol } from '../architecture/binding';
 import { Profile } from '../architecture/profile';
 import { fail, show } from '../internal/errors';
 import { ANNOTATION_EXTERNAL_SECRETS } from '../internal/labels';
@@ -25,6 +25,8 @@ const METRICS_PORT = 8080;
 const UID = 1001;
 const DATA_DIR = '/var/lib/etcd';
 const TLS_DIR = '/etc/etcd/tls';
+/** Where consumers find their client certificate (one directory per etcd registry). */
+const CLIENT_TLS_DIR = '/etc/etcd-client';
 
 /** etcd as a static-bootstrap StatefulSet cluster. */
 export class EtcdRegistryEngine implements RegistryEngineImpl {
@@ -46,17 +48,21 @@ export class EtcdRegistryEngine implements RegistryEngineImpl {
     if (schedule !== '' && schedule.trim().split(/\s+/).length !== 5) {
       fail(registry, `defragmentationSchedule ${show(schedule)} is not a 5-field cron expression`, 'use e.g. "17 3 * * 0", or "" for no defragmentation job');
     }
-    const tls = o.tls;
-    if (tls) {
-      validateDnsLabel(registry, 'tls.serverSecretName', tls.serverSecretName);
-      if (tls.clientSecretName !== undefined) validateDnsLabel(registry, 'tls.clientSecretName', tls.clientSecretName);
+    const production = arch.profile === Profile.PRODUCTION;
+    if (o.tls && o.insecurePlaintext) {
+      fail(registry, 'both tls and insecurePlaintext are set', 'remove insecurePlaintext to serve TLS, or tls to serve plain HTTP');
     }
+    const name = registry.componentName;
+    const tlsOptions = o.tls ?? (production && !o.insecurePlaintext ? {} : undefined);
+    const tls = tlsOptions ? {
+      serverSecretName: validateDnsLabel(registry, 'tls.serverSecretName', tlsOptions.serverSecretName ?? `${name}-server-tls`),
+      clientSecretName: tlsOptions.clientSecretName !== undefined ? validateDnsLabel(registry, 'tls.clientSecretName', tlsOptions.clientSecretName) : undefined,
+    } : undefined;
     const scheme = tls ? 'https' : 'http';
-    const resources = resolveResources(registry, arch.profile, o.resources, arch.profile === Profile.PRODUCTION
+    const resources = resolveResources(registry, arch.profile, o.resources, production
       ? { cpuRequestMillis: 100, cpuLimitMillis: 500, memoryRequestMebibytes: 256, memoryLimitMebibytes: 1024 }
       : { cpuRequestMillis: 50, cpuLimitMillis: 500, memoryRequestMebibytes: 128, memoryLimitMebibytes: 512 });
 
-    const name = registry.componentName;
     const ns = registry.namespace;
     const chart = deployPlatformComponent(registry, registry);
     const identity = { name, instance: `${arch.name}-${name}`, component: 'etcd', partOf: arch.name };
@@ -154,15 +160,29 @@ export class EtcdRegistryEngine implements RegistryEngineImpl {
       })], UID, tlsVolumes, podAnnotations));
     }
 
-    const env: EnvVariable[] = [{ name: 'ETCD_ENDPOINTS', value: EnvValue.fromValue(endpoints) }];
-    if (tls) {
-      const secretName = tls.clientSecretName ?? `${name}-client-tls`;
-      env.push(
-        { name: 'ETCD_CA_CERT', value: EnvValue.fromSecret({ secretName, key: 'ca.crt' }) },
-        { name: 'ETCD_CLIENT_CERT', value: EnvValue.fromSecret({ secretName, key: 'tls.crt' }) },
-        { name: 'ETCD_CLIENT_KEY', value: EnvValue.fromSecret({ secretName, key: 'tls.key' }) },
-      );
-    }
-    return { endpoints: [{ workload: cluster, ports: clientPorts }], address: endpoints, env };
+    // Consumers mount their client certificate as files; the variables only name the files.
+    const clientDir = `${CLIENT_TLS_DIR}/${name}`;
+    const clientSecret = (consumer: IWorkload): string => {
+      if (!tls) return '';
+      const secretName = tls.clientSecretName ?? `${consumer.componentName}-${name}-client-tls`;
+      if (secretName.length > 63) {
+        fail(consumer, `the client-certificate Secret ${show(secretName)} for etcd ${show(name)} is longer than 63 characters`,
+          'shorten the service or registry name, or give the registry one shared Secret (tls.clientSecretName)');
+      }
+      return secretName;
+    };
+    return {
+      endpoints: [{ workload: cluster, ports: clientPorts }],
+      address: endpoints,
+      env: () => [
+        { name: 'ETCD_ENDPOINTS', value: EnvValue.fromValue(endpoints) },
+        ...(tls ? [
+          { name: 'ETCD_CA_CERT_FILE', value: EnvValue.fromValue(`${clientDir}/ca.crt`) },
+          { name: 'ETCD_CLIENT_CERT_FILE', value: EnvValue.fromValue(`${clientDir}/tls.crt`) },
+          { name: 'ETCD_CLIENT_KEY_FILE', value: EnvValue.fromValue(`${clientDir}/tls.key`) },
+        ] : []),
+      ],
+      secretFiles: (consumer) => (tls ? [{ secretName: clientSecret(consumer), mountPath: clientDir }] : []),
+    };
   }
 }

@@ -74,7 +74,7 @@ export class Registry extends Construct implements IBindable {
   public bind(consumer: IWorkload): Binding {
     const env: EnvVariable[] = [{ name: 'SERVICE_REGISTRY_TYPE', value: EnvValue.fromValue(this.engine.kind) }];
     if (this.deployed.address) env.push({ name: 'SERVICE_REGISTRY_ADDRESS', value: EnvValue.fromValue(this.deployed.address) });
-    env.push(...this.deployed.env);
+    env.push(...this.deployed.env(consumer));
     if (this.engine.kind === RegistryKind.DNS) {
       env.push({ name: 'SERVICE_DISCOVERY_DNS_SUFFIX', value: EnvValue.fromValue(`svc.${this.architecture.clusterDomain}`) });
     } else if (consumer.registration) {
@@ -87,6 +87,6 @@ export class Registry extends Construct implements IBindable {
       );
       if (r.healthCheckPath) env.push({ name: 'SERVICE_REGISTRATION_HEALTH_PATH', value: EnvValue.fromValue(r.healthCheckPath) });
     }
-    return { env, endpoints: this.deployed.endpoints };
+    return { env, endpoints: this.deployed.endpoints, secretFiles: this.deployed.secretFiles?.(consumer) };
   }
 }

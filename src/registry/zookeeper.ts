@@ -226,7 +226,7 @@ export class ZooKeeperRegistryEngine implements RegistryEngineImpl {
     return {
       endpoints: [{ workload: cluster, ports: [{ port: CLIENT_PORT, protocol: Protocol.TCP }] }],
       address: connect,
-      env: [{ name: 'ZOOKEEPER_CONNECT', value: EnvValue.fromValue(connect) }],
+      env: () => [{ name: 'ZOOKEEPER_CONNECT', value: EnvValue.fromValue(connect) }],
     };
   }
 }

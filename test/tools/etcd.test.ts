@@ -34,7 +34,8 @@ afterAll(async () => {
 });
 
 /** A CA, a server certificate for `dnsNames` (server and client auth) and a client certificate, with openssl. */
-function makeCertificates(dir: string, dnsNames: string[], clientName: string): { ca: string; server: { crt: string; key: string }; client: { crt: string; key: string } } {
+interface KeyPair { crt: string; key: string }
+function makeCertificates(dir: string, dnsNames: string[], clientName: string): { ca: string; server: KeyPair; client: KeyPair } {
   const openssl = requireProgram(['openssl'], 'openssl');
   const run = (args: string[]) => execFileSync(openssl, args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   run(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '1', '-subj', '/CN=test-ca']);

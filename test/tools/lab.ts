@@ -68,7 +68,7 @@ export class Lab {
   private readonly madeMountPoints: string[] = [];
   private readonly tmp: string;
 
-  private constructor(private readonly id: string, subnet: number, pods: Array<{ name: string; hostnames: string[] }>) {
+  private constructor(id: string, subnet: number, pods: Array<{ name: string; hostnames: string[] }>) {
     // Not under /tmp: containers mount their own /tmp, which would hide every volume behind it.
     fs.mkdirSync(LAB_ROOT, { recursive: true });
     this.tmp = fs.mkdtempSync(path.join(LAB_ROOT, `${id}-`));
@@ -233,7 +233,11 @@ export class Lab {
 }
 
 /** The container's environment as the kubelet builds it: literals, `$(VAR)` references, the pod name, Secret values. */
-export function containerEnv(container: any, pod: { name: string; address: string }, secretEnv: { [env: string]: string }): { [name: string]: string } {
+export function containerEnv(
+  container: any,
+  pod: { name: string; address: string },
+  secretEnv: { [env: string]: string },
+): { [name: string]: string } {
   const env: { [name: string]: string } = {};
   for (const e of container.env ?? []) {
     if (e.value !== undefined) {

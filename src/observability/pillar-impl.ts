@@ -1,6 +1,7 @@
 import type { ObservabilityStack } from './observability-stack';
 import type { LogSeverity } from './severity';
 import type { EnvVariable, IWorkload } from '../architecture/binding';
+import type { IConsole } from '../gateway/routable';
 
 /**
  * A workload the stack instruments by default (a Microservice): it gets the OTEL_* variables and
@@ -47,6 +48,8 @@ export interface DeployedPillar {
   instrument?(target: InstrumentationTarget): void;
   /** Scrapes a platform component (metrics pillar only). */
   scrape?(target: ScrapeTarget): void;
+  /** The web consoles the pillar runs (exposable through a Gateway). */
+  readonly consoles?: IConsole[];
 }
 
 /** The contract of every pillar implementation. */

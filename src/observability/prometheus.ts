@@ -6,6 +6,8 @@ import { alertRuleGroups, AlertmanagerReceiver, MICROSERVICE_KIND, renderAlertma
 import { deployGrafana } from './grafana';
 import type { ObservabilityStack } from './observability-stack';
 import { DeployedPillar, InstrumentationTarget, PillarImpl, ScrapeTarget } from './pillar-impl';
+import type { IConsole } from '../gateway/routable';
+import { PlatformConsole } from '../internal/console';
 import { IMetricsBackend, MetricsKind } from './pillars';
 import { operatorPodMonitor, operatorPrometheusRule } from './prometheus-operator';
 import { PrometheusOptions } from './prometheus-options';
@@ -344,6 +346,10 @@ export class PrometheusMetricsBackend implements IMetricsBackend, PillarImpl {
     };
 
     // ---- Grafana ----
+    const consoles: IConsole[] = [
+      new PlatformConsole('prometheus', prometheus, prometheus.clientServiceName, PROMETHEUS_PORT, false, '/-/ready'),
+      new PlatformConsole('alertmanager', alertmanager, alertmanager.clientServiceName, ALERTMANAGER_PORT, false, '/-/ready'),
+    ];
     if (o.grafana ?? true) {
       const grafana = deployGrafana(stack, chart, {
         image: o.grafanaImage,
@@ -354,9 +360,12 @@ export class PrometheusMetricsBackend implements IMetricsBackend, PillarImpl {
       });
       connect(grafana, prometheus, PROMETHEUS_PORT);
       connect(grafana, alertmanager, ALERTMANAGER_PORT);
+      // Grafana has its own login (administrator from a Secret, anonymous access off)
+      consoles.push(new PlatformConsole('grafana', grafana, grafana.name, 3000, true, '/api/health'));
     }
 
     return {
+      consoles,
       instrument: (target: InstrumentationTarget) => {
         if (!target.scraping || !target.metrics) return;
         const { port, path } = target.metrics;

@@ -2,6 +2,7 @@ import type { IMessageQueueEngine } from './engine';
 import type { MessageQueue } from './message-queue';
 import type { ResolvedTopic } from './topic-internal';
 import type { BindingEndpoint, EnvVariable, IWorkload } from '../architecture/binding';
+import type { IConsole } from '../gateway/routable';
 
 /** Env vars and network edges for one consumer of the queue. */
 export interface MessageQueueWiring {
@@ -23,6 +24,8 @@ export interface DeployedMessageQueue {
   producer(topic: ResolvedTopic, consumer: IWorkload): MessageQueueWiring;
   /** What a member of consumer group `group` of `topic` needs (connection + topic + `<TOPIC>_GROUP`). */
   consumer(topic: ResolvedTopic, group: string, consumer: IWorkload): MessageQueueWiring;
+  /** The engine's web console (RabbitMQ management), exposable through a Gateway. */
+  readonly console?: IConsole;
 }
 
 /** The contract every engine implementation fulfils. */

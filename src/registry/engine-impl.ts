@@ -1,6 +1,7 @@
 import type { IRegistryEngine } from './engine';
 import type { Registry } from './registry';
 import type { BindingEndpoint, EnvVariable } from '../architecture/binding';
+import type { IConsole } from '../gateway/routable';
 
 /** What an engine deployed and what it hands to consumers. */
 export interface DeployedRegistry {
@@ -10,6 +11,8 @@ export interface DeployedRegistry {
   readonly address?: string;
   /** Engine-native connection variables (e.g. `CONSUL_HTTP_ADDR`, `ETCD_ENDPOINTS`). */
   readonly env: EnvVariable[];
+  /** The engine's web console, exposable through a Gateway. */
+  readonly console?: IConsole;
 }
 
 /** The contract every engine implementation fulfils. */

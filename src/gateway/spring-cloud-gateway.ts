@@ -61,7 +61,7 @@ export class SpringCloudGatewayEngine implements GatewayEngineImpl {
     const env = new Map<string, kplus.k8s.EnvVar>();
     const routes: any[] = [];
     const breakers: Record<string, unknown> = {};
-    let redis: { host: string; port: string; passwordVar: string } | undefined;
+    let redis: Record<string, unknown> | undefined;
 
     const http = (path: string) => ({ httpGet: { path, port: k8s.IntOrString.fromNumber(port) } });
     const workload = deployProxy(gateway, {
@@ -99,12 +99,16 @@ export class SpringCloudGatewayEngine implements GatewayEngineImpl {
         for (const v of b.env ?? []) env.set(v.name, v.value._toKube(v.name));
       });
       const find = (suffix: string): EnvVariable | undefined => (binding.env ?? []).find((v) => v.name === `${mq.envPrefix}${suffix}`);
-      if (find('SENTINELS')) {
-        fail(gateway, `rateLimiterRedis ${mq.bindingDescription} runs with Sentinel`, 'use a Redis without Sentinel for the rate limiter (the library does not template Spring\'s Sentinel settings)');
+      const password = `\${${mq.envPrefix}PASSWORD}`;
+      const sentinels = find('SENTINELS')?.value.literal;
+      if (sentinels) {
+        // Spring Boot asks the Sentinels for the primary (they require the same password)
+        redis = { password, sentinel: { master: find('MASTER_NAME')?.value.literal, nodes: sentinels, password } };
+      } else {
+        const address = find('ADDRESS')?.value.literal ?? '';
+        const colon = address.lastIndexOf(':');
+        redis = { host: address.slice(0, colon), port: Number(address.slice(colon + 1)), password };
       }
-      const address = find('ADDRESS')?.value.literal ?? '';
-      const colon = address.lastIndexOf(':');
-      redis = { host: address.slice(0, colon), port: address.slice(colon + 1), passwordVar: `${mq.envPrefix}PASSWORD` };
     }
 
     const render = () => {
@@ -131,7 +135,7 @@ export class SpringCloudGatewayEngine implements GatewayEngineImpl {
         management: { endpoint: { health: { probes: { enabled: true } } } },
         spring: {
           cloud: { gateway: { server: { webflux: gatewayProps } } },
-          ...(redis ? { data: { redis: { host: redis.host, port: Number(redis.port), password: `\${${redis.passwordVar}}` } } } : {}),
+          ...(redis ? { data: { redis } } : {}),
         },
         ...(Object.keys(breakers).length > 0 ? { resilience4j: { circuitbreaker: { instances: breakers } } } : {}),
       });

@@ -1,8 +1,8 @@
 import { Duration } from 'cdk8s';
 import * as arch from '../src';
-import { envoyGatewayProxyName, gatewayApiDuration } from '../src/gateway/gateway-api';
 import { checkAll } from './harness/invariants';
 import { find, K8sObject, newTestApp, one, synthApp, SynthResult } from './harness/synth';
+import { envoyGatewayProxyName, gatewayApiDuration } from '../src/gateway/gateway-api';
 
 const JWT = arch.GatewayAuth.jwt({ issuer: 'https://id.example.com', jwksUri: 'https://id.example.com/.well-known/jwks.json', audiences: ['rides'] });
 const ENVOY = {
@@ -71,11 +71,14 @@ describe('Gateway API engine with Envoy Gateway policies', () => {
     const gw = one(objs, 'Gateway', 'edge', 'edge');
     expect(gw.apiVersion).toBe('gateway.networking.k8s.io/v1');
     expect(gw.spec.gatewayClassName).toBe('eg');
-    expect(gw.metadata.annotations['cdk8s-architect.dev/external-secrets']).toBe('edge-tls');
+    expect(gw.metadata.annotations?.['cdk8s-architect.dev/external-secrets']).toBe('edge-tls');
     expect(gw.spec.listeners).toEqual([
       { name: 'http', protocol: 'HTTP', port: 80, allowedRoutes: { namespaces: { from: 'Same' } } },
       {
-        name: 'https', protocol: 'HTTPS', port: 443, allowedRoutes: { namespaces: { from: 'Same' } },
+        name: 'https',
+        protocol: 'HTTPS',
+        port: 443,
+        allowedRoutes: { namespaces: { from: 'Same' } },
         tls: { mode: 'Terminate', certificateRefs: [{ group: '', kind: 'Secret', name: 'edge-tls' }] },
       },
     ]);
@@ -132,7 +135,8 @@ describe('Gateway API engine with Envoy Gateway policies', () => {
     const p = one(objs, 'BackendTrafficPolicy', 'edge-trips', 'edge');
     expect(p.spec.rateLimit).toEqual({ type: 'Local', local: { rules: [{ limit: { requests: 600, unit: 'Minute' } }] } });
     expect(p.spec.retry).toEqual({
-      numRetries: 2, perRetry: { timeout: '1s500ms' },
+      numRetries: 2,
+      perRetry: { timeout: '1s500ms' },
       retryOn: { triggers: ['connect-failure', 'retriable-status-codes'], httpStatusCodes: [502, 503, 504] },
     });
     expect(p.spec.circuitBreaker).toEqual({ maxConnections: 100 });

@@ -56,9 +56,18 @@ describe('Kong (DB-less), production, access gateway with TLS', () => {
       auth: JWT,
     });
     gw.route({
-      path: '/api/trips', to: w.trips, host: 'api.example.com', methods: [arch.HttpMethod.GET], headers: { 'x-api-version': '2' }, stripPrefix: true,
-      rateLimitPerMinute: 600, retries: { attempts: 3, perTryTimeout: Duration.seconds(2) }, circuitBreaker: { consecutiveErrors: 4, openDuration: Duration.seconds(15) },
-      requestHeaders: { set: { 'x-gateway': 'kong' }, remove: ['x-internal'] }, responseHeaders: { set: { 'cache-control': 'no-store' } }, cacheTtl: Duration.seconds(30),
+      path: '/api/trips',
+      to: w.trips,
+      host: 'api.example.com',
+      methods: [arch.HttpMethod.GET],
+      headers: { 'x-api-version': '2' },
+      stripPrefix: true,
+      rateLimitPerMinute: 600,
+      retries: { attempts: 3, perTryTimeout: Duration.seconds(2) },
+      circuitBreaker: { consecutiveErrors: 4, openDuration: Duration.seconds(15) },
+      requestHeaders: { set: { 'x-gateway': 'kong' }, remove: ['x-internal'] },
+      responseHeaders: { set: { 'cache-control': 'no-store' } },
+      cacheTtl: Duration.seconds(30),
     });
     gw.route({ path: '/api/trips/health', pathMatch: arch.PathMatch.EXACT, to: w.trips, auth: arch.GatewayAuth.none(), timeout: Duration.seconds(1) });
     gw.route({ to: w.dispatch, grpcService: 'rides.v1.Dispatch' });
@@ -76,8 +85,15 @@ describe('Kong (DB-less), production, access gateway with TLS', () => {
     const [trips, health, dispatch] = k.services;
     expect(trips).toMatchObject({ name: 'trips', protocol: 'http', host: 'trips.upstream', port: 8080, retries: 3, connect_timeout: 2000, read_timeout: 2000, write_timeout: 2000 });
     expect(trips.routes[0]).toMatchObject({
-      name: 'trips', protocols: ['https'], https_redirect_status_code: 301, hosts: ['api.example.com'], paths: ['/api/trips'],
-      headers: { 'x-api-version': ['2'] }, methods: ['GET'], strip_path: true, preserve_host: true,
+      name: 'trips',
+      protocols: ['https'],
+      https_redirect_status_code: 301,
+      hosts: ['api.example.com'],
+      paths: ['/api/trips'],
+      headers: { 'x-api-version': ['2'] },
+      methods: ['GET'],
+      strip_path: true,
+      preserve_host: true,
     });
     const plugins = Object.fromEntries(trips.routes[0].plugins.map((p: any) => [p.name, p.config]));
     expect(Object.keys(plugins)).toEqual(['jwt', 'rate-limiting', 'request-transformer', 'response-transformer', 'proxy-cache']);
@@ -114,10 +130,16 @@ describe('Kong (DB-less), production, access gateway with TLS', () => {
     const d = one(objs, 'Deployment', 'kong', 'kong');
     const env = envOf(d);
     expect(env).toMatchObject({
-      KONG_DATABASE: 'off', KONG_DECLARATIVE_CONFIG: '/kong_dbless/kong.yml', KONG_ADMIN_LISTEN: 'off',
-      KONG_PROXY_LISTEN: '0.0.0.0:8000, 0.0.0.0:8443 http2 ssl', KONG_STATUS_LISTEN: '0.0.0.0:8100', KONG_PREFIX: '/kong_prefix/',
-      KONG_SSL_CERT: '/etc/kong/tls/tls.crt', KONG_SSL_CERT_KEY: '/etc/kong/tls/tls.key',
-      KONG_NGINX_HTTP_CLIENT_BODY_TIMEOUT: '20s', KONG_NGINX_HTTP_CLIENT_HEADER_TIMEOUT: '20s',
+      KONG_DATABASE: 'off',
+      KONG_DECLARATIVE_CONFIG: '/kong_dbless/kong.yml',
+      KONG_ADMIN_LISTEN: 'off',
+      KONG_PROXY_LISTEN: '0.0.0.0:8000, 0.0.0.0:8443 http2 ssl',
+      KONG_STATUS_LISTEN: '0.0.0.0:8100',
+      KONG_PREFIX: '/kong_prefix/',
+      KONG_SSL_CERT: '/etc/kong/tls/tls.crt',
+      KONG_SSL_CERT_KEY: '/etc/kong/tls/tls.key',
+      KONG_NGINX_HTTP_CLIENT_BODY_TIMEOUT: '20s',
+      KONG_NGINX_HTTP_CLIENT_HEADER_TIMEOUT: '20s',
     });
     const t = d.spec.template;
     expect(t.metadata.annotations['cdk8s-architect.dev/external-secrets']).toBe('kong-tls');
@@ -196,9 +218,18 @@ describe('APISIX (standalone), business gateway behind a Gateway API access gate
       maxRequestBodyKibibytes: 256,
     });
     bff.route({
-      path: '/api/trips', to: w.trips, auth: keys, stripPrefix: true, rateLimitPerMinute: 300, timeout: Duration.seconds(3),
-      retries: { attempts: 2, perTryTimeout: Duration.seconds(1) }, circuitBreaker: { consecutiveErrors: 3, openDuration: Duration.seconds(10) },
-      requestHeaders: { set: { 'x-gateway': 'bff' } }, responseHeaders: { remove: ['server'] }, headers: { 'X-Api-Version': '2' }, methods: [arch.HttpMethod.GET],
+      path: '/api/trips',
+      to: w.trips,
+      auth: keys,
+      stripPrefix: true,
+      rateLimitPerMinute: 300,
+      timeout: Duration.seconds(3),
+      retries: { attempts: 2, perTryTimeout: Duration.seconds(1) },
+      circuitBreaker: { consecutiveErrors: 3, openDuration: Duration.seconds(10) },
+      requestHeaders: { set: { 'x-gateway': 'bff' } },
+      responseHeaders: { remove: ['server'] },
+      headers: { 'X-Api-Version': '2' },
+      methods: [arch.HttpMethod.GET],
     });
     bff.route({ path: '/partner', to: w.trips, auth: JWT });
     bff.route({ to: w.dispatch });
@@ -233,8 +264,14 @@ describe('APISIX (standalone), business gateway behind a Gateway API access gate
     expect(partner.plugins['jwt-auth']).toEqual({ key_claim_name: 'iss' });
     expect(dispatch).toMatchObject({ uris: ['/*'], upstream_id: 'dispatch' });
     expect(a.upstreams[0]).toEqual({
-      id: 'trips', type: 'roundrobin', scheme: 'http', pass_host: 'pass', nodes: { 'trips.rides.svc.cluster.local:8080': 1 },
-      retries: 2, retry_timeout: 1, timeout: { connect: 3, send: 3, read: 3 },
+      id: 'trips',
+      type: 'roundrobin',
+      scheme: 'http',
+      pass_host: 'pass',
+      nodes: { 'trips.rides.svc.cluster.local:8080': 1 },
+      retries: 2,
+      retry_timeout: 1,
+      timeout: { connect: 3, send: 3, read: 3 },
     });
     expect(a.upstreams[2]).toMatchObject({ scheme: 'grpc', nodes: { 'dispatch.rides.svc.cluster.local:9090': 1 } });
     expect(a.consumers).toEqual([
@@ -300,9 +337,18 @@ describe('Spring Cloud Gateway', () => {
       maxRequestBodyKibibytes: 1024,
     });
     scg.route({
-      path: '/api/trips', to: w.trips, host: 'api.example.com', headers: { 'x-api-version': '2.0' }, methods: [arch.HttpMethod.GET, arch.HttpMethod.POST], stripPrefix: true,
-      rateLimitPerMinute: 120, circuitBreaker: { consecutiveErrors: 5, openDuration: Duration.seconds(30) }, retries: { attempts: 2 }, timeout: Duration.seconds(4),
-      requestHeaders: { set: { 'x-gateway': 'scg' }, remove: ['x-internal'] }, responseHeaders: { set: { 'x-served-by': 'scg' }, remove: ['server'] },
+      path: '/api/trips',
+      to: w.trips,
+      host: 'api.example.com',
+      headers: { 'x-api-version': '2.0' },
+      methods: [arch.HttpMethod.GET, arch.HttpMethod.POST],
+      stripPrefix: true,
+      rateLimitPerMinute: 120,
+      circuitBreaker: { consecutiveErrors: 5, openDuration: Duration.seconds(30) },
+      retries: { attempts: 2 },
+      timeout: Duration.seconds(4),
+      requestHeaders: { set: { 'x-gateway': 'scg' }, remove: ['x-internal'] },
+      responseHeaders: { set: { 'x-served-by': 'scg' }, remove: ['server'] },
     });
     objs = synthApp(x.app).objects;
   });

@@ -2,15 +2,15 @@ import { createHash } from 'crypto';
 import { ControllerDataPlane } from './data-plane';
 import { DeployedGateway, GatewayEngineImpl, ResolvedGatewaySettings, ResolvedHeaders, ResolvedRoute, unsupported } from './engine-impl';
 import type { Gateway } from './gateway';
+import { GatewayApiImplementation, GatewayApiOptions } from './gateway-api-options';
 import { GatewayAuthKind } from './gateway-auth';
 import { GatewayKind } from './gateway-engine';
-import { GatewayApiImplementation, GatewayApiOptions } from './gateway-api-options';
 import { PathMatch } from './gateway-options';
 import * as eg from '../imports/gateway.envoyproxy.io';
 import * as gwapi from '../imports/gateway.networking.k8s.io';
 import { fail, show } from '../internal/errors';
-import { lazy } from '../internal/lazy';
 import { ANNOTATION_EXTERNAL_SECRETS, LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY } from '../internal/labels';
+import { lazy } from '../internal/lazy';
 import { objectName, validateDnsLabel, validateInteger, validateLabelValue } from '../internal/names';
 import { deployPlatformComponent } from '../internal/platform';
 
@@ -128,7 +128,10 @@ export class GatewayApiEngine implements GatewayEngineImpl {
           rules: [{
             filters: [{
               type: gwapi.HttpRouteSpecRulesFiltersType.REQUEST_REDIRECT,
-              requestRedirect: { scheme: gwapi.HttpRouteSpecRulesFiltersRequestRedirectScheme.HTTPS, statusCode: gwapi.HttpRouteSpecRulesFiltersRequestRedirectStatusCode.VALUE_301 },
+              requestRedirect: {
+                scheme: gwapi.HttpRouteSpecRulesFiltersRequestRedirectScheme.HTTPS,
+                statusCode: gwapi.HttpRouteSpecRulesFiltersRequestRedirectStatusCode.VALUE_301,
+              },
             }],
           }],
         },
@@ -202,7 +205,9 @@ export class GatewayApiEngine implements GatewayEngineImpl {
         if (r.grpc) {
           const matches = (r.grpcService || r.headers.length > 0) ? [{
             ...(r.grpcService ? { method: { type: gwapi.GrpcRouteSpecRulesMatchesMethodType.EXACT, service: r.grpcService } } : {}),
-            ...(r.headers.length > 0 ? { headers: r.headers.map(([n, v]) => ({ type: gwapi.GrpcRouteSpecRulesMatchesHeadersType.EXACT, name: n, value: v })) } : {}),
+            ...(r.headers.length > 0
+              ? { headers: r.headers.map(([n, v]) => ({ type: gwapi.GrpcRouteSpecRulesMatchesHeadersType.EXACT, name: n, value: v })) }
+              : {}),
           }] : undefined;
           const filters = [
             ...headerFilter(gwapi.GrpcRouteSpecRulesFiltersType.REQUEST_HEADER_MODIFIER, 'requestHeaderModifier', r.requestHeaders),
@@ -218,8 +223,15 @@ export class GatewayApiEngine implements GatewayEngineImpl {
           });
         } else {
           const one = (method?: string) => ({
-            path: { type: r.pathMatch === PathMatch.EXACT ? gwapi.HttpRouteSpecRulesMatchesPathType.EXACT : gwapi.HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value: r.path },
-            ...(r.headers.length > 0 ? { headers: r.headers.map(([n, v]) => ({ type: gwapi.HttpRouteSpecRulesMatchesHeadersType.EXACT, name: n, value: v })) } : {}),
+            path: {
+              type: r.pathMatch === PathMatch.EXACT
+                ? gwapi.HttpRouteSpecRulesMatchesPathType.EXACT
+                : gwapi.HttpRouteSpecRulesMatchesPathType.PATH_PREFIX,
+              value: r.path,
+            },
+            ...(r.headers.length > 0
+              ? { headers: r.headers.map(([n, v]) => ({ type: gwapi.HttpRouteSpecRulesMatchesHeadersType.EXACT, name: n, value: v })) }
+              : {}),
             ...(method ? { method: method as gwapi.HttpRouteSpecRulesMatchesMethod } : {}),
           });
           const matches = r.methods.length > 0 ? r.methods.map((m) => one(m)) : [one()];
@@ -265,7 +277,9 @@ export class GatewayApiEngine implements GatewayEngineImpl {
       rules.push({ name: 'ip-allow-list', action: eg.SecurityPolicySpecAuthorizationRulesAction.ALLOW, principal: { clientCidRs: settings.ipAllowList } });
     }
     const authorization = rules.length > 0 ? {
-      defaultAction: settings.ipAllowList.length > 0 ? eg.SecurityPolicySpecAuthorizationDefaultAction.DENY : eg.SecurityPolicySpecAuthorizationDefaultAction.ALLOW,
+      defaultAction: settings.ipAllowList.length > 0
+        ? eg.SecurityPolicySpecAuthorizationDefaultAction.DENY
+        : eg.SecurityPolicySpecAuthorizationDefaultAction.ALLOW,
       rules,
     } : undefined;
     const c = settings.cors;
@@ -304,7 +318,10 @@ export class GatewayApiEngine implements GatewayEngineImpl {
         numRetries: r.retries.attempts,
         ...(r.retries.perTryTimeoutMillis !== undefined ? { perRetry: { timeout: gatewayApiDuration(r.retries.perTryTimeoutMillis) } } : {}),
         retryOn: {
-          triggers: [eg.BackendTrafficPolicySpecRetryRetryOnTriggers.CONNECT_HYPHEN_FAILURE, eg.BackendTrafficPolicySpecRetryRetryOnTriggers.RETRIABLE_HYPHEN_STATUS_HYPHEN_CODES],
+          triggers: [
+            eg.BackendTrafficPolicySpecRetryRetryOnTriggers.CONNECT_HYPHEN_FAILURE,
+            eg.BackendTrafficPolicySpecRetryRetryOnTriggers.RETRIABLE_HYPHEN_STATUS_HYPHEN_CODES,
+          ],
           httpStatusCodes: [502, 503, 504],
         },
       };

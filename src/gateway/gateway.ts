@@ -7,10 +7,10 @@ import { CorsOptions, ExposeOptions, GatewayRouteOptions, GatewayTlsOptions, Hea
 import { ConsoleAuthentication, IConsole, IRoutable, RouteBackend } from './routable';
 import type { BackendArchitecture } from '../architecture/backend-architecture';
 import { Binding, EnvValue, IWorkload, NetworkPort, Protocol } from '../architecture/binding';
-import { AppProtocol } from '../microservice/microservice';
 import { fail, show } from '../internal/errors';
 import { envPrefix, validateDnsLabel, validateInteger } from '../internal/names';
 import { placePlatformComponent } from '../internal/platform';
+import { AppProtocol } from '../microservice/microservice';
 
 /** Properties of a {@link Gateway}. */
 export interface GatewayProps {
@@ -72,6 +72,7 @@ export interface GatewayProps {
   readonly routes?: GatewayRouteOptions[];
 }
 
+const DEFAULT_CORS_METHODS = [HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.DELETE, HttpMethod.OPTIONS];
 const PATH = /^\/$|^(\/[A-Za-z0-9\-._~%]+)+$/;
 const HOST = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/;
@@ -397,7 +398,7 @@ export class Gateway extends Construct implements IRoutable {
       }
       cors = {
         allowOrigins: [...p.cors.allowOrigins].sort(),
-        allowMethods: [...new Set(p.cors.allowMethods ?? [HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.DELETE, HttpMethod.OPTIONS])].sort(),
+        allowMethods: [...new Set(p.cors.allowMethods ?? DEFAULT_CORS_METHODS)].sort(),
         allowHeaders: [...new Set(p.cors.allowHeaders ?? ['Authorization', 'Content-Type'])].sort(),
         maxAgeSeconds: this.seconds('cors.maxAge', p.cors.maxAge ?? Duration.minutes(10), 1, 86400),
         allowCredentials: p.cors.allowCredentials ?? false,

@@ -7,11 +7,11 @@ import { GatewayKind } from './gateway-engine';
 import { PathMatch } from './gateway-options';
 import { KongOptions } from './kong-options';
 import { deployProxy, proxySettings } from './proxy-workload';
-import { AppProtocol } from '../microservice/microservice';
 import { lazy } from '../internal/lazy';
 import { objectName, validateImage } from '../internal/names';
 import { deployPlatformComponent } from '../internal/platform';
 import { secureContainer, writableVolumes } from '../internal/pod';
+import { AppProtocol } from '../microservice/microservice';
 
 const k8s = kplus.k8s;
 export const KONG_DEFAULT_IMAGE = 'kong:3.9.3';
@@ -57,14 +57,23 @@ export class KongGatewayEngine implements GatewayEngineImpl {
     if (settings.ipAllowList.length > 0 || settings.ipDenyList.length > 0) {
       globalPlugins.push({
         name: 'ip-restriction',
-        config: { ...(settings.ipAllowList.length > 0 ? { allow: settings.ipAllowList } : {}), ...(settings.ipDenyList.length > 0 ? { deny: settings.ipDenyList } : {}) },
+        config: {
+          ...(settings.ipAllowList.length > 0 ? { allow: settings.ipAllowList } : {}),
+          ...(settings.ipDenyList.length > 0 ? { deny: settings.ipDenyList } : {}),
+        },
       });
     }
     if (settings.cors) {
       const c = settings.cors;
       globalPlugins.push({
         name: 'cors',
-        config: { origins: c.allowOrigins, methods: c.allowMethods, headers: c.allowHeaders, max_age: c.maxAgeSeconds, credentials: c.allowCredentials },
+        config: {
+          origins: c.allowOrigins,
+          methods: c.allowMethods,
+          headers: c.allowHeaders,
+          max_age: c.maxAgeSeconds,
+          credentials: c.allowCredentials,
+        },
       });
     }
     if (settings.maxRequestBodyKibibytes !== undefined) {
@@ -181,20 +190,21 @@ export class KongGatewayEngine implements GatewayEngineImpl {
         if (r.circuitBreaker) {
           const cb = r.circuitBreaker;
           serviceHost = `${r.name}.upstream`;
+          const failures = { http_failures: cb.consecutiveErrors, tcp_failures: cb.consecutiveErrors, timeouts: cb.consecutiveErrors };
           upstreams.push({
             name: serviceHost,
             targets: [{ target: `${host}:${b.port}` }],
             healthchecks: {
               passive: {
                 type: r.grpc ? 'grpc' : 'http',
-                unhealthy: { http_failures: cb.consecutiveErrors, tcp_failures: cb.consecutiveErrors, timeouts: cb.consecutiveErrors, http_statuses: [500, 502, 503, 504] },
+                unhealthy: { ...failures, http_statuses: [500, 502, 503, 504] },
               },
               // an ejected target comes back only through an active check: one probe per openDuration
               active: {
                 type: r.grpc ? 'grpc' : (b.healthCheckPath ? 'http' : 'tcp'),
                 ...(b.healthCheckPath && !r.grpc ? { http_path: b.healthCheckPath } : {}),
                 healthy: { interval: cb.openSeconds, successes: 1 },
-                unhealthy: { interval: cb.openSeconds, http_failures: cb.consecutiveErrors, tcp_failures: cb.consecutiveErrors, timeouts: cb.consecutiveErrors },
+                unhealthy: { interval: cb.openSeconds, ...failures },
               },
             },
           });

@@ -7,14 +7,14 @@ import { PathMatch } from './gateway-options';
 import { deployProxy, proxySettings } from './proxy-workload';
 import { SpringCloudGatewayOptions } from './spring-cloud-gateway-options';
 import { EnvVariable } from '../architecture/binding';
-import { MessageQueueKind } from '../messaging/engine';
-import { AppProtocol } from '../microservice/microservice';
 import { fail, show } from '../internal/errors';
 import { lazy } from '../internal/lazy';
 import { objectName, validateImage, validateInteger } from '../internal/names';
 import { deployPlatformComponent } from '../internal/platform';
 import { secureContainer, writableVolumes } from '../internal/pod';
 import { applyUse } from '../internal/uses';
+import { MessageQueueKind } from '../messaging/engine';
+import { AppProtocol } from '../microservice/microservice';
 
 const k8s = kplus.k8s;
 const ENGINE = 'Spring Cloud Gateway';

@@ -18,14 +18,14 @@ export interface MessageQueueWiring {
  * (e.g. `EVENTS_ORDERS_`).
  */
 export interface DeployedMessageQueue {
+  /** The engine's web console (RabbitMQ management), exposable through a Gateway. */
+  readonly console?: IConsole;
   /** Connection details (address, credentials) and the edge to the client port(s). */
   connection(consumer: IWorkload): MessageQueueWiring;
   /** What a producer of `topic` needs (connection + `<TOPIC>_TOPIC`, the engine's topic name). */
   producer(topic: ResolvedTopic, consumer: IWorkload): MessageQueueWiring;
   /** What a member of consumer group `group` of `topic` needs (connection + topic + `<TOPIC>_GROUP`). */
   consumer(topic: ResolvedTopic, group: string, consumer: IWorkload): MessageQueueWiring;
-  /** The engine's web console (RabbitMQ management), exposable through a Gateway. */
-  readonly console?: IConsole;
 }
 
 /** The contract every engine implementation fulfils. */

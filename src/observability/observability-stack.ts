@@ -3,11 +3,11 @@ import { Logging } from './logging';
 import { DeployedPillar, InstrumentationTarget, isPillarImpl, ScrapeTarget } from './pillar-impl';
 import { ILoggingPipeline, IMetricsBackend, ITracingBackend } from './pillars';
 import type { BackendArchitecture } from '../architecture/backend-architecture';
+import type { IConsole } from '../gateway/routable';
+import { PlatformConsole } from '../internal/console';
 import { deployElasticsearch, ElasticsearchEndpoint } from '../internal/elasticsearch';
 import { fail, show } from '../internal/errors';
 import { placePlatformComponent } from '../internal/platform';
-import { PlatformConsole } from '../internal/console';
-import type { IConsole } from '../gateway/routable';
 
 /** Properties of an {@link ObservabilityStack}. */
 export interface ObservabilityStackProps {

@@ -44,12 +44,12 @@ export interface ScrapeTarget {
 
 /** What a deployed pillar does with instrumentation targets. */
 export interface DeployedPillar {
+  /** The web consoles the pillar runs (exposable through a Gateway). */
+  readonly consoles?: IConsole[];
   /** Instruments a microservice (called for services created before and after the stack). */
   instrument?(target: InstrumentationTarget): void;
   /** Scrapes a platform component (metrics pillar only). */
   scrape?(target: ScrapeTarget): void;
-  /** The web consoles the pillar runs (exposable through a Gateway). */
-  readonly consoles?: IConsole[];
 }
 
 /** The contract of every pillar implementation. */

@@ -6,13 +6,13 @@ import { alertRuleGroups, AlertmanagerReceiver, MICROSERVICE_KIND, renderAlertma
 import { deployGrafana } from './grafana';
 import type { ObservabilityStack } from './observability-stack';
 import { DeployedPillar, InstrumentationTarget, PillarImpl, ScrapeTarget } from './pillar-impl';
-import type { IConsole } from '../gateway/routable';
-import { PlatformConsole } from '../internal/console';
 import { IMetricsBackend, MetricsKind } from './pillars';
 import { operatorPodMonitor, operatorPrometheusRule } from './prometheus-operator';
 import { PrometheusOptions } from './prometheus-options';
 import { IWorkload, Protocol } from '../architecture/binding';
 import { Profile } from '../architecture/profile';
+import type { IConsole } from '../gateway/routable';
+import { PlatformConsole } from '../internal/console';
 import { fail, show } from '../internal/errors';
 import { ANNOTATION_EXTERNAL_SECRETS, DOMAIN, LABEL_MANAGED_BY, LABEL_PART_OF, LABEL_TEAM, MANAGED_BY } from '../internal/labels';
 import { lazy } from '../internal/lazy';

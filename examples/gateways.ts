@@ -77,6 +77,7 @@ function rides(app: App): void {
     engine: arch.GatewayEngine.apisix({ replicas: 2, maxReplicas: 4 }),
     ipDenyList: ['198.51.100.0/24'],
     maxRequestBodyKibibytes: 256,
+    requestTimeout: Duration.seconds(20),
     cors: { allowOrigins: ['https://partners.rides.example'], allowHeaders: ['x-api-key', 'Content-Type'], maxAge: Duration.hours(1) },
   });
   partners.route({
@@ -97,7 +98,7 @@ function rides(app: App): void {
     requestHeaders: { set: { 'x-channel': 'partner' } },
     responseHeaders: { remove: ['server'] },
   });
-  partners.route({ path: '/partners/drivers', to: drivers, auth: SSO_KEY, methods: [arch.HttpMethod.GET] });
+  partners.route({ path: '/partners/drivers', to: drivers, auth: SSO_KEY, methods: [arch.HttpMethod.GET], cacheTtl: Duration.seconds(10) });
 
   // business gateway: Spring Cloud Gateway, rate limiter state in Redis
   const web2 = new arch.Gateway(shop, 'web', {

@@ -219,6 +219,7 @@ describe('APISIX (standalone), business gateway behind a Gateway API access gate
       ipDenyList: ['10.9.0.0/16'],
       cors: { allowOrigins: ['https://app.example.com'] },
       maxRequestBodyKibibytes: 256,
+      requestTimeout: Duration.seconds(20),
     });
     bff.route({
       path: '/api/trips',
@@ -232,6 +233,7 @@ describe('APISIX (standalone), business gateway behind a Gateway API access gate
       requestHeaders: { set: { 'x-gateway': 'bff' } },
       responseHeaders: { remove: ['server'] },
       headers: { 'X-Api-Version': '2' },
+      cacheTtl: Duration.seconds(15),
       methods: [arch.HttpMethod.GET],
     });
     bff.route({ path: '/partner', to: w.trips, auth: JWT });
@@ -248,8 +250,11 @@ describe('APISIX (standalone), business gateway behind a Gateway API access gate
     const c = configOf(objs, 'bff-config', 'bff', 'config.yaml');
     expect(c).toEqual({
       deployment: { role: 'data_plane', role_data_plane: { config_provider: 'yaml' } },
-      apisix: { node_listen: [9080], enable_admin: false },
-      nginx_config: { envs: ['APISIX_CONSUMER_PARTNER_ACME_KEY', 'APISIX_CONSUMER_PARTNER_GLOBEX_KEY'] },
+      apisix: { node_listen: [9080], enable_admin: false, status: { ip: '0.0.0.0', port: 7085 } },
+      nginx_config: {
+        envs: ['APISIX_CONSUMER_PARTNER_ACME_KEY', 'APISIX_CONSUMER_PARTNER_GLOBEX_KEY'],
+        http: { client_header_timeout: '20s', client_body_timeout: '20s' },
+      },
     });
   });
 
@@ -264,6 +269,9 @@ describe('APISIX (standalone), business gateway behind a Gateway API access gate
     expect(trips.plugins['api-breaker']).toEqual({ break_response_code: 503, max_breaker_sec: 10, unhealthy: { http_statuses: [500, 502, 503, 504], failures: 3 }, healthy: { http_statuses: [200], successes: 1 } });
     expect(trips.plugins['proxy-rewrite']).toEqual({ regex_uri: ['^/api/trips(/|$)(.*)', '/$2'], headers: { set: { 'x-gateway': 'bff' } } });
     expect(trips.plugins['response-rewrite']).toEqual({ headers: { remove: ['server'] } });
+    expect(trips.plugins['proxy-cache']).toEqual({
+      cache_strategy: 'memory', cache_zone: 'memory_cache', cache_ttl: 15, cache_method: ['GET', 'HEAD'], cache_http_status: [200],
+    });
     expect(partner.plugins['jwt-auth']).toEqual({ key_claim_name: 'iss' });
     expect(dispatch).toMatchObject({ uris: ['/*'], upstream_id: 'dispatch' });
     expect(a.upstreams[0]).toEqual({
@@ -302,6 +310,7 @@ describe('APISIX (standalone), business gateway behind a Gateway API access gate
     expect(init.command[2]).toBe('cp -R /usr/local/apisix/conf/. /work-conf/ && cp /apisix-config/config.yaml /apisix-config/apisix.yaml /work-conf/');
     expect(t.spec.containers[0].volumeMounts.map((m: any) => m.mountPath)).toEqual(['/usr/local/apisix/conf', '/usr/local/apisix/logs', '/tmp']);
     expect(t.spec.containers[0].securityContext.readOnlyRootFilesystem).toBe(true);
+    expect(t.spec.containers[0].readinessProbe.httpGet).toEqual({ path: '/status/ready', port: 7085 });
   });
 
   test('chained: the access gateway\'s proxies reach APISIX on 9080, APISIX reaches the services', () => {
@@ -320,7 +329,8 @@ describe('APISIX (standalone), business gateway behind a Gateway API access gate
     expect(() => new arch.Gateway(x.w.shop, 'b', { engine: arch.GatewayEngine.apisix(), ipAllowList: ['10.0.0.0/8'], ipDenyList: ['10.9.0.0/16'] }))
       .toThrow(/ipAllowList together with ipDenyList cannot be expressed by the APISIX engine/);
     const c = new arch.Gateway(x.w.shop, 'c', { engine: arch.GatewayEngine.apisix() });
-    expect(() => c.route({ path: '/x', to: x.w.trips, cacheTtl: Duration.seconds(5) })).toThrow(/: cacheTtl cannot be expressed by the APISIX engine/);
+    expect(() => c.route({ path: '/x', to: x.w.trips, circuitBreaker: { maxPendingRequests: 5 } }))
+      .toThrow(/: circuitBreaker.maxConnections\/maxPendingRequests cannot be expressed by the APISIX engine/);
   });
 });
 
@@ -377,6 +387,7 @@ describe('Spring Cloud Gateway', () => {
     }]);
     expect(g['default-filters']).toEqual([{ name: 'RequestSize', args: { maxSize: '1024KB' } }]);
     expect(g.globalcors['cors-configurations']['[/**]'].allowedOrigins).toEqual(['https://app.example.com']);
+    expect(c.resilience4j.timelimiter.instances.trips).toEqual({ timeoutDuration: '4000ms' });
     expect(c.resilience4j.circuitbreaker.instances.trips).toEqual({
       slidingWindowType: 'COUNT_BASED', slidingWindowSize: 5, minimumNumberOfCalls: 5, failureRateThreshold: 100, waitDurationInOpenState: '30s', permittedNumberOfCallsInHalfOpenState: 1,
     });
@@ -401,6 +412,7 @@ describe('Spring Cloud Gateway', () => {
     expect(() => s.route({ path: '/a', to: x.w.trips, rateLimitPerMinute: 10 })).toThrow(/\[shop\/s\] route "\/a" .*: rateLimitPerMinute needs the RequestRateLimiter's Redis and a KeyResolver.*Fix: set rateLimiterRedis/);
     expect(() => s.route({ to: x.w.dispatch })).toThrow(/: gRPC backend cannot be expressed by the Spring Cloud Gateway engine/);
     expect(() => s.route({ path: '/b', to: x.w.trips, auth: JWT })).toThrow(/: auth cannot be expressed by the Spring Cloud Gateway engine/);
+    expect(() => s.route({ path: '/c', to: x.w.trips, circuitBreaker: {} })).toThrow(/: circuitBreaker needs a timeout on Spring Cloud Gateway .*Fix: set the route's timeout/);
     expect(() => new arch.Gateway(x.w.shop, 't', { engine: arch.GatewayEngine.springCloudGateway({ image: 'ghcr.io/acme/gw:1.0.0' }), ipDenyList: ['10.0.0.0/8'] }))
       .toThrow(/\[shop\/t\] ipDenyList cannot be expressed by the Spring Cloud Gateway engine/);
   });

@@ -17,17 +17,26 @@ import { AppProtocol } from '../microservice/microservice';
 const k8s = kplus.k8s;
 export const APISIX_DEFAULT_IMAGE = 'apache/apisix:3.16.0-ubuntu';
 const HTTP_PORT = 9080;
+/** `/status` and `/status/ready` (ready once the standalone configuration is loaded). */
+const STATUS_PORT = 7085;
 /** The image's `apisix` user. */
 const UID = 636;
 const HOME = '/usr/local/apisix';
 const ENGINE = 'APISIX';
 
-/** The node configuration: standalone data plane reading apisix.yaml, Admin API off. */
-export function renderApisixConfig(envs: string[]): string {
+/**
+ * The node configuration: standalone data plane reading apisix.yaml, Admin API off, the status
+ * endpoints for the probes, the variables `$ENV://` references read, client timeouts.
+ */
+export function renderApisixConfig(envs: string[], clientTimeoutSeconds?: number): string {
+  const http = clientTimeoutSeconds !== undefined
+    ? { http: { client_header_timeout: `${clientTimeoutSeconds}s`, client_body_timeout: `${clientTimeoutSeconds}s` } }
+    : {};
+  const nginx = { ...(envs.length > 0 ? { envs } : {}), ...http };
   return Yaml.stringify({
     deployment: { role: 'data_plane', role_data_plane: { config_provider: 'yaml' } },
-    apisix: { node_listen: [HTTP_PORT], enable_admin: false },
-    ...(envs.length > 0 ? { nginx_config: { envs } } : {}),
+    apisix: { node_listen: [HTTP_PORT], enable_admin: false, status: { ip: '0.0.0.0', port: STATUS_PORT } },
+    ...(Object.keys(nginx).length > 0 ? { nginx_config: nginx } : {}),
   });
 }
 
@@ -53,9 +62,6 @@ export class ApisixEngine implements GatewayEngineImpl {
     if (settings.tls) {
       unsupported(gateway, ENGINE, 'tls', 'standalone APISIX reads certificates from apisix.yaml, which is a ConfigMap here, and the library keeps keys out of ConfigMaps',
         'terminate TLS at an access gateway in front (GatewayEngine.gatewayApi() or kong()) and keep APISIX as the business gateway');
-    }
-    if (settings.requestTimeoutSeconds !== undefined) {
-      unsupported(gateway, ENGINE, 'requestTimeout', 'the library does not template the nginx client timeouts of APISIX', 'drop requestTimeout, or set it on the access gateway in front');
     }
     const name = gateway.componentName;
     const chart = deployPlatformComponent(gateway, gateway);
@@ -94,7 +100,7 @@ export class ApisixEngine implements GatewayEngineImpl {
       '#END',
       '',
     ].join('\n');
-    const nodeConfig = () => renderApisixConfig([...secretEnv.keys()].sort());
+    const nodeConfig = () => renderApisixConfig([...secretEnv.keys()].sort(), settings.requestTimeoutSeconds);
 
     const writable = writableVolumes(gateway, [`${HOME}/conf`, `${HOME}/logs`, '/tmp']);
     const workload = deployProxy(gateway, {
@@ -102,7 +108,7 @@ export class ApisixEngine implements GatewayEngineImpl {
       settings: proxy,
       component: 'apisix',
       uid: UID,
-      ports: [{ name: 'http', port: HTTP_PORT, appProtocol: AppProtocol.HTTP }],
+      ports: [{ name: 'http', port: HTTP_PORT, appProtocol: AppProtocol.HTTP }, { name: 'status', port: STATUS_PORT, appProtocol: AppProtocol.HTTP }],
       publicPorts: [[80, 'http']],
       volumes: [{ name: 'config', configMap: { name: configMap } }, ...writable.volumes],
       externalSecrets: () => [...secretEnv.values()].map((e) => e.valueFrom!.secretKeyRef!.name!),
@@ -118,16 +124,16 @@ export class ApisixEngine implements GatewayEngineImpl {
         volumeMounts: [{ name: 'config', mountPath: '/apisix-config', readOnly: true }, { name: writable.volumes[0].name, mountPath: '/work-conf' }],
       })],
       containers: (w) => {
-        const tcp = { tcpSocket: { port: k8s.IntOrString.fromNumber(HTTP_PORT) } };
+        const status = (path: string) => ({ httpGet: { path, port: k8s.IntOrString.fromNumber(STATUS_PORT) } });
         return [secureContainer({
           name: 'apisix',
           image,
           ports: w.containerPorts,
           env: lazy(() => [...secretEnv.keys()].sort().map((k) => secretEnv.get(k)!)),
           resources: proxy.resources,
-          startupProbe: { ...tcp, periodSeconds: 2, failureThreshold: 60 },
-          readinessProbe: { ...tcp, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
-          livenessProbe: { ...tcp, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+          startupProbe: { ...status('/status'), periodSeconds: 2, failureThreshold: 60 },
+          readinessProbe: { ...status('/status/ready'), periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
+          livenessProbe: { ...status('/status'), periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
           volumeMounts: writable.mounts,
         })];
       },
@@ -142,9 +148,6 @@ export class ApisixEngine implements GatewayEngineImpl {
       backend: { workload, serviceName: name, port: HTTP_PORT, appProtocol: AppProtocol.HTTP },
       addRoute: (r: ResolvedRoute) => {
         const where = r.description;
-        if (r.cacheTtlSeconds !== undefined) {
-          unsupported(gateway, ENGINE, `${where}: cacheTtl`, 'APISIX\'s proxy-cache needs cache zones in the node configuration, which the library does not template', 'drop cacheTtl, or cache in a Kong gateway');
-        }
         if (r.circuitBreaker?.maxConnections !== undefined || r.circuitBreaker?.maxPendingRequests !== undefined) {
           unsupported(gateway, ENGINE, `${where}: circuitBreaker.maxConnections/maxPendingRequests`, 'the api-breaker plugin counts failures only', 'drop them (consecutiveErrors and openDuration are supported)');
         }
@@ -204,6 +207,12 @@ export class ApisixEngine implements GatewayEngineImpl {
           };
         }
         if (r.responseHeaders) plugins['response-rewrite'] = { headers: rewrite(r.responseHeaders) };
+        if (r.cacheTtlSeconds !== undefined) {
+          // `memory_cache` is a zone of APISIX's default configuration
+          plugins['proxy-cache'] = {
+            cache_strategy: 'memory', cache_zone: 'memory_cache', cache_ttl: r.cacheTtlSeconds, cache_method: ['GET', 'HEAD'], cache_http_status: [200],
+          };
+        }
         const timeoutSeconds = r.timeoutMillis !== undefined ? r.timeoutMillis / 1000 : undefined;
         upstreams.push({
           id: r.name,

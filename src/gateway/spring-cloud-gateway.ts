@@ -61,6 +61,7 @@ export class SpringCloudGatewayEngine implements GatewayEngineImpl {
     const env = new Map<string, kplus.k8s.EnvVar>();
     const routes: any[] = [];
     const breakers: Record<string, unknown> = {};
+    const timeLimiters: Record<string, unknown> = {};
     let redis: Record<string, unknown> | undefined;
 
     const http = (path: string) => ({ httpGet: { path, port: k8s.IntOrString.fromNumber(port) } });
@@ -137,7 +138,9 @@ export class SpringCloudGatewayEngine implements GatewayEngineImpl {
           cloud: { gateway: { server: { webflux: gatewayProps } } },
           ...(redis ? { data: { redis } } : {}),
         },
-        ...(Object.keys(breakers).length > 0 ? { resilience4j: { circuitbreaker: { instances: breakers } } } : {}),
+        ...(Object.keys(breakers).length > 0
+          ? { resilience4j: { circuitbreaker: { instances: breakers }, timelimiter: { instances: timeLimiters } } }
+          : {}),
       });
     };
     new k8s.KubeConfigMap(chart, 'config', {
@@ -159,6 +162,10 @@ export class SpringCloudGatewayEngine implements GatewayEngineImpl {
         no('retries.perTryTimeout', r.retries?.perTryTimeoutMillis !== undefined, 'the Retry filter has no per-attempt timeout', 'drop perTryTimeout');
         no('circuitBreaker.maxConnections/maxPendingRequests', r.circuitBreaker?.maxConnections !== undefined || r.circuitBreaker?.maxPendingRequests !== undefined,
           'Resilience4j breaks circuits on failure rates only', 'drop them');
+        if (r.circuitBreaker && r.timeoutMillis === undefined) {
+          fail(gateway, `${where}: circuitBreaker needs a timeout on Spring Cloud Gateway (the CircuitBreaker filter's Resilience4j TimeLimiter cuts every call after it, 1 s unless set)`,
+            'set the route\'s timeout (it becomes the TimeLimiter\'s timeoutDuration)');
+        }
         if (r.rateLimitPerMinute !== undefined && (!redis || !o.rateLimitKeyResolver)) {
           fail(gateway, `${where}: rateLimitPerMinute needs the RequestRateLimiter's Redis and a KeyResolver`,
             'set rateLimiterRedis (a MessageQueue with MessageQueueEngine.redis()) and rateLimitKeyResolver ("#{@yourKeyResolver}") in GatewayEngine.springCloudGateway()');
@@ -200,6 +207,7 @@ export class SpringCloudGatewayEngine implements GatewayEngineImpl {
             waitDurationInOpenState: `${cb.openSeconds}s`,
             permittedNumberOfCallsInHalfOpenState: 1,
           };
+          timeLimiters[r.name] = { timeoutDuration: `${r.timeoutMillis}ms` };
         }
         if (r.retries) {
           filters.push({

@@ -46,6 +46,14 @@ describe('bad inputs fail at synth with the construct path, the bad value and th
       .toThrow(/^\[shop\/edge\] route "\/" to microservice "trips" \(shop\/trips\) sets grpcService "rides.v1.Trips", but port 8080 of the target speaks "http", not gRPC\. Fix: remove grpcService for an HTTP service, or give the Microservice a gRPC port/);
   });
 
+  test('an h2c backend on an engine that speaks HTTP/1.1 to upstreams', () => {
+    const s = setup();
+    const h2 = new arch.Microservice(s.shop, 'stream', { image: 'ghcr.io/acme/stream:1.0.0', protocol: arch.AppProtocol.HTTP2 });
+    const kong = new arch.Gateway(s.shop, 'kong', { engine: arch.GatewayEngine.kong() });
+    expect(() => kong.route({ path: '/s', to: h2 })).toThrow(/^\[shop\/kong\] route "\/s" to microservice "stream" .*: an h2c \(AppProtocol.HTTP2\) backend cannot be expressed by the Kong engine.*Fix:/);
+    s.edge.route({ path: '/s', to: h2 }); // the Gateway API engine leaves the protocol to the Service's appProtocol
+  });
+
   test('a path on a route to a gRPC service', () => {
     const s = setup();
     const grpc = new arch.Microservice(s.shop, 'dispatch', { image: 'ghcr.io/acme/dispatch:1.0.0', port: 9090, protocol: arch.AppProtocol.GRPC });

@@ -148,6 +148,10 @@ export class ApisixEngine implements GatewayEngineImpl {
       backend: { workload, serviceName: name, port: HTTP_PORT, appProtocol: AppProtocol.HTTP },
       addRoute: (r: ResolvedRoute) => {
         const where = r.description;
+        if (r.backend.appProtocol === AppProtocol.HTTP2) {
+          unsupported(gateway, ENGINE, `${where}: an h2c (AppProtocol.HTTP2) backend`, 'APISIX speaks HTTP/1.1 to HTTP upstreams (HTTP/2 only for gRPC)',
+            'route it from the Gateway API engine, or give the service an HTTP/1.1 port');
+        }
         if (r.circuitBreaker?.maxConnections !== undefined || r.circuitBreaker?.maxPendingRequests !== undefined) {
           unsupported(gateway, ENGINE, `${where}: circuitBreaker.maxConnections/maxPendingRequests`, 'the api-breaker plugin counts failures only', 'drop them (consecutiveErrors and openDuration are supported)');
         }

@@ -154,6 +154,10 @@ export class KongGatewayEngine implements GatewayEngineImpl {
       addRoute: (r: ResolvedRoute) => {
         const where = r.description;
         const jwt = r.auth?.kind === GatewayAuthKind.JWT ? r.auth.jwtOptions! : undefined;
+        if (r.backend.appProtocol === AppProtocol.HTTP2) {
+          unsupported(gateway, ENGINE, `${where}: an h2c (AppProtocol.HTTP2) backend`, 'Kong OSS speaks HTTP/1.1 to HTTP upstreams (HTTP/2 only for gRPC)',
+            'route it from the Gateway API engine, or give the service an HTTP/1.1 port');
+        }
         if (r.auth?.kind === GatewayAuthKind.API_KEY) {
           unsupported(gateway, ENGINE, `${where}: auth GatewayAuth.apiKey`,
             'Kong OSS reads consumer keys only as literal values of kong.yml (keyauth_credentials.key is not a vault-referenceable field), which would put credentials in a ConfigMap',

@@ -156,6 +156,8 @@ export class SpringCloudGatewayEngine implements GatewayEngineImpl {
         const no = (option: string, set: boolean, why: string, fix: string) => {
           if (set) unsupported(gateway, ENGINE, `${where}: ${option}`, why, fix);
         };
+        no('an h2c (AppProtocol.HTTP2) backend', r.backend.appProtocol === AppProtocol.HTTP2, 'the library configures the HTTP client for HTTP/1.1',
+          'route it from the Gateway API engine, or give the service an HTTP/1.1 port');
         no('gRPC backend', r.grpc, 'the library routes only HTTP through Spring Cloud Gateway', 'route gRPC services from a Gateway API or Kong gateway');
         no('auth', !!r.auth, 'authentication is Spring Security code in your image', 'authenticate at the access gateway');
         no('cacheTtl', r.cacheTtlSeconds !== undefined, 'Spring Cloud Gateway\'s LocalResponseCache is not templated by the library', 'drop cacheTtl, or cache in a Kong gateway');

@@ -306,9 +306,13 @@ describe('APISIX (standalone), business gateway behind a Gateway API access gate
     expect(t.spec.securityContext.runAsUser).toBe(636);
     expect(t.metadata.annotations['cdk8s-architect.dev/external-secrets']).toBe('partner-keys');
     expect(envOf(d).APISIX_CONSUMER_PARTNER_ACME_KEY).toEqual({ secretKeyRef: { name: 'partner-keys', key: 'acme' } });
+    expect(envOf(d).APISIX_STAND_ALONE).toBe('true');
     const init = t.spec.initContainers[0];
     expect(init.command[2]).toBe('cp -R /usr/local/apisix/conf/. /work-conf/ && cp /apisix-config/config.yaml /apisix-config/apisix.yaml /work-conf/');
-    expect(t.spec.containers[0].volumeMounts.map((m: any) => m.mountPath)).toEqual(['/usr/local/apisix/conf', '/usr/local/apisix/logs', '/tmp']);
+    expect(t.spec.containers[0].volumeMounts.map((m: any) => m.mountPath)).toEqual([
+      '/usr/local/apisix/conf', '/usr/local/apisix/logs', '/usr/local/apisix/client_body_temp', '/usr/local/apisix/proxy_temp',
+      '/usr/local/apisix/fastcgi_temp', '/usr/local/apisix/uwsgi_temp', '/usr/local/apisix/scgi_temp', '/tmp',
+    ]);
     expect(t.spec.containers[0].securityContext.readOnlyRootFilesystem).toBe(true);
     expect(t.spec.containers[0].readinessProbe.httpGet).toEqual({ path: '/status/ready', port: 7085 });
   });

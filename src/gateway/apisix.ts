@@ -102,7 +102,13 @@ export class ApisixEngine implements GatewayEngineImpl {
     ].join('\n');
     const nodeConfig = () => renderApisixConfig([...secretEnv.keys()].sort(), settings.requestTimeoutSeconds);
 
-    const writable = writableVolumes(gateway, [`${HOME}/conf`, `${HOME}/logs`, '/tmp']);
+    // conf/ (nginx.conf is generated at start), logs/ (pid, sockets) and the temporary paths nginx
+    // creates relative to its prefix (`openresty -p /usr/local/apisix`, no *_temp_path in the template)
+    const writable = writableVolumes(gateway, [
+      `${HOME}/conf`, `${HOME}/logs`,
+      ...['client_body_temp', 'proxy_temp', 'fastcgi_temp', 'uwsgi_temp', 'scgi_temp'].map((d) => `${HOME}/${d}`),
+      '/tmp',
+    ]);
     const workload = deployProxy(gateway, {
       chart,
       settings: proxy,
@@ -129,7 +135,8 @@ export class ApisixEngine implements GatewayEngineImpl {
           name: 'apisix',
           image,
           ports: w.containerPorts,
-          env: lazy(() => [...secretEnv.keys()].sort().map((k) => secretEnv.get(k)!)),
+          // the image's entrypoint then runs `apisix init` without `init_etcd` (standalone)
+          env: lazy(() => [{ name: 'APISIX_STAND_ALONE', value: 'true' }, ...[...secretEnv.keys()].sort().map((k) => secretEnv.get(k)!)]),
           resources: proxy.resources,
           startupProbe: { ...status('/status'), periodSeconds: 2, failureThreshold: 60 },
           readinessProbe: { ...status('/status/ready'), periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },

@@ -1,7 +1,7 @@
 /**
  * The seed's architecture as an online shop, production profile:
  *
- *   (gateway) -> bff -> orders -> payments
+ *   edge gateway -> bff -> orders -> payments
  *                   \-> catalog  <- orders
  *                   \-> users    <- payments
  *
@@ -11,13 +11,15 @@
  * configuration from the Kubernetes-native config center, publish domain events to Kafka
  * (orders → payments, catalog; payments → orders) and cache in Redis. The observability stack
  * (OpenTelemetry + Jaeger, Fluent Bit + Elasticsearch + Kibana, Prometheus + Alertmanager +
- * Grafana) instruments every service without extra code. Further platform components (mesh,
- * gateway) join this file as they land.
+ * Grafana) instruments every service without extra code. A Kubernetes Gateway API access gateway
+ * (Envoy Gateway: TLS, HTTP→HTTPS redirect, CORS, rate limit) is the way in to the BFF and to the
+ * consoles (Grafana and Kibana with their own logins, Jaeger, Prometheus and Alertmanager behind
+ * single sign-on). Further platform components (mesh) join this file as they land.
  *
  * Run: `npx ts-node -r tsconfig-paths/register --project tsconfig.dev.json examples/reference-architecture.ts`
  * (or `npm run synth` for every example); output in dist/reference-architecture/.
  */
-import { App } from 'cdk8s';
+import { App, Duration } from 'cdk8s';
 import * as arch from 'cdk8s-architect';
 
 /** Builds the reference architecture into `app`; returns it and its services (the benchmark extends it). */
@@ -53,7 +55,7 @@ export function build(app: App, profile: arch.Profile = arch.Profile.PRODUCTION)
     ],
   });
   // the three pillars of observability; every microservice below is traced, scraped and shipped
-  new arch.ObservabilityStack(shop, 'observability', {
+  const observability = new arch.ObservabilityStack(shop, 'observability', {
     tracing: arch.Tracing.jaeger(),
     logging: arch.Logging.fluentBit({ store: arch.LogStore.elasticsearch() }),
     metrics: arch.Metrics.prometheus({
@@ -125,6 +127,21 @@ export function build(app: App, profile: arch.Profile = arch.Profile.PRODUCTION)
   orders.uses(payments);
   orders.uses(catalog);
   payments.uses(users);
+
+  // the way in: the access gateway in front of the BFF and the consoles
+  const sso = arch.GatewayAuth.jwt({ issuer: 'https://login.acme.example', jwksUri: 'https://login.acme.example/.well-known/jwks.json' });
+  const edge = new arch.Gateway(shop, 'edge', {
+    tls: { secretName: 'shop-edge-tls' },
+    cors: { allowOrigins: ['https://shop.acme.example'] },
+    requestTimeout: Duration.seconds(30),
+    rateLimitPerMinute: 30000,
+  });
+  edge.route({ host: 'api.shop.acme.example', to: bff, timeout: Duration.seconds(15), retries: { attempts: 2 }, circuitBreaker: {} });
+  edge.expose(observability.grafana!, { host: 'grafana.ops.acme.example', authentication: arch.ConsoleAuthentication.CONSOLE_LOGIN });
+  edge.expose(observability.kibana!, { host: 'kibana.ops.acme.example', authentication: arch.ConsoleAuthentication.CONSOLE_LOGIN });
+  for (const console of [observability.tracingUi!, observability.prometheus!, observability.alertmanager!]) {
+    edge.expose(console, { host: `${console.consoleName}.ops.acme.example`, authentication: arch.ConsoleAuthentication.GATEWAY, auth: sso });
+  }
 
   return { shop, services: [bff, orders, payments, catalog, users] };
 }

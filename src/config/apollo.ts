@@ -8,6 +8,7 @@ import { ConfigCenterKind } from './engine';
 import { ConfigCenterEngineImpl, DeployedConfigCenter } from './engine-impl';
 import { EnvValue, EnvVariable, IWorkload, NetworkPort, Protocol, SecretKeyReference } from '../architecture/binding';
 import { Profile } from '../architecture/profile';
+import { PlatformConsole } from '../internal/console';
 import { fail, show } from '../internal/errors';
 import { ANNOTATION_EXTERNAL_SECRETS, LABEL_COMPONENT, LABEL_NAME, LABEL_PART_OF, recommendedLabels } from '../internal/labels';
 import { MYSQL_DEFAULT_IMAGE, MYSQL_PORT, MySqlDatabase } from '../internal/mysql';
@@ -243,6 +244,8 @@ export class ApolloConfigEngine implements ConfigCenterEngineImpl {
     return {
       address: configServiceUrl,
       uiUrl: `http://${host('portal')}:${APOLLO_PORTAL_PORT}`,
+      // the portal's own login (profile `auth`)
+      console: new PlatformConsole('apollo-portal', portal, portal.name, APOLLO_PORTAL_PORT, true, '/health'),
       bind: (consumer: IWorkload) => {
         // What the Apollo Java client reads (apollo-java: DefaultMetaServerProvider,
         // DefaultApplicationProvider, DefaultServerProvider, ConfigUtil). APOLLO_CLUSTER reaches

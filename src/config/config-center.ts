@@ -4,6 +4,7 @@ import { ConfigCenterKind, IConfigCenterEngine } from './engine';
 import { DeployedConfigCenter, isConfigCenterEngineImpl } from './engine-impl';
 import type { BackendArchitecture } from '../architecture/backend-architecture';
 import { Binding, EnvValue, EnvVariable, IBindable, IWorkload } from '../architecture/binding';
+import type { IConsole } from '../gateway/routable';
 import { fail, show } from '../internal/errors';
 import { placePlatformComponent } from '../internal/platform';
 
@@ -40,6 +41,8 @@ export class ConfigCenter extends Construct implements IBindable {
   public readonly address?: string;
   /** The UI's in-cluster URL, if the engine has a UI. */
   public readonly uiUrl?: string;
+  /** The web console (Nacos console, Apollo portal), exposable with `gateway.expose()`. */
+  public readonly console?: IConsole;
   private readonly deployed: DeployedConfigCenter;
 
   constructor(scope: Construct, id: string, props: ConfigCenterProps = {}) {
@@ -55,6 +58,7 @@ export class ConfigCenter extends Construct implements IBindable {
     this.deployed = this.engine._deploy(this);
     this.address = this.deployed.address;
     this.uiUrl = this.deployed.uiUrl;
+    this.console = this.deployed.console;
   }
 
   /** Human description used in errors. */

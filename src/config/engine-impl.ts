@@ -1,6 +1,7 @@
 import type { ConfigCenter } from './config-center';
 import type { IConfigCenterEngine } from './engine';
 import type { BindingEndpoint, EnvVariable, IWorkload } from '../architecture/binding';
+import type { IConsole } from '../gateway/routable';
 
 /** What an engine deployed; `bind` produces a consumer's configuration wiring. */
 export interface DeployedConfigCenter {
@@ -8,6 +9,8 @@ export interface DeployedConfigCenter {
   readonly address?: string;
   /** The URL of the engine's UI inside the cluster, if it has one. */
   readonly uiUrl?: string;
+  /** The engine's web console, exposable through a Gateway. */
+  readonly console?: IConsole;
   /** Engine-native variables and the network edges for one consumer. */
   bind(consumer: IWorkload): { env: EnvVariable[]; endpoints: BindingEndpoint[] };
 }

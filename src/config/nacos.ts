@@ -7,6 +7,7 @@ import { NacosDatabase, NacosNamespace, NacosOptions } from './nacos-options';
 import { nacosMysqlInitScript } from './nacos-schema';
 import { EnvValue, EnvVariable, IWorkload, NetworkPort, Protocol, SecretKeyReference } from '../architecture/binding';
 import { Profile } from '../architecture/profile';
+import { PlatformConsole } from '../internal/console';
 import { fail, show } from '../internal/errors';
 import { ANNOTATION_EXTERNAL_SECRETS, recommendedLabels } from '../internal/labels';
 import { lazy } from '../internal/lazy';
@@ -390,6 +391,8 @@ export class NacosConfigEngine implements ConfigCenterEngineImpl {
     return {
       address,
       uiUrl: `http://${address}/nacos`,
+      // the console (under /nacos) asks for a login: authentication is always on
+      console: new PlatformConsole('nacos', cluster, cluster.clientServiceName, HTTP_PORT, true),
       bind: (consumer: IWorkload) => {
         const user = `${consumer.namespace}.${consumer.componentName}`;
         if (user.length > MAX_NACOS_NAME) {

@@ -2,6 +2,7 @@ import type { IMessageQueueEngine } from './engine';
 import type { MessageQueue } from './message-queue';
 import type { ResolvedTopic } from './topic-internal';
 import type { BindingEndpoint, EnvVariable, IWorkload } from '../architecture/binding';
+import type { IConsole } from '../gateway/routable';
 
 /** Env vars and network edges for one consumer of the queue. */
 export interface MessageQueueWiring {
@@ -17,6 +18,8 @@ export interface MessageQueueWiring {
  * (e.g. `EVENTS_ORDERS_`).
  */
 export interface DeployedMessageQueue {
+  /** The engine's web console (RabbitMQ management), exposable through a Gateway. */
+  readonly console?: IConsole;
   /** Connection details (address, credentials) and the edge to the client port(s). */
   connection(consumer: IWorkload): MessageQueueWiring;
   /** What a producer of `topic` needs (connection + `<TOPIC>_TOPIC`, the engine's topic name). */

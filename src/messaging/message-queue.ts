@@ -7,6 +7,7 @@ import { ResolvedTopic, TopicRole } from './topic-internal';
 import type { BackendArchitecture } from '../architecture/backend-architecture';
 import { Binding, EnvValue, IBindable, IWorkload } from '../architecture/binding';
 import { Profile } from '../architecture/profile';
+import type { IConsole } from '../gateway/routable';
 import { fail, show } from '../internal/errors';
 import { envPrefix, validateDnsLabel, validateInteger } from '../internal/names';
 import { placePlatformComponent } from '../internal/platform';
@@ -52,6 +53,11 @@ export class MessageQueue extends Construct implements IBindable {
   private readonly groups = new Map<string, Set<string>>();
   private readonly roles = new Map<string, TopicRole>();
   private readonly deployed: DeployedMessageQueue;
+
+  /** The web console (RabbitMQ management), exposable with `gateway.expose()`. */
+  public get console(): IConsole | undefined {
+    return this.deployed.console;
+  }
 
   constructor(scope: Construct, id: string, props: MessageQueueProps) {
     super(scope, id);

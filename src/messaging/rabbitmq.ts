@@ -10,6 +10,7 @@ import { CleanupPolicy } from './topic';
 import type { ResolvedTopic } from './topic-internal';
 import { EnvValue, EnvVariable, Protocol } from '../architecture/binding';
 import { Profile } from '../architecture/profile';
+import { PlatformConsole } from '../internal/console';
 import { fail, show } from '../internal/errors';
 import { ANNOTATION_EXTERNAL_SECRETS, DOMAIN } from '../internal/labels';
 import { lazy } from '../internal/lazy';
@@ -588,6 +589,8 @@ export class RabbitMqEngine implements MessageQueueEngineImpl {
     ];
     const wiring = (extra: EnvVariable[]): MessageQueueWiring => ({ env: [...connectionEnv, ...extra], endpoints });
     return {
+      // management users log in (the guest user is refused outside localhost)
+      console: new PlatformConsole('rabbitmq', cluster, cluster.clientServiceName, MANAGEMENT_PORT, true),
       connection: () => wiring([]),
       producer: (topic: ResolvedTopic) => {
         const t = mq.topicEnvPrefix(topic.name);

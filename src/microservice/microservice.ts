@@ -7,6 +7,7 @@ import { BackendArchitecture } from '../architecture/backend-architecture';
 import { Binding, BindingEndpoint, EnvValue, EnvVariable, IBindable, IWorkload, NetworkPort, Protocol, RegistrationInfo, SecretFiles } from '../architecture/binding';
 import { Profile } from '../architecture/profile';
 import { ComputeResources } from '../architecture/resources';
+import type { IRoutable, RouteBackend } from '../gateway/routable';
 import { fail, show } from '../internal/errors';
 import {
   ANNOTATION_EXTERNAL_CONFIGMAPS,
@@ -223,7 +224,7 @@ interface ResolvedPort {
  * its own output file. It `uses()` platform components and other services; the bindings give it
  * env vars and network edges, and other services can use it the same way.
  */
-export class Microservice extends Construct implements IWorkload, IBindable {
+export class Microservice extends Construct implements IWorkload, IBindable, IRoutable {
   /** The architecture this service belongs to. */
   public readonly architecture: BackendArchitecture;
   /** The service's name (its Deployment, Service and ServiceAccount are called this). */
@@ -392,6 +393,17 @@ export class Microservice extends Construct implements IWorkload, IBindable {
   /** Human description used in errors. */
   public get bindingDescription(): string {
     return `microservice ${show(this.componentName)} (${this.node.path})`;
+  }
+
+  /** What a Gateway route reaches: the primary port, its protocol and the readiness path. */
+  public get routeBackend(): RouteBackend {
+    return {
+      workload: this,
+      serviceName: this.componentName,
+      port: this.port,
+      appProtocol: this.ports[0].protocol,
+      ...(this.registration?.healthCheckPath ? { healthCheckPath: this.registration.healthCheckPath } : {}),
+    };
   }
 
   /** Labels that select this service's pods. */

@@ -6,6 +6,8 @@ import { ILoggingPipeline, IMetricsBackend, ITracingBackend } from './pillars';
 import type { LogSeverity } from './severity';
 import { BackendArchitecture } from '../architecture/backend-architecture';
 import type { IArchitectureExtension, WorkloadRegistration } from '../architecture/extension';
+import type { IConsole } from '../gateway/routable';
+import { PlatformConsole } from '../internal/console';
 import { fail, show } from '../internal/errors';
 import { placePlatformComponent } from '../internal/platform';
 
@@ -111,6 +113,47 @@ export class ObservabilityStack extends Construct implements IArchitectureExtens
       this.elasticsearchEndpoint = deployElasticsearch(this, Logging._elasticsearchOptions(this.loggingPipeline) ?? {});
     }
     return this.elasticsearchEndpoint;
+  }
+
+  /**
+   * The stack's web consoles, exposable with `gateway.expose()`: Grafana, Prometheus,
+   * Alertmanager, the tracing UI (Jaeger, Zipkin or SkyWalking) and Kibana, as deployed.
+   */
+  public get consoles(): IConsole[] {
+    const all = this.pillars.flatMap((p) => p.consoles ?? []);
+    const kibana = this.elasticsearchEndpoint?.kibana;
+    // Kibana logs in against Elasticsearch, whose security is always on here
+    if (kibana) all.push(new PlatformConsole('kibana', kibana, kibana.name, 5601, true, '/api/status'));
+    return all;
+  }
+
+  /** Grafana, if the metrics pillar runs it. */
+  public get grafana(): IConsole | undefined {
+    return this.consoleNamed('grafana');
+  }
+
+  /** The Prometheus UI, if the metrics pillar is Prometheus (no login of its own). */
+  public get prometheus(): IConsole | undefined {
+    return this.consoleNamed('prometheus');
+  }
+
+  /** The Alertmanager UI, if the metrics pillar is Prometheus (no login of its own). */
+  public get alertmanager(): IConsole | undefined {
+    return this.consoleNamed('alertmanager');
+  }
+
+  /** Kibana, if the stack runs it (logs in against Elasticsearch). */
+  public get kibana(): IConsole | undefined {
+    return this.consoleNamed('kibana');
+  }
+
+  /** The tracing UI (Jaeger, Zipkin or SkyWalking), if the stack traces (no login of its own). */
+  public get tracingUi(): IConsole | undefined {
+    return this.consoles.find((c) => ['jaeger', 'zipkin', 'skywalking'].includes(c.consoleName));
+  }
+
+  private consoleNamed(name: string): IConsole | undefined {
+    return this.consoles.find((c) => c.consoleName === name);
   }
 
   /** Instruments a microservice. @internal */

@@ -2,6 +2,7 @@ import type { ObservabilityStack } from './observability-stack';
 import type { LogSeverity } from './severity';
 import type { EnvVariable, IWorkload } from '../architecture/binding';
 import type { ScrapeTarget } from '../architecture/extension';
+import type { IConsole } from '../gateway/routable';
 
 /**
  * A workload the stack instruments by default (a Microservice): it gets the OTEL_* variables and
@@ -35,6 +36,8 @@ export type { ScrapeTarget } from '../architecture/extension';
 
 /** What a deployed pillar does with instrumentation targets. */
 export interface DeployedPillar {
+  /** The web consoles the pillar runs (exposable through a Gateway). */
+  readonly consoles?: IConsole[];
   /** Instruments a microservice (called for services created before and after the stack). */
   instrument?(target: InstrumentationTarget): void;
   /** Scrapes a platform component (metrics pillar only). */

@@ -11,6 +11,8 @@ import { operatorPodMonitor, operatorPrometheusRule } from './prometheus-operato
 import { PrometheusOptions } from './prometheus-options';
 import { IWorkload, Protocol } from '../architecture/binding';
 import { Profile } from '../architecture/profile';
+import type { IConsole } from '../gateway/routable';
+import { PlatformConsole } from '../internal/console';
 import { fail, show } from '../internal/errors';
 import { ANNOTATION_EXTERNAL_SECRETS, DOMAIN, LABEL_MANAGED_BY, LABEL_PART_OF, LABEL_TEAM, MANAGED_BY } from '../internal/labels';
 import { lazy } from '../internal/lazy';
@@ -344,6 +346,10 @@ export class PrometheusMetricsBackend implements IMetricsBackend, PillarImpl {
     };
 
     // ---- Grafana ----
+    const consoles: IConsole[] = [
+      new PlatformConsole('prometheus', prometheus, prometheus.clientServiceName, PROMETHEUS_PORT, false, '/-/ready'),
+      new PlatformConsole('alertmanager', alertmanager, alertmanager.clientServiceName, ALERTMANAGER_PORT, false, '/-/ready'),
+    ];
     if (o.grafana ?? true) {
       const grafana = deployGrafana(stack, chart, {
         image: o.grafanaImage,
@@ -354,9 +360,12 @@ export class PrometheusMetricsBackend implements IMetricsBackend, PillarImpl {
       });
       connect(grafana, prometheus, PROMETHEUS_PORT);
       connect(grafana, alertmanager, ALERTMANAGER_PORT);
+      // Grafana has its own login (administrator from a Secret, anonymous access off)
+      consoles.push(new PlatformConsole('grafana', grafana, grafana.name, 3000, true, '/api/health'));
     }
 
     return {
+      consoles,
       instrument: (target: InstrumentationTarget) => {
         if (!target.scraping || !target.metrics) return;
         const { port, path } = target.metrics;

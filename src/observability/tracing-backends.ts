@@ -10,6 +10,8 @@ import { JaegerOptions, SkyWalkingOptions, TracingOptions, TracingStorage, Zipki
 import { EnvValue, EnvVariable, IWorkload, NetworkPort, Protocol } from '../architecture/binding';
 import { Profile } from '../architecture/profile';
 import { ComputeResources } from '../architecture/resources';
+import type { IConsole } from '../gateway/routable';
+import { PlatformConsole } from '../internal/console';
 import { fail, show } from '../internal/errors';
 import { ANNOTATION_EXTERNAL_SECRETS, DOMAIN } from '../internal/labels';
 import { objectName, validateImage, validateInteger } from '../internal/names';
@@ -66,6 +68,8 @@ interface BackendEndpoint {
   readonly exporter: CollectorExporter;
   readonly workload: IWorkload;
   readonly ports: NetworkPort[];
+  /** The backend's web UI (no login of its own). */
+  readonly console: IConsole;
 }
 
 interface BackendContext {
@@ -164,6 +168,7 @@ abstract class TracingBackendImpl implements ITracingBackend, PillarImpl {
 
     const otlpPorts = [tcp(OTLP_GRPC_PORT), tcp(OTLP_HTTP_PORT)];
     return {
+      consoles: [backend.console],
       instrument: (target: InstrumentationTarget) => {
         if (!target.tracing) return;
         target.addEnv(tracingEnv(target, collector.host, sampling, profile), `observability stack ${show(stack.node.path)} (tracing)`);
@@ -242,7 +247,12 @@ export class JaegerTracing extends TracingBackendImpl {
       metadata: { name: configMapName, namespace: stack.namespace, labels: workload.labels },
       data: { 'config.yaml': configYaml },
     });
-    return { exporter: { kind: 'otlp', name: 'jaeger', endpoint: `${workload.host}:${OTLP_GRPC_PORT}` }, workload, ports: [tcp(OTLP_GRPC_PORT)] };
+    return {
+      exporter: { kind: 'otlp', name: 'jaeger', endpoint: `${workload.host}:${OTLP_GRPC_PORT}` },
+      workload,
+      ports: [tcp(OTLP_GRPC_PORT)],
+      console: new PlatformConsole('jaeger', workload, workload.name, 16686, false),
+    };
   }
 }
 
@@ -328,7 +338,12 @@ export class ZipkinTracing extends TracingBackendImpl {
       })],
     });
     if (es) esEdge(workload, es);
-    return { exporter: { kind: 'zipkin', endpoint: `http://${workload.host}:9411/api/v2/spans` }, workload, ports: [tcp(9411)] };
+    return {
+      exporter: { kind: 'zipkin', endpoint: `http://${workload.host}:9411/api/v2/spans` },
+      workload,
+      ports: [tcp(9411)],
+      console: new PlatformConsole('zipkin', workload, workload.name, 9411, false, '/health'),
+    };
   }
 }
 
@@ -490,6 +505,11 @@ export class SkyWalkingTracing extends TracingBackendImpl {
     ui.allowEgressTo(oap, uiPorts);
     oap.allowIngressFrom(ui, uiPorts);
 
-    return { exporter: { kind: 'otlp', name: 'skywalking', endpoint: `${oap.host}:${OAP_GRPC}` }, workload: oap, ports: [tcp(OAP_GRPC)] };
+    return {
+      exporter: { kind: 'otlp', name: 'skywalking', endpoint: `${oap.host}:${OAP_GRPC}` },
+      workload: oap,
+      ports: [tcp(OAP_GRPC)],
+      console: new PlatformConsole('skywalking', ui, ui.name, 8080, false),
+    };
   }
 }

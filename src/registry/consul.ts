@@ -6,6 +6,7 @@ import { DeployedRegistry, RegistryEngineImpl } from './engine-impl';
 import type { Registry } from './registry';
 import { EnvValue, EnvVariable, Protocol } from '../architecture/binding';
 import { Profile } from '../architecture/profile';
+import { PlatformConsole } from '../internal/console';
 import { fail, show } from '../internal/errors';
 import { ANNOTATION_EXTERNAL_SECRETS, DOMAIN } from '../internal/labels';
 import { objectName, validateDnsLabel } from '../internal/names';
@@ -238,6 +239,8 @@ export class ConsulRegistryEngine implements RegistryEngineImpl {
       endpoints: [{ workload: cluster, ports: [{ port: HTTP_PORT, protocol: Protocol.TCP }, { port: GRPC_PORT, protocol: Protocol.TCP }] }],
       address: `http://${cluster.clientHost}:${HTTP_PORT}`,
       env: () => clientEnv,
+      // the UI asks for a token only when ACLs deny by default
+      ...(o.ui ?? true ? { console: new PlatformConsole('consul', cluster, cluster.clientServiceName, HTTP_PORT, acl?.defaultPolicy === ConsulAclPolicy.DENY) } : {}),
     };
   }
 }

@@ -1,6 +1,7 @@
 import type { IRegistryEngine } from './engine';
 import type { Registry } from './registry';
 import type { BindingEndpoint, EnvVariable, IWorkload, SecretFiles } from '../architecture/binding';
+import type { IConsole } from '../gateway/routable';
 
 /** What an engine deployed and what it hands to consumers. */
 export interface DeployedRegistry {
@@ -12,6 +13,8 @@ export interface DeployedRegistry {
   readonly env: (consumer: IWorkload) => EnvVariable[];
   /** Secrets one consumer mounts as files (client certificates). */
   readonly secretFiles?: (consumer: IWorkload) => SecretFiles[];
+  /** The engine's web console, exposable through a Gateway. */
+  readonly console?: IConsole;
 }
 
 /** The contract every engine implementation fulfils. */

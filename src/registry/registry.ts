@@ -4,6 +4,7 @@ import { DeployedRegistry, isRegistryEngineImpl } from './engine-impl';
 import { RegistryEngine } from './registry-engine';
 import type { BackendArchitecture } from '../architecture/backend-architecture';
 import { Binding, EnvValue, EnvVariable, IBindable, IWorkload } from '../architecture/binding';
+import type { IConsole } from '../gateway/routable';
 import { fail, show } from '../internal/errors';
 import { placePlatformComponent } from '../internal/platform';
 
@@ -44,6 +45,8 @@ export class Registry extends Construct implements IBindable {
   public readonly engine: IRegistryEngine;
   /** The registry's client address (undefined for DNS). */
   public readonly address?: string;
+  /** The web console (the Consul UI), exposable with `gateway.expose()`. */
+  public readonly console?: IConsole;
   private readonly deployed: DeployedRegistry;
 
   constructor(scope: Construct, id: string, props: RegistryProps = {}) {
@@ -58,6 +61,7 @@ export class Registry extends Construct implements IBindable {
     }
     this.deployed = this.engine._deploy(this);
     this.address = this.deployed.address;
+    this.console = this.deployed.console;
   }
 
   /** Human description used in errors. */

@@ -75,6 +75,17 @@ function toJsonSchema(s: any): any {
       out[k] = toJsonSchema(v);
     }
   }
+  // OpenAPI 3.0's boolean exclusiveMinimum/exclusiveMaximum (Envoy Gateway's CRDs use them) are
+  // numbers in the JSON Schema draft Ajv implements.
+  for (const [exclusive, bound] of [['exclusiveMinimum', 'minimum'], ['exclusiveMaximum', 'maximum']] as const) {
+    if (typeof s[exclusive] === 'boolean') {
+      delete out[exclusive];
+      if (s[exclusive] && typeof s[bound] === 'number') {
+        out[exclusive] = s[bound];
+        delete out[bound];
+      }
+    }
+  }
   if (s['x-kubernetes-int-or-string']) {
     delete out.type;
     out.anyOf = out.anyOf ?? [{ type: 'integer' }, { type: 'string' }];

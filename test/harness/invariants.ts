@@ -222,9 +222,12 @@ function peerKey(ns: string, podLabels: Record<string, string>): string {
 /**
  * NetworkPolicies agree: every egress rule from workload A to pods B on ports P is matched by an
  * ingress rule on B that admits A on P (and the reverse), so a binding is never half-wired.
+ * Peers in a namespace the output does not emit (a Gateway API controller's data plane) are
+ * outside the architecture: only its own side of such an edge can be checked.
  */
 export function checkNetworkWiring(objects: K8sObject[]): string[] {
   const out: string[] = [];
+  const emitted = new Set(objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name));
   const edges = (direction: 'ingress' | 'egress') => {
     const set = new Set<string>();
     for (const p of objects.filter((o) => o.kind === 'NetworkPolicy')) {
@@ -234,7 +237,7 @@ export function checkNetworkWiring(objects: K8sObject[]): string[] {
         for (const peer of rule[direction === 'ingress' ? 'from' : 'to'] ?? []) {
           const ns = peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] ?? (peer.namespaceSelector ? undefined : p.metadata.namespace);
           const labels = peer.podSelector?.matchLabels;
-          if (!ns || !labels) continue;
+          if (!ns || !labels || !emitted.has(ns)) continue;
           for (const port of rule.ports ?? []) {
             const a = peerKey(p.metadata.namespace!, self);
             const b = peerKey(ns, labels);

@@ -1,5 +1,7 @@
+export * from './app-protocol';
 export * from './backend-architecture';
 export * from './binding';
 export * from './pod-security';
 export * from './profile';
 export * from './resources';
+export * from './routable';

@@ -4,7 +4,7 @@ import { ConfigCenterKind, IConfigCenterEngine } from './engine';
 import { DeployedConfigCenter, isConfigCenterEngineImpl } from './engine-impl';
 import type { BackendArchitecture } from '../architecture/backend-architecture';
 import { Binding, EnvValue, EnvVariable, IBindable, IWorkload } from '../architecture/binding';
-import type { IConsole } from '../gateway/routable';
+import type { IConsole } from '../architecture/routable';
 import { fail, show } from '../internal/errors';
 import { placePlatformComponent } from '../internal/platform';
 

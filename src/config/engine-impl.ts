@@ -1,7 +1,7 @@
 import type { ConfigCenter } from './config-center';
 import type { IConfigCenterEngine } from './engine';
 import type { BindingEndpoint, EnvVariable, IWorkload } from '../architecture/binding';
-import type { IConsole } from '../gateway/routable';
+import type { IConsole } from '../architecture/routable';
 
 /** What an engine deployed; `bind` produces a consumer's configuration wiring. */
 export interface DeployedConfigCenter {

@@ -7,12 +7,12 @@ import { GatewayAuthKind } from './gateway-auth';
 import { GatewayKind } from './gateway-engine';
 import { PathMatch } from './gateway-options';
 import { deployProxy, proxySettings } from './proxy-workload';
+import { AppProtocol } from '../architecture/app-protocol';
 import { fail, show } from '../internal/errors';
 import { lazy } from '../internal/lazy';
 import { envPrefix, objectName, validateDnsLabel, validateImage } from '../internal/names';
 import { deployPlatformComponent } from '../internal/platform';
 import { secureContainer, writableVolumes } from '../internal/pod';
-import { AppProtocol } from '../microservice/microservice';
 
 const k8s = kplus.k8s;
 export const APISIX_DEFAULT_IMAGE = 'apache/apisix:3.16.0-ubuntu';

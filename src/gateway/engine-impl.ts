@@ -2,8 +2,8 @@ import type { Gateway } from './gateway';
 import { GatewayAuth } from './gateway-auth';
 import { IGatewayEngine } from './gateway-engine';
 import { HttpMethod, PathMatch } from './gateway-options';
-import { IConsole, IRoutable, RouteBackend } from './routable';
 import type { IWorkload } from '../architecture/binding';
+import { IConsole, IRoutable, RouteBackend } from '../architecture/routable';
 import { fail } from '../internal/errors';
 
 /** Header rewriting, sorted. */

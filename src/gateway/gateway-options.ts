@@ -1,6 +1,6 @@
 import { Duration } from 'cdk8s';
 import { GatewayAuth } from './gateway-auth';
-import { ConsoleAuthentication, IRoutable } from './routable';
+import { ConsoleAuthentication, IRoutable } from '../architecture/routable';
 
 /** How a route's path matches. */
 export enum PathMatch {

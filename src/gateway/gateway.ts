@@ -4,13 +4,13 @@ import { DeployedGateway, isGatewayEngineImpl, ResolvedCors, ResolvedGatewaySett
 import { GatewayAuth, GatewayAuthKind } from './gateway-auth';
 import { GatewayEngine, GatewayKind, IGatewayEngine } from './gateway-engine';
 import { CorsOptions, ExposeOptions, GatewayRouteOptions, GatewayTlsOptions, HeaderRewrite, HttpMethod, PathMatch } from './gateway-options';
-import { ConsoleAuthentication, IConsole, IRoutable, RouteBackend } from './routable';
+import { AppProtocol } from '../architecture/app-protocol';
 import type { BackendArchitecture } from '../architecture/backend-architecture';
 import { Binding, EnvValue, IWorkload, NetworkPort, Protocol } from '../architecture/binding';
+import { ConsoleAuthentication, IConsole, IRoutable, RouteBackend } from '../architecture/routable';
 import { fail, show } from '../internal/errors';
 import { envPrefix, validateDnsLabel, validateInteger } from '../internal/names';
 import { placePlatformComponent } from '../internal/platform';
-import { AppProtocol } from '../microservice/microservice';
 
 /** Properties of a {@link Gateway}. */
 export interface GatewayProps {

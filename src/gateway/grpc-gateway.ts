@@ -4,12 +4,12 @@ import type { Gateway } from './gateway';
 import { GatewayKind } from './gateway-engine';
 import { GrpcGatewayOptions } from './grpc-gateway-options';
 import { deployProxy, proxySettings } from './proxy-workload';
+import { AppProtocol } from '../architecture/app-protocol';
 import { fail, show } from '../internal/errors';
 import { lazy } from '../internal/lazy';
 import { envPrefix, validateImage, validateInteger } from '../internal/names';
 import { deployPlatformComponent } from '../internal/platform';
 import { DEFAULT_NON_ROOT_UID, secureContainer, writableVolumes } from '../internal/pod';
-import { AppProtocol } from '../microservice/microservice';
 
 const k8s = kplus.k8s;
 const ENGINE = 'gRPC-Gateway';

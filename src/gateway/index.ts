@@ -1,4 +1,3 @@
-export * from './routable';
 export * from './gateway-auth';
 export * from './gateway-options';
 export * from './gateway-engine';

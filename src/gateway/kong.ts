@@ -7,11 +7,11 @@ import { GatewayKind } from './gateway-engine';
 import { PathMatch } from './gateway-options';
 import { KongOptions } from './kong-options';
 import { deployProxy, proxySettings } from './proxy-workload';
+import { AppProtocol } from '../architecture/app-protocol';
 import { lazy } from '../internal/lazy';
 import { objectName, validateImage } from '../internal/names';
 import { deployPlatformComponent } from '../internal/platform';
 import { secureContainer, writableVolumes } from '../internal/pod';
-import { AppProtocol } from '../microservice/microservice';
 
 const k8s = kplus.k8s;
 export const KONG_DEFAULT_IMAGE = 'kong:3.9.3';

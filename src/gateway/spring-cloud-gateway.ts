@@ -6,6 +6,7 @@ import { GatewayKind } from './gateway-engine';
 import { PathMatch } from './gateway-options';
 import { deployProxy, proxySettings } from './proxy-workload';
 import { SpringCloudGatewayOptions } from './spring-cloud-gateway-options';
+import { AppProtocol } from '../architecture/app-protocol';
 import { EnvVariable } from '../architecture/binding';
 import { fail, show } from '../internal/errors';
 import { lazy } from '../internal/lazy';
@@ -14,7 +15,6 @@ import { deployPlatformComponent } from '../internal/platform';
 import { secureContainer, writableVolumes } from '../internal/pod';
 import { applyUse } from '../internal/uses';
 import { MessageQueueKind } from '../messaging/engine';
-import { AppProtocol } from '../microservice/microservice';
 
 const k8s = kplus.k8s;
 const ENGINE = 'Spring Cloud Gateway';

@@ -1,9 +1,9 @@
 import { show } from './errors';
 import { envPrefix } from './names';
+import { AppProtocol } from '../architecture/app-protocol';
 import type { BackendArchitecture } from '../architecture/backend-architecture';
 import { Binding, EnvValue, IWorkload, Protocol } from '../architecture/binding';
-import type { IConsole, RouteBackend } from '../gateway/routable';
-import { AppProtocol } from '../microservice/microservice';
+import type { IConsole, RouteBackend } from '../architecture/routable';
 
 /** A platform component's web console: what a Gateway routes to with `expose()`. */
 export class PlatformConsole implements IConsole {

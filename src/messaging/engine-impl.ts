@@ -2,7 +2,7 @@ import type { IMessageQueueEngine } from './engine';
 import type { MessageQueue } from './message-queue';
 import type { ResolvedTopic } from './topic-internal';
 import type { BindingEndpoint, EnvVariable, IWorkload } from '../architecture/binding';
-import type { IConsole } from '../gateway/routable';
+import type { IConsole } from '../architecture/routable';
 
 /** Env vars and network edges for one consumer of the queue. */
 export interface MessageQueueWiring {

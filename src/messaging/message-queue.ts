@@ -7,7 +7,7 @@ import { ResolvedTopic, TopicRole } from './topic-internal';
 import type { BackendArchitecture } from '../architecture/backend-architecture';
 import { Binding, EnvValue, IBindable, IWorkload } from '../architecture/binding';
 import { Profile } from '../architecture/profile';
-import type { IConsole } from '../gateway/routable';
+import type { IConsole } from '../architecture/routable';
 import { fail, show } from '../internal/errors';
 import { envPrefix, validateDnsLabel, validateInteger } from '../internal/names';
 import { placePlatformComponent } from '../internal/platform';

@@ -3,11 +3,12 @@ import { Chart, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { HealthCheck } from './health-check';
+import { AppProtocol } from '../architecture/app-protocol';
 import { BackendArchitecture } from '../architecture/backend-architecture';
 import { Binding, BindingEndpoint, EnvValue, EnvVariable, IBindable, IWorkload, NetworkPort, Protocol, RegistrationInfo, SecretFiles } from '../architecture/binding';
 import { Profile } from '../architecture/profile';
 import { ComputeResources } from '../architecture/resources';
-import type { IRoutable, RouteBackend } from '../gateway/routable';
+import type { IRoutable, RouteBackend } from '../architecture/routable';
 import { fail, show } from '../internal/errors';
 import {
   ANNOTATION_EXTERNAL_CONFIGMAPS,
@@ -28,17 +29,6 @@ import { LogSeverity, Severities } from '../observability/severity';
 
 const k8s = kplus.k8s;
 
-/** The application protocol of a port: sets Service `appProtocol` (read by meshes and gateways) and the default probe. */
-export enum AppProtocol {
-  /** HTTP/1.1 (and h2c upgrade). */
-  HTTP = 'http',
-  /** HTTP/2 without TLS (h2c prior knowledge). */
-  HTTP2 = 'http2',
-  /** gRPC over HTTP/2. */
-  GRPC = 'grpc',
-  /** Opaque TCP. */
-  TCP = 'tcp',
-}
 
 /** An extra port of a microservice. */
 export interface MicroservicePort {

@@ -6,7 +6,7 @@ import { ILoggingPipeline, IMetricsBackend, ITracingBackend } from './pillars';
 import type { LogSeverity } from './severity';
 import { BackendArchitecture } from '../architecture/backend-architecture';
 import type { IArchitectureExtension, WorkloadRegistration } from '../architecture/extension';
-import type { IConsole } from '../gateway/routable';
+import type { IConsole } from '../architecture/routable';
 import { PlatformConsole } from '../internal/console';
 import { fail, show } from '../internal/errors';
 import { placePlatformComponent } from '../internal/platform';

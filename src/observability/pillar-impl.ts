@@ -2,7 +2,7 @@ import type { ObservabilityStack } from './observability-stack';
 import type { LogSeverity } from './severity';
 import type { EnvVariable, IWorkload } from '../architecture/binding';
 import type { ScrapeTarget } from '../architecture/extension';
-import type { IConsole } from '../gateway/routable';
+import type { IConsole } from '../architecture/routable';
 
 /**
  * A workload the stack instruments by default (a Microservice): it gets the OTEL_* variables and

@@ -11,7 +11,7 @@ import { operatorPodMonitor, operatorPrometheusRule } from './prometheus-operato
 import { PrometheusOptions } from './prometheus-options';
 import { IWorkload, Protocol } from '../architecture/binding';
 import { Profile } from '../architecture/profile';
-import type { IConsole } from '../gateway/routable';
+import type { IConsole } from '../architecture/routable';
 import { PlatformConsole } from '../internal/console';
 import { fail, show } from '../internal/errors';
 import { ANNOTATION_EXTERNAL_SECRETS, DOMAIN, LABEL_MANAGED_BY, LABEL_PART_OF, LABEL_TEAM, MANAGED_BY } from '../internal/labels';

@@ -10,7 +10,7 @@ import { JaegerOptions, SkyWalkingOptions, TracingOptions, TracingStorage, Zipki
 import { EnvValue, EnvVariable, IWorkload, NetworkPort, Protocol } from '../architecture/binding';
 import { Profile } from '../architecture/profile';
 import { ComputeResources } from '../architecture/resources';
-import type { IConsole } from '../gateway/routable';
+import type { IConsole } from '../architecture/routable';
 import { PlatformConsole } from '../internal/console';
 import { fail, show } from '../internal/errors';
 import { ANNOTATION_EXTERNAL_SECRETS, DOMAIN } from '../internal/labels';

@@ -1,7 +1,7 @@
 import type { IRegistryEngine } from './engine';
 import type { Registry } from './registry';
 import type { BindingEndpoint, EnvVariable, IWorkload, SecretFiles } from '../architecture/binding';
-import type { IConsole } from '../gateway/routable';
+import type { IConsole } from '../architecture/routable';
 
 /** What an engine deployed and what it hands to consumers. */
 export interface DeployedRegistry {

@@ -1,5 +1,5 @@
-import type { IBindable, IWorkload } from '../architecture/binding';
-import type { AppProtocol } from '../microservice/microservice';
+import type { AppProtocol } from './app-protocol';
+import type { IBindable, IWorkload } from './binding';
 
 /** The Service port a gateway sends a route's traffic to, as the graph knows it. */
 export interface RouteBackend {

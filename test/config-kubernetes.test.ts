@@ -72,12 +72,17 @@ describe('production', () => {
     expect(d.spec.template.metadata.annotations['cdk8s-architect.dev/external-configmaps']).toBeUndefined();
   });
 
-  test('a read-only Role for exactly that ConfigMap, bound to the consumer\'s ServiceAccount', () => {
-    const cm = find(out.objects, 'ConfigMap').find((c) => c.metadata.namespace === 'ordering')!.metadata.name;
-    const role = one(out.objects, 'Role', 'config-orders-reader', 'ordering');
-    expect(role.rules).toEqual([{ apiGroups: [''], resources: ['configmaps'], resourceNames: [cm], verbs: ['get', 'watch'] }]);
-    const rb = one(out.objects, 'RoleBinding', 'config-orders-reader', 'ordering');
-    expect(rb.subjects).toEqual([{ kind: 'ServiceAccount', name: 'orders', namespace: 'ordering' }]);
+  test('no RBAC: values arrive as env vars and pods mount no API token, so no Role is granted', () => {
+    expect(find(out.objects, 'Role')).toEqual([]);
+    expect(find(out.objects, 'RoleBinding')).toEqual([]);
+    expect(one(out.objects, 'Deployment', 'orders', 'ordering').spec.template.spec.automountServiceAccountToken).toBe(false);
+  });
+
+  test('superseded versions are pruned last by Argo CD (after the new version is applied and healthy)', () => {
+    for (const cm of find(out.objects, 'ConfigMap')) {
+      expect(cm.metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-options': 'PruneLast=true' });
+      expect(cm.immutable).toBe(true);
+    }
   });
 
   test('no network edges and no pods: the API server serves the configuration', () => {

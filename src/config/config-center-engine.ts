@@ -8,7 +8,7 @@ import { NacosOptions } from './nacos-options';
 
 /** Factories for the configuration-center engines. */
 export class ConfigCenterEngine {
-  /** Kubernetes ConfigMaps and Secrets: typed entries, per-profile overlays, content-hashed immutable versions, read-only RBAC. */
+  /** Kubernetes ConfigMaps and Secrets: typed entries, per-profile overlays, content-hashed immutable versions (rollback through Git), no RBAC needed. */
   public static kubernetes(options: KubernetesConfigOptions = {}): IConfigCenterEngine {
     return new KubernetesConfigEngine(options);
   }

@@ -24,8 +24,19 @@ export function configEnvName(key: string): string {
 /**
  * Zero-dependency configuration: per consumer, an immutable ConfigMap in the consumer's namespace
  * whose name carries a hash of its content (a change creates a new ConfigMap, so the consumer's
- * pod template changes and it rolls), the consumer's variables reading its keys, Secret
- * references for credentials, and a read-only Role for the consumer's ServiceAccount.
+ * pod template changes and it rolls), the consumer's variables reading its keys, and Secret
+ * references for credentials.
+ *
+ * Lifecycle, decided here and documented in the README:
+ * - Superseded ConfigMaps are pruned by the GitOps tool (annotated `PruneLast` for Argo CD, so
+ *   they go only after the new version is applied and healthy). Rolling back means reverting the
+ *   Git commit, which brings the old ConfigMap back with the old pod template; `kubectl rollout
+ *   undo` is not supported (it would point pods at a pruned ConfigMap).
+ * - Values reach the process as env vars, read at container start: a rotated Secret takes effect
+ *   at the next rollout (`kubectl rollout restart`, or a reloader watching the Secret), never by
+ *   itself. Plain values roll the consumer through the hashed name.
+ * - No Role: nothing reads the configuration through the API (pods mount no API token), so the
+ *   consumer's ServiceAccount gets no permission at all.
  */
 export class KubernetesConfigEngine implements ConfigCenterEngineImpl {
   public readonly kind = ConfigCenterKind.KUBERNETES;
@@ -82,19 +93,9 @@ export class KubernetesConfigEngine implements ConfigCenterEngineImpl {
         };
         const metadata = (name: string) => ({ name, namespace: consumer.namespace, labels });
         new k8s.KubeConfigMap(chart, `${consumer.namespace}-${consumer.componentName}-config`, {
-          metadata: metadata(configMapName),
+          metadata: { ...metadata(configMapName), annotations: { 'argocd.argoproj.io/sync-options': 'PruneLast=true' } },
           immutable: true,
           data,
-        });
-        const roleName = objectName(center, center.componentName, consumer.componentName, 'reader');
-        new k8s.KubeRole(chart, `${consumer.namespace}-${consumer.componentName}-role`, {
-          metadata: metadata(roleName),
-          rules: [{ apiGroups: [''], resources: ['configmaps'], resourceNames: [configMapName], verbs: ['get', 'watch'] }],
-        });
-        new k8s.KubeRoleBinding(chart, `${consumer.namespace}-${consumer.componentName}-rolebinding`, {
-          metadata: metadata(roleName),
-          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: roleName },
-          subjects: [{ kind: 'ServiceAccount', name: consumer.serviceAccountName, namespace: consumer.namespace }],
         });
         const env: EnvVariable[] = [{ name: 'CONFIG_MAP_NAME', value: EnvValue.fromValue(configMapName) }];
         for (const k of keys) {

@@ -4,3 +4,4 @@ export * from './registry';
 export * from './config';
 export * from './messaging';
 export * from './observability';
+export * from './mesh';

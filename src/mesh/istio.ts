@@ -1,0 +1,242 @@
+import * as kplus from 'cdk8s-plus-28';
+import { SCRAPER_KIND } from './decisions';
+import { IstioDataPlaneMode } from './engine';
+import { duration, fqdn, groupedGrants, MeshModel, microservicePorts, tcpPorts } from './model';
+import { BindingTrafficPolicy, TrafficPolicy } from './traffic-policy';
+import { IWorkload, Protocol } from '../architecture/binding';
+import * as net from '../imports/networking.istio.io';
+import * as sec from '../imports/security.istio.io';
+import { LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY } from '../internal/labels';
+import { NAMESPACE_NAME_LABEL } from '../internal/network';
+import { ANNOTATION_SCRAPE_PATH, ANNOTATION_SCRAPE_PORT } from '../internal/stateful-cluster';
+import { Microservice } from '../microservice/microservice';
+
+const k8s = kplus.k8s;
+/** istiod's xDS and certificate port (TLS), which every sidecar dials. */
+export const ISTIOD_XDS_PORT = 15012;
+/** The ambient HBONE tunnel port every meshed pod accepts. */
+export const HBONE_PORT = 15008;
+/** The sidecar agent's merged Prometheus endpoint (not captured, so outside mutual TLS). */
+export const MERGED_METRICS_PORT = 15020;
+/** The link-local address istio-cni SNATs kubelet probes to in ambient mode. */
+export const AMBIENT_PROBE_SOURCE = '169.254.7.127/32';
+
+/** Istio's objects for the mesh (sidecar or ambient). */
+export function renderIstio(model: MeshModel): void {
+  const { chart, architecture: arch, engine } = model;
+  const sidecar = engine.istioMode === IstioDataPlaneMode.SIDECAR;
+  const labels = { [LABEL_PART_OF]: arch.name, [LABEL_MANAGED_BY]: MANAGED_BY };
+  const trustDomain = arch.clusterDomain;
+  const principal = (w: IWorkload) => `${trustDomain}/ns/${w.namespace}/sa/${w.serviceAccountName}`;
+
+  for (const m of model.enrolled) {
+    const w = m.reg.workload;
+    const name = w.serviceAccountName;
+    const metadata = { name, namespace: w.namespace, labels };
+    const selector = { matchLabels: w.podSelector };
+
+    new sec.PeerAuthentication(chart, `${w.namespace}-${name}-peer-authentication`, {
+      metadata,
+      spec: { selector, mtls: { mode: sec.PeerAuthenticationSpecMtlsMode.STRICT } },
+    });
+
+    // ALLOW with exactly the graph's callers: any request matching no rule is denied.
+    const rules = groupedGrants(model.grants.get(w) ?? []).map((g) => ({
+      from: [{ source: { principals: g.consumers.map(principal) } }],
+      to: [{ operation: { ports: g.ports.map(String) } }],
+    }));
+    new sec.AuthorizationPolicy(chart, `${w.namespace}-${name}-authorization-policy`, {
+      metadata,
+      spec: { selector, action: sec.AuthorizationPolicySpecAction.ALLOW, ...(rules.length > 0 ? { rules } : {}) },
+    });
+
+    if (sidecar) {
+      // Egress scoping: the sidecar learns only the hosts its workload calls (and the control plane).
+      const hosts = new Set<string>([`${engine.controlPlaneNamespace}/*`]);
+      for (const p of model.calls.get(w) ?? []) {
+        const reg = model.memberOf(p)?.reg;
+        for (const s of reg?.services ?? []) hosts.add(`${p.namespace}/${fqdn(arch, s.name, p.namespace)}`);
+      }
+      new net.Sidecar(chart, `${w.namespace}-${name}-sidecar`, {
+        metadata,
+        spec: { workloadSelector: { labels: w.podSelector }, egress: [{ hosts: [...hosts].sort() }] },
+      });
+    }
+  }
+
+  for (const ns of model.namespaces) {
+    if (sidecar) {
+      new k8s.KubeNetworkPolicy(chart, `${ns}-mesh-control-plane`, {
+        metadata: { name: 'allow-mesh-control-plane', namespace: ns, labels },
+        spec: {
+          podSelector: {},
+          policyTypes: ['Egress'],
+          egress: [{
+            to: [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: engine.controlPlaneNamespace } }, podSelector: { matchLabels: { app: 'istiod' } } }],
+            ports: [{ port: k8s.IntOrString.fromNumber(ISTIOD_XDS_PORT), protocol: 'TCP' }],
+          }],
+        },
+      });
+    }
+  }
+
+  if (sidecar) {
+    mergedScraping(model);
+  } else {
+    // Ambient: callers reach meshed pods over HBONE; kubelet probes arrive SNATed to a link-local address.
+    for (const [provider, grants] of model.grants) {
+      for (const g of grants) {
+        if (g.ports.size === 0) continue;
+        g.consumer.allowEgressTo(provider, [{ port: HBONE_PORT, protocol: Protocol.TCP }]);
+        provider.allowIngressFrom(g.consumer, [{ port: HBONE_PORT, protocol: Protocol.TCP }]);
+      }
+    }
+    for (const m of model.enrolled) {
+      const ports = tcpPorts(m.reg.ports.map((p) => ({ port: p.port, protocol: p.protocol })));
+      if (ports.length === 0) continue;
+      const w = m.reg.workload;
+      new k8s.KubeNetworkPolicy(chart, `${w.namespace}-${w.serviceAccountName}-ambient-probes`, {
+        metadata: { name: `${w.serviceAccountName}-kubelet-probes`, namespace: w.namespace, labels },
+        spec: {
+          podSelector: { matchLabels: w.podSelector },
+          policyTypes: ['Ingress'],
+          ingress: [{ from: [{ ipBlock: { cidr: AMBIENT_PROBE_SOURCE } }], ports: ports.map((p) => ({ port: k8s.IntOrString.fromNumber(p), protocol: 'TCP' })) }],
+        },
+      });
+    }
+  }
+
+  renderTrafficPolicies(model);
+}
+
+/**
+ * Istio sidecar mode: Prometheus stays outside the mesh and scrapes each meshed microservice's
+ * sidecar agent on 15020, which merges the application's metrics (read from the standard
+ * `prometheus.io/*` annotations at injection) with the proxy's. The library's scrape annotations
+ * point there; the NetworkPolicies admit the scraper on 15020.
+ */
+function mergedScraping(model: MeshModel): void {
+  for (const m of model.enrolled) {
+    const t = m.reg.telemetry;
+    if (!t?.metrics || !t.scraping) continue;
+    const scrapers = model.connections.filter((c) => c.provider === m.reg.workload && model.memberOf(c.consumer)?.reg.kind === SCRAPER_KIND);
+    if (scrapers.length === 0) continue;
+    m.reg.addPodAnnotations({
+      'prometheus.io/scrape': 'true',
+      'prometheus.io/port': String(t.metrics.port),
+      'prometheus.io/path': t.metrics.path,
+      'prometheus.istio.io/merge-metrics': 'true',
+      [ANNOTATION_SCRAPE_PORT]: String(MERGED_METRICS_PORT),
+      [ANNOTATION_SCRAPE_PATH]: '/stats/prometheus',
+    });
+    for (const s of new Set(scrapers.map((c) => c.consumer))) {
+      s.allowEgressTo(m.reg.workload, [{ port: MERGED_METRICS_PORT, protocol: Protocol.TCP }]);
+      m.reg.workload.allowIngressFrom(s, [{ port: MERGED_METRICS_PORT, protocol: Protocol.TCP }]);
+    }
+  }
+}
+
+const HTTP_RETRY_ON = '5xx,connect-failure,refused-stream,reset';
+const GRPC_RETRY_ON = 'unavailable,cancelled,connect-failure,refused-stream,reset';
+
+/** DestinationRules (outlier detection, connection pools) and VirtualServices (timeouts, retries, canaries). */
+function renderTrafficPolicies(model: MeshModel): void {
+  const { chart, architecture: arch, mesh } = model;
+  const labels = { [LABEL_PART_OF]: arch.name, [LABEL_MANAGED_BY]: MANAGED_BY };
+  const services = new Map<Microservice, { policy?: TrafficPolicy; bindings: Array<{ consumer: IWorkload; policy: BindingTrafficPolicy }> }>();
+  for (const p of model.servicePolicies) services.set(p.service, { policy: p.policy, bindings: [] });
+  for (const b of model.bindingPolicies) {
+    const entry = services.get(b.service) ?? { bindings: [] };
+    entry.bindings.push({ consumer: b.consumer, policy: b.policy });
+    services.set(b.service, entry);
+  }
+
+  for (const [service, { policy, bindings }] of services) {
+    const ns = service.namespace;
+    const host = fqdn(arch, service.componentName, ns);
+    const metadata = { name: service.componentName, namespace: ns, labels };
+    const trafficPolicy = policy ? destinationPolicy(mesh, policy) : undefined;
+    if (trafficPolicy) {
+      new net.DestinationRule(chart, `${ns}-${service.componentName}-destination-rule`, { metadata, spec: { host, trafficPolicy } });
+      const canary = policy?.canary?.canary;
+      if (canary) {
+        new net.DestinationRule(chart, `${ns}-${canary.componentName}-destination-rule`, {
+          metadata: { ...metadata, name: canary.componentName },
+          spec: { host: fqdn(arch, canary.componentName, ns), trafficPolicy },
+        });
+      }
+    }
+    const needsRoutes = bindings.length > 0 || (policy && (policy.timeout || policy.retries || policy.canary));
+    if (!needsRoutes) continue;
+
+    const canary = policy?.canary;
+    const http: net.VirtualServiceSpecHttp[] = [];
+    const tcp: net.VirtualServiceSpecTcp[] = [];
+    for (const port of microservicePorts(service)) {
+      const destinations = canary
+        ? [
+          { destination: { host, port: { number: port.port } }, weight: canary.stableWeight },
+          { destination: { host: fqdn(arch, canary.canary.componentName, ns), port: { number: port.port } }, weight: canary.canaryWeight },
+        ]
+        : [{ destination: { host, port: { number: port.port } } }];
+      if (port.appProtocol === 'tcp') {
+        if (canary) tcp.push({ match: [{ port: port.port }], route: destinations });
+        continue;
+      }
+      const retryOn = port.appProtocol === 'grpc' ? GRPC_RETRY_ON : HTTP_RETRY_ON;
+      const routes = (p: BindingTrafficPolicy | undefined, source: Record<string, unknown>): net.VirtualServiceSpecHttp[] => {
+        const timeout = p?.timeout ? { timeout: duration(mesh, 'timeout', p.timeout) } : {};
+        const r = p?.retries;
+        const retries = r ? {
+          retries: {
+            attempts: r.attempts,
+            retryOn,
+            ...(r.perTryTimeout ? { perTryTimeout: duration(mesh, 'perTryTimeout', r.perTryTimeout) } : {}),
+          },
+        } : {};
+        if (r?.methods) {
+          return [
+            { match: r.methods.map((m) => ({ port: port.port, method: { exact: m }, ...source })), ...timeout, ...retries, route: destinations },
+            { match: [{ port: port.port, ...source }], ...timeout, route: destinations },
+          ];
+        }
+        return [{ match: [{ port: port.port, ...source }], ...timeout, ...retries, route: destinations }];
+      };
+      for (const b of bindings) {
+        http.push(...routes(b.policy, { sourceLabels: b.consumer.podSelector, sourceNamespace: b.consumer.namespace }));
+      }
+      http.push(...routes(policy, {}));
+    }
+    new net.VirtualService(chart, `${ns}-${service.componentName}-virtual-service`, {
+      metadata,
+      spec: { hosts: [host], ...(http.length > 0 ? { http } : {}), ...(tcp.length > 0 ? { tcp } : {}) },
+    });
+  }
+}
+
+function destinationPolicy(mesh: MeshModel['mesh'], policy: TrafficPolicy): net.DestinationRuleSpecTrafficPolicy | undefined {
+  const od = policy.outlierDetection;
+  const cp = policy.connectionPool;
+  if (!od && !cp) return undefined;
+  return {
+    ...(cp ? {
+      connectionPool: {
+        ...(cp.maxConnections !== undefined ? { tcp: { maxConnections: cp.maxConnections } } : {}),
+        ...(cp.maxPendingRequests !== undefined || cp.maxRequestsPerConnection !== undefined ? {
+          http: {
+            ...(cp.maxPendingRequests !== undefined ? { http1MaxPendingRequests: cp.maxPendingRequests } : {}),
+            ...(cp.maxRequestsPerConnection !== undefined ? { maxRequestsPerConnection: cp.maxRequestsPerConnection } : {}),
+          },
+        } : {}),
+      },
+    } : {}),
+    ...(od ? {
+      outlierDetection: {
+        consecutive5XxErrors: od.consecutiveErrors,
+        interval: od.interval ? duration(mesh, 'interval', od.interval) : '10s',
+        baseEjectionTime: od.baseEjectionTime ? duration(mesh, 'baseEjectionTime', od.baseEjectionTime) : '30s',
+        maxEjectionPercent: od.maxEjectionPercent ?? 50,
+      },
+    } : {}),
+  };
+}

@@ -11,17 +11,23 @@
  * configuration from the Kubernetes-native config center, publish domain events to Kafka
  * (orders → payments, catalog; payments → orders) and cache in Redis. The observability stack
  * (OpenTelemetry + Jaeger, Fluent Bit + Elasticsearch + Kibana, Prometheus + Alertmanager +
- * Grafana) instruments every service without extra code. Further platform components (mesh,
- * gateway) join this file as they land.
+ * Grafana) instruments every service without extra code. An Istio mesh (sidecars) encrypts and
+ * authenticates every call between services, admits exactly the calls declared below, and gives
+ * the catalog timeouts, GET retries and circuit breaking. Further platform components (gateway)
+ * join this file as they land.
  *
  * Run: `npx ts-node -r tsconfig-paths/register --project tsconfig.dev.json examples/reference-architecture.ts`
  * (or `npm run synth` for every example); output in dist/reference-architecture/.
  */
-import { App } from 'cdk8s';
+import { App, Duration } from 'cdk8s';
 import * as arch from 'cdk8s-architect';
 
 /** Builds the reference architecture into `app`; returns it and its services (the benchmark extends it). */
-export function build(app: App, profile: arch.Profile = arch.Profile.PRODUCTION): { shop: arch.BackendArchitecture; services: arch.Microservice[] } {
+export function build(
+  app: App,
+  profile: arch.Profile = arch.Profile.PRODUCTION,
+  meshEngine: arch.IMeshEngine = arch.MeshEngine.istio(),
+): { shop: arch.BackendArchitecture; services: arch.Microservice[] } {
   const shop = new arch.BackendArchitecture(app, 'shop', { profile });
 
   // platform: client-side service registry and configuration center
@@ -125,6 +131,16 @@ export function build(app: App, profile: arch.Profile = arch.Profile.PRODUCTION)
   orders.uses(payments);
   orders.uses(catalog);
   payments.uses(users);
+
+  // the service mesh: mutual TLS, authorization and traffic policy derived from the graph above
+  const mesh = new arch.Mesh(shop, 'mesh', { engine: meshEngine });
+  if (meshEngine.istioMode !== arch.IstioDataPlaneMode.AMBIENT) { // ambient: L7 policy would need a waypoint
+    mesh.setTrafficPolicy(catalog, {
+      timeout: Duration.seconds(2),
+      retries: { attempts: 2, methods: [arch.HttpMethod.GET] },
+      outlierDetection: { consecutiveErrors: 5 },
+    });
+  }
 
   return { shop, services: [bff, orders, payments, catalog, users] };
 }

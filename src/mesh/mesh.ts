@@ -7,7 +7,7 @@ import { renderLinkerd } from './linkerd';
 import { ANNOTATION_MESH_EXCLUDED, BindingPolicy, duration, Grant, Member, MeshModel, microservicePorts, ServicePolicy, tcpPorts } from './model';
 import { BindingTrafficPolicy, HttpMethod, RetryOptions, TrafficPolicy } from './traffic-policy';
 import { BackendArchitecture } from '../architecture/backend-architecture';
-import { IWorkload } from '../architecture/binding';
+import { Edge, IWorkload } from '../architecture/binding';
 import type { Connection, IArchitectureExtension, NamespaceRegistration, WorkloadRegistration } from '../architecture/extension';
 import { WorkloadController } from '../architecture/extension';
 import { fail, show } from '../internal/errors';
@@ -82,6 +82,8 @@ export class Mesh extends Construct implements IArchitectureExtension {
   public readonly componentName: string;
   /** The implementation. */
   public readonly kind: MeshKind;
+  /** The Istio data plane (Istio engines only). */
+  public readonly istioMode?: IstioDataPlaneMode;
   private readonly engine: ResolvedEngine;
   private readonly enrolment: MeshEnrolment;
   private readonly chart: Chart;
@@ -104,6 +106,7 @@ export class Mesh extends Construct implements IArchitectureExtension {
     }
     this.engine = engine;
     this.kind = engine.kind;
+    this.istioMode = engine.istioMode;
     validateDnsLabel(this, 'controlPlaneNamespace', engine.controlPlaneNamespace);
     if (engine.revision !== undefined) {
       if (engine.istioMode !== IstioDataPlaneMode.SIDECAR) {
@@ -164,6 +167,14 @@ export class Mesh extends Construct implements IArchitectureExtension {
   public _connectionAllowed(connection: Connection): void {
     // The mesh's own wiring (proxy ports) arrives while it finalizes: not a call to authorize.
     if (!this.finalizing) this.connections.push(connection);
+  }
+
+  /**
+   * Edges are connections too (a gateway's routes arrive as edges whose consumer is the gateway's
+   * workload); duplicates of wired connections merge into the same grants. @internal
+   */
+  public _edgeRecorded(edge: Edge): void {
+    if (!this.finalizing) this.connections.push({ consumer: edge.consumer, provider: edge.provider, ports: edge.ports });
   }
 
   /** @internal */
@@ -251,10 +262,11 @@ export class Mesh extends Construct implements IArchitectureExtension {
       for (const c of this.connections) {
         const provider = memberOf(c.provider);
         const consumer = memberOf(c.consumer);
-        if (!provider?.enrolled || !consumer || consumer.enrolled) continue;
-        if (this.isMergedScrape(consumer, provider)) continue;
+        if (!provider?.enrolled || consumer?.enrolled) continue;
+        if (consumer && this.isMergedScrape(consumer, provider)) continue;
+        const why = consumer?.reason ?? 'it is not a workload registered with the architecture';
         if (this.forced.has(c.provider)) {
-          fail(this, `${show(c.provider.node.path)} is enrolled but is called by ${show(c.consumer.node.path)}, which is not in the mesh (${consumer.reason})`,
+          fail(this, `${show(c.provider.node.path)} is enrolled but is called by ${show(c.consumer.node.path)}, which is not in the mesh (${why})`,
             `remove ${show(c.provider.node.path)} from enrol (strict mutual TLS would refuse that caller)`);
         }
         provider.enrolled = false;

@@ -85,7 +85,8 @@ function admitted(kind: Kind, objects: K8sObject[], a: arch.BackendArchitecture)
     }
     return out;
   }
-  const byName = (kindName: string, ns: string, name: string) => objects.find((o) => o.kind === kindName && o.metadata.namespace === ns && o.metadata.name === name);
+  const byName = (kindName: string, ns: string, name: string) =>
+    objects.find((o) => o.kind === kindName && o.metadata.namespace === ns && o.metadata.name === name);
   for (const p of objects.filter((o) => o.apiVersion === 'policy.linkerd.io/v1alpha1' && o.kind === 'AuthorizationPolicy' && mine(o))) {
     const ns = p.metadata.namespace!;
     let server = p.spec.targetRef.kind === 'Server' ? byName('Server', ns, p.spec.targetRef.name) : undefined;
@@ -144,7 +145,8 @@ function meshPortOpen(kind: Kind, objects: K8sObject[], a: arch.BackendArchitect
       && selectorKey(p.metadata.namespace!, p.spec.podSelector.matchLabels) === providerKey
       && (p.spec.ingress ?? []).some((rule: any) => rule.ports?.some((x: any) => x.port === port) && rule.from?.some((peer: any) => {
         const ns = peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] ?? p.metadata.namespace;
-        return peer.podSelector?.matchLabels && selectorKey(ns, peer.podSelector.matchLabels) === selectorKey(consumer.namespace, consumer.podSelector);
+        const consumerKey = selectorKey(consumer.namespace, consumer.podSelector);
+        return peer.podSelector?.matchLabels && selectorKey(ns, peer.podSelector.matchLabels) === consumerKey;
       })));
     if (!ok) missing.push(`${grant} (no ingress on ${port})`);
   }

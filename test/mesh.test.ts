@@ -369,7 +369,8 @@ describe('bad inputs fail at synth with the path, the value and the fix', () => 
       .toThrow('[shop/mesh] the traffic policy of orders sets connectionPool, which Linkerd does not implement. Fix: remove connectionPool or use MeshEngine.istio()');
     expect(synthWith((s, m) => m.setBindingPolicy(s.web, s.orders, { timeout: Duration.seconds(1) }), arch.MeshEngine.linkerd()))
       .toThrow('Linkerd applies client-side routes to every caller of a Service, not to one binding');
-    expect(synthWith((s, m) => m.setTrafficPolicy(s.orders, { timeout: Duration.seconds(1) }), arch.MeshEngine.istio({ mode: arch.IstioDataPlaneMode.AMBIENT })))
+    const ambient = arch.MeshEngine.istio({ mode: arch.IstioDataPlaneMode.AMBIENT });
+    expect(synthWith((s, m) => m.setTrafficPolicy(s.orders, { timeout: Duration.seconds(1) }), ambient))
       .toThrow('the ambient data plane applies L7 traffic policy only through a waypoint proxy');
     expect(synthWith((s, m) => m.setBindingPolicy(s.web, s.payments, { timeout: Duration.seconds(1) })))
       .toThrow('"shop/web" does not use microservice "payments" (shop/payments). Fix: declare the binding first (web.uses(payments))');

@@ -7,7 +7,7 @@
  *   meshed servers skip the server-first MySQL port) and an etcd registry with its defrag CronJob
  *   (native sidecar);
  * - `ambient-shop`: Istio ambient, enrolment per workload, a custom control-plane namespace,
- *   Kafka with its topic Job;
+ *   Kafka with its topic Job, a traffic policy served by a waypoint;
  * - `linkerd-shop`: Linkerd, failure accrual, retries opted in for a gRPC service, an HTTP canary,
  *   custom probe networks, Redis.
  *
@@ -79,9 +79,15 @@ export function build(app: App): void {
   checkout.uses(billing);
   checkout.uses(events.topic('order-placed').producer());
   billing.uses(events.topic('order-placed').consumer('billing'));
-  new arch.Mesh(ambient, 'mesh', {
+  const ambientMesh = new arch.Mesh(ambient, 'mesh', {
     engine: arch.MeshEngine.istio({ mode: arch.IstioDataPlaneMode.AMBIENT, controlPlaneNamespace: 'istio-ambient' }),
     enrolment: arch.MeshEnrolment.WORKLOAD,
+  });
+  // L7 policy in ambient: the mesh deploys a waypoint for billing's namespace
+  ambientMesh.setTrafficPolicy(billing, {
+    timeout: Duration.seconds(2),
+    retries: { attempts: 2, retryNonIdempotent: true },
+    outlierDetection: { consecutiveErrors: 5 },
   });
 
   // ---- Linkerd

@@ -134,13 +134,11 @@ export function build(
 
   // the service mesh: mutual TLS, authorization and traffic policy derived from the graph above
   const mesh = new arch.Mesh(shop, 'mesh', { engine: meshEngine });
-  if (meshEngine.istioMode !== arch.IstioDataPlaneMode.AMBIENT) { // ambient: L7 policy would need a waypoint
-    mesh.setTrafficPolicy(catalog, {
-      timeout: Duration.seconds(2),
-      retries: { attempts: 2, methods: [arch.HttpMethod.GET] },
-      outlierDetection: { consecutiveErrors: 5 },
-    });
-  }
+  mesh.setTrafficPolicy(catalog, {
+    timeout: Duration.seconds(2),
+    retries: { attempts: 2, methods: [arch.HttpMethod.GET] },
+    outlierDetection: { consecutiveErrors: 5 },
+  });
 
   return { shop, services: [bff, orders, payments, catalog, users] };
 }

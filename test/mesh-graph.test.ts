@@ -69,7 +69,10 @@ function admitted(kind: Kind, objects: K8sObject[], a: arch.BackendArchitecture)
   if (kind !== 'linkerd') {
     for (const p of objects.filter((o) => o.apiVersion === 'security.istio.io/v1' && o.kind === 'AuthorizationPolicy' && mine(o))) {
       expect(p.spec.action).toBe('ALLOW');
-      const provider = selectorKey(p.metadata.namespace!, p.spec.selector.matchLabels);
+      // a policy on a Service is enforced by its waypoint
+      const provider = p.spec.targetRefs
+        ? `waypoint:${p.metadata.namespace}/${p.spec.targetRefs[0].name}`
+        : selectorKey(p.metadata.namespace!, p.spec.selector.matchLabels);
       for (const rule of p.spec.rules ?? []) {
         expect(Object.keys(rule).sort()).toEqual(['from', 'to']);
         for (const from of rule.from) {
@@ -118,7 +121,10 @@ function expected(kind: Kind, objects: K8sObject[], a: arch.BackendArchitecture)
   const out = new Set<string>();
   const enrolled = (w: arch.IWorkload) => enrolledInOutput(kind, objects, w);
   const principal = (w: arch.IWorkload) => `${a.clusterDomain}/ns/${w.namespace}/sa/${w.serviceAccountName}`;
+  const registered = new Set(a._workloadList.map((r) => r.workload));
   const add = (provider: arch.IWorkload, consumer: arch.IWorkload, ports: arch.NetworkPort[]) => {
+    // the mesh's own hops (an ambient waypoint) are not workloads of the graph
+    if (!registered.has(consumer) || !registered.has(provider)) return;
     if (!enrolled(provider) || !enrolled(consumer)) return;
     for (const p of ports) {
       if ((p.protocol ?? arch.Protocol.TCP) !== arch.Protocol.TCP || MESH_PORTS.has(p.port)) continue;
@@ -128,7 +134,26 @@ function expected(kind: Kind, objects: K8sObject[], a: arch.BackendArchitecture)
   for (const c of a._connectionList) add(c.provider, c.consumer, c.ports);
   for (const e of a.edges) add(e.provider, e.consumer, e.ports);
   for (const r of a._workloadList) add(r.workload, r.workload, r.peerPorts);
-  return out;
+  if (kind !== 'istio-ambient') return out;
+  // Ambient services behind a waypoint: the waypoint checks the callers (policy on the Service),
+  // the pods accept the waypoint; the scraper and the members still reach the pods directly.
+  const rewritten = new Set<string>();
+  for (const grant of out) {
+    const [providerKey, rest] = grant.split(' <- ');
+    const [principalText, port] = rest.split(' : ');
+    const provider = a._workloadList.find((r) => selectorKey(r.workload.namespace, r.workload.podSelector) === providerKey)!;
+    const w = provider.workload;
+    const service = objects.find((o) => o.kind === 'Service' && o.metadata.namespace === w.namespace && o.metadata.name === w.componentName);
+    const scraper = a._workloadList.find((r) => r.kind === 'prometheus');
+    const isDirect = principalText === principal(w) || (scraper !== undefined && principalText === principal(scraper.workload));
+    if (!service?.metadata.labels?.['istio.io/use-waypoint'] || isDirect) {
+      rewritten.add(grant);
+      continue;
+    }
+    rewritten.add(`waypoint:${w.namespace}/${w.componentName} <- ${principalText} : ${port}`);
+    rewritten.add(`${providerKey} <- ${a.clusterDomain}/ns/${w.namespace}/sa/${service.metadata.labels['istio.io/use-waypoint']} : ${port}`);
+  }
+  return rewritten;
 }
 
 /** For ambient and Linkerd: the provider's NetworkPolicies admit each enrolled caller on the mesh port. */
@@ -137,10 +162,12 @@ function meshPortOpen(kind: Kind, objects: K8sObject[], a: arch.BackendArchitect
   const port = kind === 'linkerd' ? 4143 : 15008;
   const missing: string[] = [];
   for (const grant of expected(kind, objects, a)) {
-    const [providerKey, rest] = grant.split(' <- ');
+    let [providerKey, rest] = grant.split(' <- ');
     const [principalText] = rest.split(' : ');
     const m = /\/ns\/([^/]+)\/sa\/(.+)$/.exec(principalText)!;
-    const consumer = a._workloadList.find((r) => r.workload.namespace === m[1] && r.workload.serviceAccountName === m[2])!.workload;
+    const waypointPods = { namespace: m[1], podSelector: { 'gateway.networking.k8s.io/gateway-name': 'waypoint' } };
+    const consumer = a._workloadList.find((r) => r.workload.namespace === m[1] && r.workload.serviceAccountName === m[2])?.workload ?? waypointPods;
+    if (providerKey.startsWith('waypoint:')) providerKey = selectorKey(providerKey.slice(9).split('/')[0], waypointPods.podSelector);
     const ok = objects.some((p) => p.kind === 'NetworkPolicy' && p.spec.podSelector?.matchLabels
       && selectorKey(p.metadata.namespace!, p.spec.podSelector.matchLabels) === providerKey
       && (p.spec.ingress ?? []).some((rule: any) => rule.ports?.some((x: any) => x.port === port) && rule.from?.some((peer: any) => {
@@ -173,7 +200,10 @@ function verify(app: App): void {
     for (const e of a.edges) {
       if (!enrolledInOutput(kind, r.objects, e.provider) || !enrolledInOutput(kind, r.objects, e.consumer)) continue;
       for (const p of e.ports) {
-        expect(got).toContain(`${selectorKey(e.provider.namespace, e.provider.podSelector)} <- ${a.clusterDomain}/ns/${e.consumer.namespace}/sa/${e.consumer.serviceAccountName} : ${p.port}`);
+        const from = `${a.clusterDomain}/ns/${e.consumer.namespace}/sa/${e.consumer.serviceAccountName} : ${p.port}`;
+        const onPods = `${selectorKey(e.provider.namespace, e.provider.podSelector)} <- ${from}`;
+        const onWaypoint = `waypoint:${e.provider.namespace}/${e.provider.componentName} <- ${from}`;
+        expect(got.includes(onPods) || got.includes(onWaypoint)).toBe(true);
       }
     }
   }

@@ -41,7 +41,11 @@ const must = (r: SynthResult, kind: string, ns: string, name: string): K8sObject
 };
 const namespace = (r: SynthResult, name: string) => r.objects.find((o) => o.kind === 'Namespace' && o.metadata.name === name)!;
 const template = (o: K8sObject) => (o.kind === 'CronJob' ? o.spec.jobTemplate.spec.template : o.spec.template);
-const named = (f: any, peerName: string) => [f.podSelector?.matchLabels?.['app.kubernetes.io/name'], f.podSelector?.matchLabels?.['app.kubernetes.io/component']].includes(peerName);
+const named = (f: any, peerName: string) => [
+  f.podSelector?.matchLabels?.['app.kubernetes.io/name'],
+  f.podSelector?.matchLabels?.['app.kubernetes.io/component'],
+  f.podSelector?.matchLabels?.['gateway.networking.k8s.io/gateway-name'],
+].includes(peerName);
 const ingressPorts = (p: K8sObject, peerName: string): number[] => (p.spec.ingress ?? [])
   .filter((rule: any) => rule.from?.some((f: any) => named(f, peerName)))
   .flatMap((rule: any) => rule.ports.map((x: any) => x.port));
@@ -199,6 +203,42 @@ describe('Istio, ambient data plane, enrolment per workload', () => {
       'cluster.local/ns/storefront/sa/web',
     ]);
   });
+});
+
+test('ambient L7 policy is served by a waypoint: Gateway, Service label, authorization split between the waypoint and the pods', () => {
+  const s = shop();
+  const mesh = new arch.Mesh(s.shop, 'mesh', { engine: arch.MeshEngine.istio({ mode: arch.IstioDataPlaneMode.AMBIENT }) });
+  mesh.setTrafficPolicy(s.orders, {
+    timeout: Duration.seconds(2),
+    canary: { canary: s.ordersNext, stableWeight: 95, canaryWeight: 5 },
+    outlierDetection: { consecutiveErrors: 3 },
+  });
+  const r = synthApp(s.app);
+  expect(checkAll(r.objects)).toEqual([]);
+  const gateway = must(r, 'Gateway', 'ordering', 'waypoint');
+  expect(gateway.apiVersion).toBe('gateway.networking.k8s.io/v1');
+  expect(gateway.metadata.labels!['istio.io/waypoint-for']).toBe('service');
+  expect(gateway.spec).toEqual({ gatewayClassName: 'istio-waypoint', listeners: [{ name: 'mesh', port: 15008, protocol: 'HBONE' }] });
+  expect(must(r, 'Service', 'ordering', 'orders').metadata.labels!['istio.io/use-waypoint']).toBe('waypoint');
+  expect(must(r, 'Service', 'ordering', 'orders-next').metadata.labels!['istio.io/use-waypoint']).toBe('waypoint');
+  expect(must(r, 'AuthorizationPolicy', 'ordering', 'orders-waypoint').spec).toEqual({
+    targetRefs: [{ group: '', kind: 'Service', name: 'orders' }],
+    action: 'ALLOW',
+    rules: [{ from: [{ source: { principals: ['cluster.local/ns/storefront/sa/web'] } }], to: [{ operation: { ports: ['8080'] } }] }],
+  });
+  expect(must(r, 'AuthorizationPolicy', 'ordering', 'orders').spec.rules.map((x: any) => x.from[0].source.principals)).toEqual([
+    ['cluster.local/ns/observability/sa/observability-prometheus'], // scrapes the pods directly
+    ['cluster.local/ns/ordering/sa/waypoint'],
+  ]);
+  // HBONE: web -> waypoint -> orders
+  expect(egressPorts(must(r, 'NetworkPolicy', 'storefront', 'web'), 'waypoint')).toEqual([15008]);
+  expect(egressPorts(must(r, 'NetworkPolicy', 'storefront', 'web'), 'orders')).toEqual([8080]);
+  const waypointPolicy = must(r, 'NetworkPolicy', 'ordering', 'waypoint');
+  expect(waypointPolicy.spec.podSelector).toEqual({ matchLabels: { 'gateway.networking.k8s.io/gateway-name': 'waypoint' } });
+  expect(ingressPorts(waypointPolicy, 'web')).toEqual([15008]);
+  expect(must(r, 'NetworkPolicy', 'ordering', 'waypoint-control-plane').spec.egress[0].ports).toEqual([{ port: 15012, protocol: 'TCP' }]);
+  expect(must(r, 'VirtualService', 'ordering', 'orders').spec.http[0].route.map((x: any) => x.weight)).toEqual([95, 5]);
+  expect(must(r, 'DestinationRule', 'ordering', 'orders').spec.trafficPolicy.outlierDetection.consecutive5xxErrors).toBe(3);
 });
 
 describe('Linkerd', () => {
@@ -370,8 +410,8 @@ describe('bad inputs fail at synth with the path, the value and the fix', () => 
     expect(synthWith((s, m) => m.setBindingPolicy(s.web, s.orders, { timeout: Duration.seconds(1) }), arch.MeshEngine.linkerd()))
       .toThrow('Linkerd applies client-side routes to every caller of a Service, not to one binding');
     const ambient = arch.MeshEngine.istio({ mode: arch.IstioDataPlaneMode.AMBIENT });
-    expect(synthWith((s, m) => m.setTrafficPolicy(s.orders, { timeout: Duration.seconds(1) }), ambient))
-      .toThrow('the ambient data plane applies L7 traffic policy only through a waypoint proxy');
+    expect(synthWith((s, m) => m.setBindingPolicy(s.web, s.orders, { timeout: Duration.seconds(1) }), ambient))
+      .toThrow('under the ambient data plane the service\'s waypoint applies its routes to every caller');
     expect(synthWith((s, m) => m.setBindingPolicy(s.web, s.payments, { timeout: Duration.seconds(1) })))
       .toThrow('"shop/web" does not use microservice "payments" (shop/payments). Fix: declare the binding first (web.uses(payments))');
     const s = shop();

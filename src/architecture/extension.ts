@@ -37,6 +37,8 @@ export interface WorkloadServiceInfo {
   readonly ports: WorkloadPortInfo[];
   /** Adds annotations to the Service object. */
   addAnnotations(annotations: Record<string, string>): void;
+  /** Adds labels to the Service object (never to its selector). */
+  addLabels(labels: Record<string, string>): void;
 }
 
 /** What a service declares about its telemetry (microservices): read by an observability stack. */

@@ -46,6 +46,9 @@ export function serviceInfo(service: ApiObject, name: string, headless: boolean,
     addAnnotations: (a) => {
       for (const k of Object.keys(a)) service.metadata.addAnnotation(k, a[k]);
     },
+    addLabels: (l) => {
+      for (const k of Object.keys(l)) service.metadata.addLabel(k, l[k]);
+    },
   };
 }
 

@@ -3,6 +3,7 @@ import { SCRAPER_KIND } from './decisions';
 import { IstioDataPlaneMode } from './engine';
 import { duration, fqdn, groupedGrants, MeshModel, microservicePorts, tcpPorts } from './model';
 import { BindingTrafficPolicy, TrafficPolicy } from './traffic-policy';
+import { GATEWAY_NAME_LABEL, Waypoint } from './waypoint';
 import { IWorkload, Protocol } from '../architecture/binding';
 import * as net from '../imports/networking.istio.io';
 import * as sec from '../imports/security.istio.io';
@@ -18,6 +19,8 @@ export const ISTIOD_XDS_PORT = 15012;
 export const HBONE_PORT = 15008;
 /** The sidecar agent's merged Prometheus endpoint (not captured, so outside mutual TLS). */
 export const MERGED_METRICS_PORT = 15020;
+/** The name of the ambient waypoint Gateway of a namespace. */
+export const WAYPOINT_NAME = 'waypoint';
 /** The link-local address istio-cni SNATs kubelet probes to in ambient mode. */
 export const AMBIENT_PROBE_SOURCE = '169.254.7.127/32';
 
@@ -29,11 +32,31 @@ export function renderIstio(model: MeshModel): void {
   const trustDomain = arch.clusterDomain;
   const principal = (w: IWorkload) => `${trustDomain}/ns/${w.namespace}/sa/${w.serviceAccountName}`;
 
+  // Ambient: services with L7 traffic policy are served through a waypoint in their namespace.
+  const waypoints = new Map<string, Waypoint>();
+  const behindWaypoint = new Map<IWorkload, Waypoint>();
+  if (!sidecar) {
+    for (const { service, policy } of model.servicePolicies) {
+      let waypoint = waypoints.get(service.namespace);
+      if (!waypoint) {
+        waypoint = new Waypoint(model.mesh, `waypoint-${service.namespace}`, arch, service.namespace, WAYPOINT_NAME, chart);
+        waypoints.set(service.namespace, waypoint);
+      }
+      for (const s of [service, ...(policy.canary ? [policy.canary.canary] : [])]) {
+        behindWaypoint.set(s, waypoint);
+        model.memberOf(s)!.reg.services.filter((x) => !x.headless).forEach((x) => x.addLabels({ 'istio.io/use-waypoint': WAYPOINT_NAME }));
+      }
+    }
+  }
+  /** Callers that reach a waypoint-served workload by pod address (the scraper, its own members) bypass the waypoint. */
+  const direct = (provider: IWorkload, consumer: IWorkload) => consumer === provider || model.memberOf(consumer)?.reg.kind === SCRAPER_KIND;
+
   for (const m of model.enrolled) {
     const w = m.reg.workload;
     const name = w.serviceAccountName;
     const metadata = { name, namespace: w.namespace, labels };
     const selector = { matchLabels: w.podSelector };
+    const waypoint = behindWaypoint.get(w);
 
     new sec.PeerAuthentication(chart, `${w.namespace}-${name}-peer-authentication`, {
       metadata,
@@ -41,10 +64,28 @@ export function renderIstio(model: MeshModel): void {
     });
 
     // ALLOW with exactly the graph's callers: any request matching no rule is denied.
-    const rules = groupedGrants(model.grants.get(w) ?? []).map((g) => ({
+    const allGrants = model.grants.get(w) ?? [];
+    const toRules = (grants: typeof allGrants) => groupedGrants(grants).map((g) => ({
       from: [{ source: { principals: g.consumers.map(principal) } }],
       to: [{ operation: { ports: g.ports.map(String) } }],
     }));
+    const rules = toRules(waypoint ? allGrants.filter((g) => direct(w, g.consumer)) : allGrants);
+    if (waypoint) {
+      // the pods accept the waypoint, which enforces the callers' identities (policy on the Service)
+      const ports = [...new Set(allGrants.filter((g) => !direct(w, g.consumer)).flatMap((g) => [...g.ports]))].sort((a, b) => a - b);
+      if (ports.length > 0) {
+        rules.push({ from: [{ source: { principals: [principal(waypoint)] } }], to: [{ operation: { ports: ports.map(String) } }] });
+      }
+      const viaWaypoint = toRules(allGrants.filter((g) => !direct(w, g.consumer)));
+      new sec.AuthorizationPolicy(chart, `${w.namespace}-${name}-waypoint-authorization-policy`, {
+        metadata: { ...metadata, name: `${name}-waypoint` },
+        spec: {
+          targetRefs: [{ group: '', kind: 'Service', name: w.componentName }],
+          action: sec.AuthorizationPolicySpecAction.ALLOW,
+          ...(viaWaypoint.length > 0 ? { rules: viaWaypoint } : {}),
+        },
+      });
+    }
     new sec.AuthorizationPolicy(chart, `${w.namespace}-${name}-authorization-policy`, {
       metadata,
       spec: { selector, action: sec.AuthorizationPolicySpecAction.ALLOW, ...(rules.length > 0 ? { rules } : {}) },
@@ -83,13 +124,34 @@ export function renderIstio(model: MeshModel): void {
   if (sidecar) {
     mergedScraping(model);
   } else {
-    // Ambient: callers reach meshed pods over HBONE; kubelet probes arrive SNATed to a link-local address.
+    // Ambient: callers reach meshed pods over HBONE (through the waypoint for the services behind
+    // one); kubelet probes arrive SNATed to a link-local address.
+    const hbone = [{ port: HBONE_PORT, protocol: Protocol.TCP }];
     for (const [provider, grants] of model.grants) {
+      const waypoint = behindWaypoint.get(provider);
       for (const g of grants) {
         if (g.ports.size === 0) continue;
-        g.consumer.allowEgressTo(provider, [{ port: HBONE_PORT, protocol: Protocol.TCP }]);
-        provider.allowIngressFrom(g.consumer, [{ port: HBONE_PORT, protocol: Protocol.TCP }]);
+        const hop = waypoint && !direct(provider, g.consumer) ? waypoint : provider;
+        g.consumer.allowEgressTo(hop, hbone);
+        hop.allowIngressFrom(g.consumer, hbone);
+        if (hop !== provider) {
+          hop.allowEgressTo(provider, hbone);
+          provider.allowIngressFrom(hop, hbone);
+        }
       }
+    }
+    for (const [ns, waypoint] of waypoints) {
+      new k8s.KubeNetworkPolicy(chart, `${ns}-waypoint-control-plane`, {
+        metadata: { name: `${waypoint.componentName}-control-plane`, namespace: ns, labels },
+        spec: {
+          podSelector: { matchExpressions: [{ key: GATEWAY_NAME_LABEL, operator: 'In', values: [waypoint.componentName] }] },
+          policyTypes: ['Egress'],
+          egress: [{
+            to: [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: engine.controlPlaneNamespace } }, podSelector: { matchLabels: { app: 'istiod' } } }],
+            ports: [{ port: k8s.IntOrString.fromNumber(ISTIOD_XDS_PORT), protocol: 'TCP' }],
+          }],
+        },
+      });
     }
     for (const m of model.enrolled) {
       const ports = tcpPorts(m.reg.ports.map((p) => ({ port: p.port, protocol: p.protocol })));

@@ -338,10 +338,6 @@ export class Mesh extends Construct implements IArchitectureExtension {
         fail(this, `${what} targets ${service.bindingDescription}, which is not in the mesh (${model.memberOf(service)?.reason})`,
           'enrol the service (and its callers) or remove the traffic policy');
       }
-      if (ambient) {
-        fail(this, `${what} on ${service.bindingDescription}: the ambient data plane applies L7 traffic policy only through a waypoint proxy, which this library does not deploy`,
-          'use IstioDataPlaneMode.SIDECAR or MeshEngine.linkerd() for timeouts, retries, outlier detection, connection pools and canaries');
-      }
       if (policy.timeout !== undefined) duration(this, `${what} timeout`, policy.timeout);
       if (policy.retries) this.checkRetries(service, what, policy.retries);
     };
@@ -378,6 +374,10 @@ export class Mesh extends Construct implements IArchitectureExtension {
       if (linkerd) {
         fail(this, `${what}: Linkerd applies client-side routes to every caller of a Service, not to one binding`,
           'use setTrafficPolicy() for the service, or MeshEngine.istio() for per-binding policies');
+      }
+      if (ambient) {
+        fail(this, `${what}: under the ambient data plane the service's waypoint applies its routes to every caller; matching the caller's pod labels is a sidecar feature`,
+          'use setTrafficPolicy() for the service, or IstioDataPlaneMode.SIDECAR for per-binding policies');
       }
       if (!this.connections.some((c) => c.consumer === b.consumer && c.provider === b.service)) {
         fail(this, `${what}: ${show(b.consumer.node.path)} does not use ${b.service.bindingDescription}`, `declare the binding first (${b.consumer.componentName}.uses(${b.service.componentName}))`);

@@ -4,8 +4,8 @@
  * - `istio-shop`: Istio with sidecars (revision tag "stable", namespaces enrolled), a service
  *   traffic policy with timeouts, GET-only retries, outlier detection, connection pools and a
  *   90/10 canary, a per-binding policy, an excluded service, Apollo on a generated MySQL (its
- *   meshed servers skip the server-first MySQL port) and an etcd registry with its defrag CronJob
- *   (native sidecar);
+ *   meshed servers skip the server-first MySQL port) and an etcd registry (its defrag CronJob
+ *   calls only etcd, outside the mesh, so it stays out too);
  * - `ambient-shop`: Istio ambient, enrolment per workload, a custom control-plane namespace,
  *   Kafka with its topic Job, a traffic policy served by a waypoint;
  * - `linkerd-shop`: Linkerd, failure accrual, retries opted in for a gRPC service, an HTTP canary,

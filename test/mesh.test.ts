@@ -32,6 +32,9 @@ function shop(clusterDomain = 'cluster.local'): Shop {
   return { app, shop: a, web, orders, ordersNext, payments, registry };
 }
 
+/** The etcd defragmentation CronJob's pods (a platform task). */
+const defrag = (s: Shop): arch.IWorkload => s.shop._workloadList.find((r) => r.kind === 'defrag')!.workload;
+
 const find = (r: SynthResult, kind: string, ns: string, name: string): K8sObject | undefined =>
   r.objects.find((o) => o.kind === kind && o.metadata.namespace === ns && o.metadata.name === name);
 const must = (r: SynthResult, kind: string, ns: string, name: string): K8sObject => {
@@ -58,7 +61,7 @@ describe('Istio, sidecar data plane', () => {
   let s: Shop;
   beforeAll(() => {
     s = shop('corp.internal');
-    const mesh = new arch.Mesh(s.shop, 'mesh', { engine: arch.MeshEngine.istio({ revision: 'stable' }) });
+    const mesh = new arch.Mesh(s.shop, 'mesh', { engine: arch.MeshEngine.istio({ revision: 'stable' }), enrol: [defrag(s)] });
     mesh.setTrafficPolicy(s.orders, {
       timeout: Duration.seconds(3),
       retries: { attempts: 2, perTryTimeout: Duration.millis(800), methods: [arch.HttpMethod.GET] },
@@ -159,7 +162,16 @@ describe('Istio, sidecar data plane', () => {
     expect(template(must(r, 'StatefulSet', 'observability', 'observability-prometheus')).metadata.labels['sidecar.istio.io/inject']).toBe('false');
   });
 
-  test('Jobs and CronJobs run their sidecar as a native sidecar, so they complete', () => {
+  test('a Job calling only workloads outside the mesh stays out by default', () => {
+    const t = shop();
+    new arch.Mesh(t.shop, 'mesh', { engine: arch.MeshEngine.istio() });
+    const out = synthApp(t.app);
+    const pods = template(must(out, 'CronJob', 'registry', 'registry-defrag')).metadata;
+    expect(pods.annotations).toBeUndefined(); // no proxy, and its namespace (etcd's) is not enrolled
+    expect(namespace(out, 'registry').metadata.labels!['istio-injection']).toBeUndefined();
+  });
+
+  test('Jobs and CronJobs in the mesh run their sidecar as a native sidecar, so they complete', () => {
     const defrag = must(r, 'CronJob', 'registry', 'registry-defrag');
     expect(template(defrag).metadata.annotations['sidecar.istio.io/nativeSidecar']).toBe('true');
     expect(template(defrag).metadata.labels['sidecar.istio.io/inject']).toBeUndefined();
@@ -183,7 +195,10 @@ describe('Istio, ambient data plane, enrolment per workload', () => {
     expect(template(must(r, 'Deployment', 'ordering', 'orders')).metadata.labels['istio.io/dataplane-mode']).toBe('ambient');
     expect(template(must(r, 'StatefulSet', 'registry', 'registry')).metadata.labels['istio.io/dataplane-mode']).toBeUndefined();
     expect(r.objects.filter((o) => o.kind === 'Sidecar')).toEqual([]);
-    expect(template(must(r, 'CronJob', 'registry', 'registry-defrag')).metadata.annotations?.['sidecar.istio.io/nativeSidecar']).toBeUndefined();
+    // Jobs that call only workloads outside the mesh stay out of it
+    const defragPods = template(must(r, 'CronJob', 'registry', 'registry-defrag')).metadata;
+    expect(defragPods.labels['istio.io/dataplane-mode']).toBeUndefined();
+    expect(defragPods.annotations?.['sidecar.istio.io/nativeSidecar']).toBeUndefined();
     expect(find(r, 'NetworkPolicy', 'ordering', 'allow-mesh-control-plane')).toBeUndefined();
   });
 
@@ -245,7 +260,7 @@ describe('Linkerd', () => {
   let r: SynthResult;
   beforeAll(() => {
     const s = shop();
-    const mesh = new arch.Mesh(s.shop, 'mesh', { engine: arch.MeshEngine.linkerd() });
+    const mesh = new arch.Mesh(s.shop, 'mesh', { engine: arch.MeshEngine.linkerd(), enrol: [defrag(s)] });
     mesh.setTrafficPolicy(s.orders, {
       timeout: Duration.seconds(2),
       retries: { attempts: 3, perTryTimeout: Duration.millis(300), methods: [arch.HttpMethod.GET, arch.HttpMethod.PUT] },

@@ -275,6 +275,18 @@ export class Mesh extends Construct implements IArchitectureExtension {
       }
     }
 
+    // A Job or CronJob runs in the mesh only when it calls a meshed server: a proxy it does not need
+    // is one more thing that must stop for it to complete (and native sidecars need Kubernetes
+    // 1.29, or 1.28 with the SidecarContainers gate).
+    for (const m of members.values()) {
+      if (m.reg.controller !== WorkloadController.JOB || !m.enrolled || this.forced.has(m.reg.workload)) continue;
+      const callsMeshed = this.connections.some((c) => c.consumer === m.reg.workload && memberOf(c.provider)?.enrolled);
+      if (!callsMeshed) {
+        m.enrolled = false;
+        m.reason = 'a Job that calls only workloads outside the mesh: it runs without a proxy, so nothing has to stop for it to complete';
+      }
+    }
+
     const all = [...members.values()];
     const enrolled = all.filter((m) => m.enrolled);
     const grants = new Map<IWorkload, Grant[]>();

@@ -172,9 +172,9 @@ describe('Istio, sidecar data plane', () => {
   });
 
   test('Jobs and CronJobs in the mesh run their sidecar as a native sidecar, so they complete', () => {
-    const defrag = must(r, 'CronJob', 'registry', 'registry-defrag');
-    expect(template(defrag).metadata.annotations['sidecar.istio.io/nativeSidecar']).toBe('true');
-    expect(template(defrag).metadata.labels['sidecar.istio.io/inject']).toBeUndefined();
+    const cronJob = must(r, 'CronJob', 'registry', 'registry-defrag');
+    expect(template(cronJob).metadata.annotations['sidecar.istio.io/nativeSidecar']).toBe('true');
+    expect(template(cronJob).metadata.labels['sidecar.istio.io/inject']).toBeUndefined();
   });
 });
 

@@ -74,6 +74,10 @@ function admitted(kind: Kind, objects: K8sObject[], a: arch.BackendArchitecture)
         ? `waypoint:${p.metadata.namespace}/${p.spec.targetRefs[0].name}`
         : selectorKey(p.metadata.namespace!, p.spec.selector.matchLabels);
       for (const rule of p.spec.rules ?? []) {
+        if (!rule.from) { // a public port (a gateway's listener): any caller
+          for (const port of rule.to[0].operation.ports) out.add(`${provider} <- * : ${port}`);
+          continue;
+        }
         expect(Object.keys(rule).sort()).toEqual(['from', 'to']);
         for (const from of rule.from) {
           expect(Object.keys(from.source)).toEqual(['principals']);
@@ -90,6 +94,10 @@ function admitted(kind: Kind, objects: K8sObject[], a: arch.BackendArchitecture)
   }
   const byName = (kindName: string, ns: string, name: string) =>
     objects.find((o) => o.kind === kindName && o.metadata.namespace === ns && o.metadata.name === name);
+  for (const server of objects.filter((o) => o.kind === 'Server' && mine(o) && o.spec.accessPolicy !== 'deny')) {
+    expect(server.spec.accessPolicy).toBe('all-unauthenticated');
+    out.add(`${selectorKey(server.metadata.namespace!, server.spec.podSelector.matchLabels)} <- * : ${server.spec.port}`);
+  }
   for (const p of objects.filter((o) => o.apiVersion === 'policy.linkerd.io/v1alpha1' && o.kind === 'AuthorizationPolicy' && mine(o))) {
     const ns = p.metadata.namespace!;
     let server = p.spec.targetRef.kind === 'Server' ? byName('Server', ns, p.spec.targetRef.name) : undefined;
@@ -134,6 +142,10 @@ function expected(kind: Kind, objects: K8sObject[], a: arch.BackendArchitecture)
   for (const c of a._connectionList) add(c.provider, c.consumer, c.ports);
   for (const e of a.edges) add(e.provider, e.consumer, e.ports);
   for (const r of a._workloadList) add(r.workload, r.workload, r.peerPorts);
+  for (const r of a._workloadList) {
+    if (!enrolled(r.workload)) continue;
+    for (const p of r.publicPorts) out.add(`${selectorKey(r.workload.namespace, r.workload.podSelector)} <- * : ${p}`);
+  }
   if (kind !== 'istio-ambient') return out;
   // Ambient services behind a waypoint: the waypoint checks the callers (policy on the Service),
   // the pods accept the waypoint; the scraper and the members still reach the pods directly.
@@ -141,6 +153,10 @@ function expected(kind: Kind, objects: K8sObject[], a: arch.BackendArchitecture)
   for (const grant of out) {
     const [providerKey, rest] = grant.split(' <- ');
     const [principalText, port] = rest.split(' : ');
+    if (principalText === '*') {
+      rewritten.add(grant);
+      continue;
+    }
     const provider = a._workloadList.find((r) => selectorKey(r.workload.namespace, r.workload.podSelector) === providerKey)!;
     const w = provider.workload;
     const service = objects.find((o) => o.kind === 'Service' && o.metadata.namespace === w.namespace && o.metadata.name === w.componentName);
@@ -164,6 +180,7 @@ function meshPortOpen(kind: Kind, objects: K8sObject[], a: arch.BackendArchitect
   for (const grant of expected(kind, objects, a)) {
     let [providerKey, rest] = grant.split(' <- ');
     const [principalText] = rest.split(' : ');
+    if (principalText === '*') continue; // public ports: the gateway's own NetworkPolicy admits its clients
     const m = /\/ns\/([^/]+)\/sa\/(.+)$/.exec(principalText)!;
     const waypointPods = { namespace: m[1], podSelector: { 'gateway.networking.k8s.io/gateway-name': 'waypoint' } };
     const consumer = a._workloadList.find((r) => r.workload.namespace === m[1] && r.workload.serviceAccountName === m[2])?.workload ?? waypointPods;

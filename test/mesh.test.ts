@@ -1,7 +1,8 @@
 import { App, Duration } from 'cdk8s';
 import * as arch from '../src';
-import { checkAll } from './harness/invariants';
+import { checkAll, checkSchemas } from './harness/invariants';
 import { K8sObject, newTestApp, synthApp, SynthResult } from './harness/synth';
+import { StatelessWorkload } from '../src/internal/stateless-workload';
 
 const IMAGE = (n: string) => `ghcr.io/acme/${n}:1.0.0`;
 
@@ -386,6 +387,59 @@ describe('enrolment decisions', () => {
     expect(arch.Mesh.of(s.shop)).toBe(mesh);
     expect(() => new arch.Mesh(s.shop, 'mesh2', { engine: arch.MeshEngine.istio() }))
       .toThrow('[shop/mesh2] the architecture already has the mesh "shop/mesh". Fix: create one mesh per architecture');
+  });
+});
+
+describe('a gateway (issue 8) as the graph will show it: a workload with a public listener whose routes are Edges', () => {
+  /** A stand-in gateway: a Deployment with a public port that routes to orders (an Edge whose consumer is the gateway). */
+  function withGateway(engine: arch.IMeshEngine): SynthResult {
+    const s = shop();
+    const chart = s.shop._newComponentChart(s.shop, 'edge');
+    s.shop.addNamespace(s.shop, 'edge');
+    const gateway = new StatelessWorkload(s.shop, 'edge', {
+      architecture: s.shop,
+      chart,
+      name: 'edge',
+      namespace: 'edge',
+      identity: { name: 'edge', instance: 'shop-edge', component: 'gateway', partOf: 'shop' },
+      replicas: 2,
+      ports: [{ name: 'http', port: 8000, appProtocol: 'http' }],
+      publicPorts: [8000],
+      uid: 1000,
+      containers: (w) => [{ name: 'proxy', image: 'envoyproxy/envoy:v1.33.0', ports: w.containerPorts }],
+    });
+    const ports = [{ port: 8080, protocol: arch.Protocol.TCP }];
+    gateway.allowEgressTo(s.orders, ports);
+    s.shop._recordEdge({ consumer: gateway, provider: s.orders, ports, via: s.orders });
+    s.orders.allowIngressFrom(gateway, ports);
+    new arch.Mesh(s.shop, 'mesh', { engine });
+    const r = synthApp(s.app);
+    expect(checkSchemas(r.objects)).toEqual([]); // (the stand-in's own pod is not a library workload: no Pod Security check)
+    return r;
+  }
+
+  test('Istio: the route is authorized for the gateway\'s identity; the public listener takes plaintext from any client', () => {
+    const r = withGateway(arch.MeshEngine.istio());
+    expect(must(r, 'AuthorizationPolicy', 'ordering', 'orders').spec.rules[0].from[0].source.principals).toEqual([
+      'cluster.local/ns/edge/sa/edge',
+      'cluster.local/ns/storefront/sa/web',
+    ]);
+    expect(must(r, 'PeerAuthentication', 'edge', 'edge').spec).toEqual(expect.objectContaining({
+      mtls: { mode: 'STRICT' },
+      portLevelMtls: { 8000: { mode: 'PERMISSIVE' } },
+    }));
+    expect(must(r, 'AuthorizationPolicy', 'edge', 'edge').spec.rules).toEqual([{ to: [{ operation: { ports: ['8000'] } }] }]);
+  });
+
+  test('Linkerd: the gateway\'s identity is a MeshTLS identity of the route\'s Server; its listener\'s Server is all-unauthenticated', () => {
+    const r = withGateway(arch.MeshEngine.linkerd());
+    expect(must(r, 'MeshTLSAuthentication', 'ordering', 'orders-http').spec.identityRefs).toEqual([
+      { kind: 'ServiceAccount', name: 'edge', namespace: 'edge' },
+      { kind: 'ServiceAccount', name: 'observability-prometheus', namespace: 'observability' },
+      { kind: 'ServiceAccount', name: 'web', namespace: 'storefront' },
+    ]);
+    expect(must(r, 'Server', 'edge', 'edge-http').spec.accessPolicy).toBe('all-unauthenticated');
+    expect(find(r, 'AuthorizationPolicy', 'edge', 'edge-http')).toBeUndefined();
   });
 });
 

@@ -76,6 +76,11 @@ export interface WorkloadRegistration {
   readonly peerPorts: NetworkPort[];
   /** The pods run on the node's network namespace. */
   readonly hostNetwork: boolean;
+  /**
+   * Ports that clients outside the architecture reach (a gateway's listeners behind a load
+   * balancer): a mesh accepts plaintext and any caller there, and authorizes the graph elsewhere.
+   */
+  readonly publicPorts: number[];
   /** What the service declares about its telemetry (microservices only). */
   readonly telemetry?: ServiceTelemetry;
   /** Adds labels to the pod template (never to the selector). */

@@ -60,6 +60,7 @@ export interface RegistrationProps {
   readonly services?: WorkloadServiceInfo[];
   readonly peerPorts?: NetworkPort[];
   readonly hostNetwork?: boolean;
+  readonly publicPorts?: number[];
   readonly telemetry?: ServiceTelemetry;
   readonly extras?: PodTemplateExtras;
 }
@@ -75,6 +76,7 @@ export function registerWorkload(p: RegistrationProps): WorkloadRegistration {
     services: p.services ?? [],
     peerPorts: p.peerPorts ?? [],
     hostNetwork: p.hostNetwork ?? false,
+    publicPorts: p.publicPorts ?? [],
     telemetry: p.telemetry,
     addPodLabels: (l) => {
       if (!extras) throw new Error(`the pod template of ${p.workload.node.path} takes no extra labels`);

@@ -13,6 +13,7 @@ import { ANNOTATION_SCRAPE_PATH, ANNOTATION_SCRAPE_PORT } from '../internal/stat
 import { Microservice } from '../microservice/microservice';
 
 const k8s = kplus.k8s;
+const PERMISSIVE = sec.PeerAuthenticationSpecPortLevelMtlsMode.PERMISSIVE;
 /** istiod's xDS and certificate port (TLS), which every sidecar dials. */
 export const ISTIOD_XDS_PORT = 15012;
 /** The ambient HBONE tunnel port every meshed pod accepts. */
@@ -58,9 +59,17 @@ export function renderIstio(model: MeshModel): void {
     const selector = { matchLabels: w.podSelector };
     const waypoint = behindWaypoint.get(w);
 
+    // Public ports (a gateway's listeners) take plaintext from outside the architecture.
+    const publicPorts = [...m.reg.publicPorts].sort((a, b) => a - b);
     new sec.PeerAuthentication(chart, `${w.namespace}-${name}-peer-authentication`, {
       metadata,
-      spec: { selector, mtls: { mode: sec.PeerAuthenticationSpecMtlsMode.STRICT } },
+      spec: {
+        selector,
+        mtls: { mode: sec.PeerAuthenticationSpecMtlsMode.STRICT },
+        ...(publicPorts.length > 0
+          ? { portLevelMtls: Object.fromEntries(publicPorts.map((p) => [String(p), { mode: PERMISSIVE }])) }
+          : {}),
+      },
     });
 
     // ALLOW with exactly the graph's callers: any request matching no rule is denied.
@@ -69,7 +78,8 @@ export function renderIstio(model: MeshModel): void {
       from: [{ source: { principals: g.consumers.map(principal) } }],
       to: [{ operation: { ports: g.ports.map(String) } }],
     }));
-    const rules = toRules(waypoint ? allGrants.filter((g) => direct(w, g.consumer)) : allGrants);
+    const rules: sec.AuthorizationPolicySpecRules[] = toRules(waypoint ? allGrants.filter((g) => direct(w, g.consumer)) : allGrants);
+    if (publicPorts.length > 0) rules.push({ to: [{ operation: { ports: publicPorts.map(String) } }] }); // any caller
     if (waypoint) {
       // the pods accept the waypoint, which enforces the callers' identities (policy on the Service)
       const ports = [...new Set(allGrants.filter((g) => !direct(w, g.consumer)).flatMap((g) => [...g.ports]))].sort((a, b) => a - b);

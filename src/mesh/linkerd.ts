@@ -36,16 +36,19 @@ export function renderLinkerd(model: MeshModel): void {
       const server = objectName(mesh, w.serviceAccountName, port.name);
       const metadata = { name: server, namespace: w.namespace, labels };
       const proxyProtocol = port.appProtocol ? PROXY_PROTOCOL[port.appProtocol] : undefined;
-      // A Server makes the port deny everything that no AuthorizationPolicy allows.
+      const isPublic = m.reg.publicPorts.includes(port.port);
+      // A Server makes the port deny everything that no AuthorizationPolicy allows; a public port
+      // (a gateway's listener) takes any caller, meshed or not.
       new pol.ServerV1Beta3(chart, `${w.namespace}-${server}-server`, {
         metadata,
         spec: {
           podSelector: { matchLabels: w.podSelector },
           port: port.port,
-          accessPolicy: 'deny',
+          accessPolicy: isPublic ? 'all-unauthenticated' : 'deny',
           ...(proxyProtocol ? { proxyProtocol } : {}),
         },
       });
+      if (isPublic) continue;
       const callers = callersOn(grants, port.port);
       const grpc = port.appProtocol === 'grpc';
       if (callers.length > 0) {

@@ -133,7 +133,8 @@ function rides(app: App): void {
 
   // access gateway: Kubernetes Gateway API with Envoy Gateway policies
   const edge = new arch.Gateway(shop, 'edge', {
-    engine: arch.GatewayEngine.gatewayApi({ gatewayClassName: 'eg', httpPort: 80, httpsPort: 443 }),
+    // the platform team runs Envoy Gateway's proxies in the mesh, when the architecture has one
+    engine: arch.GatewayEngine.gatewayApi({ gatewayClassName: 'eg', httpPort: 80, httpsPort: 443, dataPlaneInMesh: true }),
     tls: { secretName: 'rides-edge-tls', redirectHttp: true },
     ipAllowList: ['0.0.0.0/0'],
     ipDenyList: ['203.0.113.0/24'],
@@ -205,6 +206,8 @@ function ops(app: App): void {
       dataPlaneNamespace: 'kube-system-gateway',
       dataPlaneLabels: { 'app.kubernetes.io/name': 'cilium-envoy' },
       dataPlaneServiceAccountName: 'cilium-envoy',
+      // Cilium's proxies stay out of a mesh: the consoles they reach leave it too
+      dataPlaneInMesh: false,
     }),
     tls: { secretName: 'ops-consoles-tls', redirectHttp: false },
   });

@@ -14,7 +14,9 @@
  * Grafana) instruments every service without extra code. A Kubernetes Gateway API access gateway
  * (Envoy Gateway: TLS, HTTP→HTTPS redirect, CORS, rate limit) is the way in to the BFF and to the
  * consoles (Grafana and Kibana with their own logins, Jaeger, Prometheus and Alertmanager behind
- * single sign-on). Further platform components (mesh) join this file as they land.
+ * single sign-on). An Istio mesh (sidecars) encrypts and authenticates every call between
+ * services, admits exactly the calls declared below (the gateway's routes included), and gives
+ * the catalog timeouts, GET retries and circuit breaking.
  *
  * Run: `npx ts-node -r tsconfig-paths/register --project tsconfig.dev.json examples/reference-architecture.ts`
  * (or `npm run synth` for every example); output in dist/reference-architecture/.
@@ -23,7 +25,11 @@ import { App, Duration } from 'cdk8s';
 import * as arch from 'cdk8s-architect';
 
 /** Builds the reference architecture into `app`; returns it and its services (the benchmark extends it). */
-export function build(app: App, profile: arch.Profile = arch.Profile.PRODUCTION): { shop: arch.BackendArchitecture; services: arch.Microservice[] } {
+export function build(
+  app: App,
+  profile: arch.Profile = arch.Profile.PRODUCTION,
+  meshEngine: arch.IMeshEngine = arch.MeshEngine.istio(),
+): { shop: arch.BackendArchitecture; services: arch.Microservice[] } {
   const shop = new arch.BackendArchitecture(app, 'shop', { profile });
 
   // platform: client-side service registry and configuration center
@@ -131,6 +137,8 @@ export function build(app: App, profile: arch.Profile = arch.Profile.PRODUCTION)
   // the way in: the access gateway in front of the BFF and the consoles
   const sso = arch.GatewayAuth.jwt({ issuer: 'https://login.acme.example', jwksUri: 'https://login.acme.example/.well-known/jwks.json' });
   const edge = new arch.Gateway(shop, 'edge', {
+    // Envoy Gateway; the platform team enrols its proxies in the mesh (see the README)
+    engine: arch.GatewayEngine.gatewayApi({ dataPlaneInMesh: true }),
     tls: { secretName: 'shop-edge-tls' },
     cors: { allowOrigins: ['https://shop.acme.example'] },
     requestTimeout: Duration.seconds(30),
@@ -142,6 +150,14 @@ export function build(app: App, profile: arch.Profile = arch.Profile.PRODUCTION)
   for (const console of [observability.tracingUi!, observability.prometheus!, observability.alertmanager!]) {
     edge.expose(console, { host: `${console.consoleName}.ops.acme.example`, authentication: arch.ConsoleAuthentication.GATEWAY, auth: sso });
   }
+
+  // the service mesh: mutual TLS, authorization and traffic policy derived from the graph above
+  const mesh = new arch.Mesh(shop, 'mesh', { engine: meshEngine });
+  mesh.setTrafficPolicy(catalog, {
+    timeout: Duration.seconds(2),
+    retries: { attempts: 2, methods: [arch.HttpMethod.GET] },
+    outlierDetection: { consecutiveErrors: 5 },
+  });
 
   return { shop, services: [bff, orders, payments, catalog, users] };
 }

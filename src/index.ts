@@ -5,3 +5,4 @@ export * from './config';
 export * from './messaging';
 export * from './observability';
 export * from './gateway';
+export * from './mesh';

@@ -161,6 +161,7 @@ export class BackendArchitecture extends Construct {
   private readonly scrapeTargets: ScrapeTarget[] = [];
   private readonly connections: Connection[] = [];
   private readonly extensions: IArchitectureExtension[] = [];
+  private finalizing = false;
   private finalized = false;
 
   constructor(scope: Construct, id: string, props: BackendArchitectureProps = {}) {
@@ -364,9 +365,11 @@ export class BackendArchitecture extends Construct {
   }
 
   private finalizeExtensions(): string[] {
-    if (this.finalized) return [];
-    this.finalized = true;
+    if (this.finalized || this.finalizing) return [];
+    // Extensions may still wire connections while they finalize (e.g. a mesh's proxy ports).
+    this.finalizing = true;
     for (const e of this.extensions) e._finalize?.();
+    this.finalized = true;
     return [];
   }
 

@@ -37,6 +37,8 @@ export interface WorkloadServiceInfo {
   readonly ports: WorkloadPortInfo[];
   /** Adds annotations to the Service object. */
   addAnnotations(annotations: Record<string, string>): void;
+  /** Adds labels to the Service object (never to its selector). */
+  addLabels(labels: Record<string, string>): void;
 }
 
 /** What a service declares about its telemetry (microservices): read by an observability stack. */
@@ -74,8 +76,23 @@ export interface WorkloadRegistration {
   readonly peerPorts: NetworkPort[];
   /** The pods run on the node's network namespace. */
   readonly hostNetwork: boolean;
+  /**
+   * Ports that clients outside the architecture reach (a gateway's listeners behind a load
+   * balancer): a mesh accepts plaintext and any caller there, and authorizes the graph elsewhere.
+   */
+  readonly publicPorts: number[];
   /** What the service declares about its telemetry (microservices only). */
   readonly telemetry?: ServiceTelemetry;
+  /**
+   * The pods run outside these manifests (a Gateway API controller's data plane): extensions emit
+   * nothing for them and cannot change their pods; they only take part as callers.
+   */
+  readonly external: boolean;
+  /**
+   * For an external workload: whether the platform team runs its pods in the architecture's mesh
+   * (undefined: not stated).
+   */
+  readonly externalInMesh?: boolean;
   /** Adds labels to the pod template (never to the selector). */
   addPodLabels(labels: Record<string, string>): void;
   /** Adds annotations to the pod template. */

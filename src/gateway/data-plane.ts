@@ -1,6 +1,8 @@
 import { Construct } from 'constructs';
 import type { BackendArchitecture } from '../architecture/backend-architecture';
 import { IWorkload, NetworkPort } from '../architecture/binding';
+import { WorkloadController } from '../architecture/extension';
+import { registerWorkload } from '../internal/workload-registration';
 
 /** Where a Gateway API controller runs this Gateway's proxies. */
 export interface ControllerDataPlaneProps {
@@ -9,6 +11,8 @@ export interface ControllerDataPlaneProps {
   readonly namespace: string;
   readonly serviceAccountName: string;
   readonly podSelector: Record<string, string>;
+  /** The platform team runs these pods in the architecture's mesh (undefined: not stated). */
+  readonly inMesh?: boolean;
 }
 
 /**
@@ -31,6 +35,16 @@ export class ControllerDataPlane extends Construct implements IWorkload {
     this.namespace = props.namespace;
     this.serviceAccountName = props.serviceAccountName;
     this.selector = { ...props.podSelector };
+    // Known to the architecture's extensions as a caller whose pods are not ours (a mesh
+    // authorizes its identity when the platform team enrols it).
+    registerWorkload({
+      workload: this,
+      controller: WorkloadController.DEPLOYMENT,
+      kind: 'gateway-data-plane',
+      ports: [],
+      external: true,
+      externalInMesh: props.inMesh,
+    });
   }
 
   public get podSelector(): { [key: string]: string } {

@@ -1,8 +1,9 @@
 import type { Gateway } from './gateway';
 import { GatewayAuth } from './gateway-auth';
 import { IGatewayEngine } from './gateway-engine';
-import { HttpMethod, PathMatch } from './gateway-options';
+import { PathMatch } from './gateway-options';
 import type { IWorkload } from '../architecture/binding';
+import { HttpMethod } from '../architecture/http-method';
 import { IConsole, IRoutable, RouteBackend } from '../architecture/routable';
 import { fail } from '../internal/errors';
 

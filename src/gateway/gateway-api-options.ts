@@ -37,6 +37,17 @@ export interface GatewayApiOptions {
    */
   readonly dataPlaneServiceAccountName?: string;
   /**
+   * Whether the platform team runs the controller's data-plane pods in the architecture's mesh
+   * (Istio sidecar: the namespace labelled for injection and Envoy Gateway routing to Services,
+   * `EnvoyProxy.spec.routingType: Service`; Istio ambient: the namespace labelled
+   * `istio.io/dataplane-mode=ambient`; Linkerd: `linkerd.io/inject: ingress`). With a Mesh in the
+   * architecture it must be stated: true, and the mesh authorizes the proxies' identity on the
+   * routed ports; false, and the routed services (and what they call) leave the mesh, since strict
+   * mutual TLS would refuse the proxies.
+   * @default - not stated (a synth error when the architecture has a Mesh)
+   */
+  readonly dataPlaneInMesh?: boolean;
+  /**
    * Port of the HTTP listener.
    * @default 80
    */

@@ -156,6 +156,7 @@ export class GatewayApiEngine implements GatewayEngineImpl {
       namespace: dataPlaneNamespace,
       serviceAccountName,
       podSelector: labels,
+      inMesh: o.dataPlaneInMesh,
     });
     const grants = new Map<string, Set<string>>();
     const grant = (namespace: string, kind: string) => {

@@ -1,5 +1,6 @@
 import { Duration } from 'cdk8s';
 import { GatewayAuth } from './gateway-auth';
+import { HttpMethod } from '../architecture/http-method';
 import { ConsoleAuthentication, IRoutable } from '../architecture/routable';
 
 /** How a route's path matches. */
@@ -8,24 +9,6 @@ export enum PathMatch {
   PREFIX = 'prefix',
   /** Exactly the path. */
   EXACT = 'exact',
-}
-
-/** HTTP request methods a route can match. */
-export enum HttpMethod {
-  /** GET */
-  GET = 'GET',
-  /** HEAD */
-  HEAD = 'HEAD',
-  /** POST */
-  POST = 'POST',
-  /** PUT */
-  PUT = 'PUT',
-  /** PATCH */
-  PATCH = 'PATCH',
-  /** DELETE */
-  DELETE = 'DELETE',
-  /** OPTIONS */
-  OPTIONS = 'OPTIONS',
 }
 
 /** TLS termination at the gateway. */
@@ -70,7 +53,7 @@ export interface CorsOptions {
 }
 
 /** Retries of failed upstream requests (connection failures and 502/503/504). */
-export interface RetryOptions {
+export interface RouteRetryOptions {
   /** Retries after the first attempt (1-10). */
   readonly attempts: number;
   /**
@@ -139,7 +122,7 @@ export interface RoutePolicyOptions {
    * Retries.
    * @default - no retries
    */
-  readonly retries?: RetryOptions;
+  readonly retries?: RouteRetryOptions;
   /**
    * Circuit breaking.
    * @default - none

@@ -98,6 +98,9 @@ export function deployProxy(gateway: Gateway, p: ProxyWorkloadProps): StatelessW
     podAnnotations: lazy(annotations) as Record<string, string>,
     containers: p.containers,
     initContainers: p.initContainers,
+    // behind a load balancer the listeners take plaintext from anyone: a mesh must accept that there
+    publicPorts: s.exposure === GatewayExposure.LOAD_BALANCER
+      ? p.publicPorts.map(([, target]) => p.ports.find((x) => x.name === target)!.port) : [],
   });
   if (autoscaled) {
     new k8s.KubeHorizontalPodAutoscalerV2(p.chart, 'hpa', {

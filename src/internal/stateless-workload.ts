@@ -86,6 +86,12 @@ export interface StatelessWorkloadProps {
    * @default - the identity's component label
    */
   readonly kind?: string;
+  /**
+   * Ports clients outside the architecture reach (a gateway's listeners): a mesh accepts
+   * plaintext and any caller on them.
+   * @default - none
+   */
+  readonly publicPorts?: number[];
 }
 
 /**
@@ -117,12 +123,17 @@ export class StatelessWorkload extends Construct implements IWorkload {
   private readonly extras = new PodTemplateExtras();
   private readonly owner?: IWorkload;
   private readonly kind: string;
+  private readonly publicPorts: number[];
 
   constructor(scope: Construct, id: string, props: StatelessWorkloadProps) {
     super(scope, id);
     const arch = props.architecture;
     this.owner = props.owner;
     this.kind = props.kind ?? props.identity.component;
+    this.publicPorts = props.publicPorts ?? [];
+    for (const p of this.publicPorts) {
+      if (!props.ports.some((x) => x.port === p)) fail(scope, `public port ${p} is not one of the workload's ports`, 'list ports the workload declares');
+    }
     this.architecture = arch;
     this.componentName = props.identity.name;
     this.namespace = props.namespace;
@@ -238,6 +249,7 @@ export class StatelessWorkload extends Construct implements IWorkload {
       kind: this.kind,
       ports: this.portInfo,
       services: [serviceInfo(this.service, this.name, false, this.portInfo)],
+      publicPorts: this.publicPorts,
       telemetry,
       extras: this.extras,
     });

@@ -46,6 +46,9 @@ export function serviceInfo(service: ApiObject, name: string, headless: boolean,
     addAnnotations: (a) => {
       for (const k of Object.keys(a)) service.metadata.addAnnotation(k, a[k]);
     },
+    addLabels: (l) => {
+      for (const k of Object.keys(l)) service.metadata.addLabel(k, l[k]);
+    },
   };
 }
 
@@ -57,8 +60,13 @@ export interface RegistrationProps {
   readonly services?: WorkloadServiceInfo[];
   readonly peerPorts?: NetworkPort[];
   readonly hostNetwork?: boolean;
+  readonly publicPorts?: number[];
   readonly telemetry?: ServiceTelemetry;
   readonly extras?: PodTemplateExtras;
+  /** Pods outside these manifests (see WorkloadRegistration.external). */
+  readonly external?: boolean;
+  /** For an external workload: in the mesh, per the platform team. */
+  readonly externalInMesh?: boolean;
 }
 
 /** Registers a workload with its architecture (and so with every extension). */
@@ -72,7 +80,10 @@ export function registerWorkload(p: RegistrationProps): WorkloadRegistration {
     services: p.services ?? [],
     peerPorts: p.peerPorts ?? [],
     hostNetwork: p.hostNetwork ?? false,
+    publicPorts: p.publicPorts ?? [],
     telemetry: p.telemetry,
+    external: p.external ?? false,
+    externalInMesh: p.externalInMesh,
     addPodLabels: (l) => {
       if (!extras) throw new Error(`the pod template of ${p.workload.node.path} takes no extra labels`);
       extras.addLabels(l);

@@ -107,8 +107,13 @@ function validator(bundle: Bundle, crd: any, version: any): ValidateFunction {
   let v = compiled.get(key);
   if (!v) {
     const schema = toJsonSchema(version.schema?.openAPIV3Schema ?? { 'type': 'object', 'x-kubernetes-preserve-unknown-fields': true });
-    // metadata is validated by the API server's own ObjectMeta rules, not the CRD.
-    if (schema.properties) schema.properties.metadata = { type: 'object' };
+    // metadata is validated by the API server's own ObjectMeta rules, not the CRD; apiVersion and
+    // kind are accepted on every object, though some CRDs (Istio's) do not declare them.
+    if (schema.properties) {
+      schema.properties.metadata = { type: 'object' };
+      schema.properties.apiVersion = { type: 'string' };
+      schema.properties.kind = { type: 'string' };
+    }
     v = ajv.compile(schema);
     compiled.set(key, v);
   }

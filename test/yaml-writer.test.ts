@@ -1,7 +1,9 @@
 import * as path from 'path';
 import { Yaml } from 'cdk8s';
 import * as fc from 'fast-check';
-import { mayReadAsOtherType, readsAsOtherType, stringifyDocuments, UnsupportedValue } from '../src/internal/yaml-writer';
+import {
+  mayReadAsOtherType, readsAsOtherType, stringifyDocuments, stringScalar, stringScalarByRules, UnsupportedValue,
+} from '../src/internal/yaml-writer';
 
 /**
  * The writer must write exactly the bytes of cdk8s' `Yaml.stringify(...docs)` (the `yaml` package
@@ -162,6 +164,16 @@ describe('the YAML writer writes the bytes cdk8s writes', () => {
       { numRuns: 3000 },
     );
     for (const s of ATOMS) expect(readsAsOtherType(s)).toBe(tests.some((re) => re.test(s)));
+  });
+
+  test('the shortcut for plain strings agrees with the full rules, for keys and values at any depth', () => {
+    const contexts: Array<[string, boolean]> = [['', false], ['  ', false], ['    ', false], ['  ', true], ['    ', true]];
+    const agrees = (s: string) => {
+      for (const [indent, key] of contexts) expect(stringScalar(s, indent, key)).toBe(stringScalarByRules(s, indent, key));
+    };
+    fc.assert(fc.property(adversarialString, agrees), { numRuns: 5000 });
+    // U+2028/U+2029 end a line for the document marker test (found by the generated test)
+    for (const s of ['a\u2029---', 'a\u2028...', 'a\u2028%x', 'x\u0085y', 'é', 'a:b', 'a#b', 'nginx', 'e', 'n0', 'on1']) agrees(s);
   });
 
   test('data that is not JSON-shaped is refused (the caller falls back to cdk8s)', () => {

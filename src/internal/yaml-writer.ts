@@ -30,25 +30,21 @@ export class UnsupportedValue extends Error {
  * `undefined` document as an empty line, joined with `---\n`.
  */
 export function stringifyDocuments(docs: readonly unknown[]): string {
-  let out = '';
+  const w = new Writer();
   for (let i = 0; i < docs.length; i++) {
-    if (i > 0) out += '---\n';
+    if (i > 0) w.parts.push('---\n');
     const doc = docs[i];
-    out += doc === undefined ? '\n' : stringifyDocument(doc);
+    if (doc === undefined) w.parts.push('\n');
+    else w.document(doc);
   }
-  return out;
+  return w.parts.join('');
 }
 
 /** One document, as `YAML.stringify(doc, cdk8s' options)` writes it (ends with a newline). */
 export function stringifyDocument(doc: unknown): string {
   const w = new Writer();
-  if (doc !== null && typeof doc === 'object') {
-    w.collection(doc, 0);
-  } else {
-    // a top-level scalar: ctx.indent is '' (document markers force an indented block scalar)
-    w.out += scalar(doc, '');
-  }
-  return w.out + '\n';
+  w.document(doc);
+  return w.parts.join('');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -67,16 +63,30 @@ function indentAt(level: number): string {
 /** `yaml` writes single-line keys longer than this as explicit keys (`? key`). */
 const MAX_IMPLICIT_KEY_LENGTH = 1024;
 
+/** Output goes to an array of pieces joined once at the end (cheaper than growing a string). */
 class Writer {
-  public out = '';
-  /** Objects already written in this document: `yaml` would alias a second occurrence. */
-  private readonly seen = new Set<object>();
+  public readonly parts: string[] = [];
+  /** Objects already written in the current document: `yaml` would alias a second occurrence. */
+  private seen = new Set<object>();
+
+  public document(doc: unknown): void {
+    this.seen = new Set<object>();
+    if (doc !== null && typeof doc === 'object') {
+      this.collection(doc, 0, '', '');
+    } else {
+      // a top-level scalar: ctx.indent is '' (document markers force an indented block scalar)
+      this.parts.push(scalar(doc, ''));
+    }
+    this.parts.push('\n');
+  }
 
   /**
-   * A collection whose context indent is level `level`. Its first line goes where the caller
-   * left off; every other line starts with a newline and its full indentation.
+   * A collection whose context indent is level `level`, preceded by `before` if it has items or
+   * `beforeEmpty` if it is written as `{}` / `[]`. Its first line goes where the caller left off;
+   * every other line starts with a newline and its full indentation.
    */
-  public collection(value: object, level: number): void {
+  public collection(value: object, level: number, before: string, beforeEmpty: string): void {
+    const parts = this.parts;
     if (this.seen.has(value)) {
       throw new UnsupportedValue('an object occurs twice in the document (yaml writes an alias)');
     }
@@ -85,17 +95,19 @@ class Writer {
       if (Object.getPrototypeOf(value) !== Array.prototype) throw new UnsupportedValue('array subclass');
       const n = value.length;
       if (n === 0) {
-        this.out += '[]';
+        parts.push(beforeEmpty, '[]');
         return;
       }
-      const indent = indentAt(level);
+      parts.push(before);
+      const next = '\n' + indentAt(level) + '- ';
+      const inner = indentAt(level + 1);
       for (let i = 0; i < n; i++) {
-        this.out += i === 0 ? '- ' : '\n' + indent + '- ';
+        parts.push(i === 0 ? '- ' : next);
         const item = value[i];
         if (item !== null && typeof item === 'object') {
-          this.collection(item, level + 1);
+          this.collection(item, level + 1, '', '');
         } else {
-          this.out += scalar(item, indentAt(level + 1));
+          parts.push(scalar(item, inner));
         }
       }
       return;
@@ -109,14 +121,15 @@ class Writer {
     const keys = Object.keys(value);
     const n = keys.length;
     if (n === 0) {
-      this.out += '{}';
+      parts.push(beforeEmpty, '{}');
       return;
     }
-    const indent = indentAt(level);
+    parts.push(before);
+    const newline = '\n' + indentAt(level);
     const inner = indentAt(level + 1);
+    const nested = '\n' + inner;
     const keyCache = level === 0 ? rootKeyCache : keyCache0;
     for (let i = 0; i < n; i++) {
-      if (i > 0) this.out += '\n' + indent;
       const key = keys[i];
       let k = keyCache.get(key);
       if (k === undefined) {
@@ -124,26 +137,22 @@ class Writer {
         if (keyCache.size >= MAX_CACHED_KEYS) keyCache.clear();
         keyCache.set(key, k);
       }
-      const explicitKey = k.length > MAX_IMPLICIT_KEY_LENGTH;
-      this.out += explicitKey ? '? ' + k + '\n' + indent + ':' : k + ':';
+      if (i > 0) parts.push(newline);
       const v = (value as any)[key];
-      if (v !== null && typeof v === 'object') {
-        // a non-empty collection starts on the next line, except after an explicit key
-        const empty = Array.isArray(v) ? v.length === 0 : isEmptyObject(v);
-        this.out += empty || explicitKey ? ' ' : '\n' + inner;
-        this.collection(v, level + 1);
+      if (k.length > MAX_IMPLICIT_KEY_LENGTH) {
+        // explicit key: `? key`, then `: value` on the next line, collections included
+        parts.push('? ', k, newline, ':');
+        if (v !== null && typeof v === 'object') this.collection(v, level + 1, ' ', ' ');
+        else parts.push(' ', scalar(v, inner));
+      } else if (v !== null && typeof v === 'object') {
+        // a collection with items starts on the next line; `{}` and `[]` stay on the key's line
+        parts.push(k, ':');
+        this.collection(v, level + 1, nested, ' ');
       } else {
-        this.out += ' ' + scalar(v, inner);
+        parts.push(k, ': ', scalar(v, inner));
       }
     }
   }
-}
-
-function isEmptyObject(v: object): boolean {
-  for (const _ in v) {
-    if (Object.prototype.hasOwnProperty.call(v, _)) return false;
-  }
-  return true;
 }
 
 /**
@@ -250,6 +259,47 @@ export function readsAsOtherType(s: string): boolean {
 
 /** stringifyString(): a string scalar, as a key (`implicitKey`) or a value, at context indent `indent`. */
 export function stringScalar(value: string, indent: string, implicitKey: boolean): string {
+  return isPlainSafe(value) ? value : stringScalarByRules(value, indent, implicitKey);
+}
+
+/**
+ * A shortcut for the common case, with the same result as the rules below: true if the string is
+ * written as it is (plain), whatever the context. Conservative: anything unusual (a first
+ * character that is an indicator, `-`, `?`, `.` or whitespace; a control character, tab, line
+ * break (U+2028 and U+2029 included) or surrogate; `: `, ` #`, or a trailing space or colon;
+ * something that may read as another type) takes the full rules.
+ */
+export function isPlainSafe(value: string): boolean {
+  const n = value.length;
+  if (n === 0) return false;
+  switch (value.charCodeAt(0)) {
+    case 0x20: case 0x2c: case 0x5b: case 0x5d: case 0x7b: case 0x7d: case 0x23: case 0x26: case 0x2a: // space , [ ] { } # & *
+    case 0x21: case 0x7c: case 0x3e: case 0x27: case 0x22: case 0x25: case 0x40: case 0x60: // ! | > ' " % @ `
+    case 0x2d: case 0x3f: case 0x2e: case 0x3a: // - ? . :
+      return false;
+    default:
+      break;
+  }
+  for (let i = 0; i < n; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x20) return false; // control characters, tab, line breaks
+    if (c === 0x3a) { // ':' followed by a space, or at the end
+      if (i === n - 1) return false;
+      const next = value.charCodeAt(i + 1);
+      if (next === 0x20) return false;
+    } else if (c === 0x20) { // ' ' followed by '#', or at the end
+      if (i === n - 1) return false;
+      if (value.charCodeAt(i + 1) === 0x23) return false;
+    } else if (c >= 0x7f && (c <= 0x9f || (c >= 0xd800 && c <= 0xdfff) || c === 0x2028 || c === 0x2029)) {
+      // DEL, C1 controls, surrogates; U+2028/U+2029 end a line for the document marker test
+      return false;
+    }
+  }
+  return !(mayReadAsOtherType(value) && readsAsOtherType(value));
+}
+
+/** stringifyString() with every rule, for any string. */
+export function stringScalarByRules(value: string, indent: string, implicitKey: boolean): string {
   // '<<' is also identified by the YAML 1.1 merge tag, which wins and writes it plain, key or value
   if (value === '<<') return value;
   if (NEEDS_DOUBLE_QUOTES.test(value)) return doubleQuoted(value, indent, implicitKey);

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import { ApiObject, Chart, ChartProps, DependencyGraph, Yaml } from 'cdk8s';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { stringifyDocuments, UnsupportedValue } from './yaml-writer';
 
 /** Charts whose app was validated (and had its dependencies resolved) by the current synth pass. */
@@ -31,11 +31,7 @@ export class ComponentChart extends Chart {
 
   public toJson(): any[] {
     if (freshlyValidated.delete(this)) {
-      const objects = new DependencyGraph(this.node)
-        .topology()
-        .filter((x): x is ApiObject => x instanceof ApiObject && Chart.of(x) === this)
-        .map((o) => o.toJson());
-      return ownDocuments(objects);
+      return ownDocuments(this.apiObjectsInOrder().map((o) => o.toJson()));
     }
     const json = super.toJson();
     // super.toJson() validated the whole app, which marked every chart: forget those marks, so a
@@ -44,6 +40,21 @@ export class ComponentChart extends Chart {
       if (c instanceof ComponentChart) freshlyValidated.delete(c);
     }
     return ownDocuments(json);
+  }
+
+  /**
+   * The chart's own ApiObjects in the order cdk8s renders them: the topology of the chart's
+   * DependencyGraph. When no construct of the chart has a dependency, that graph has no edges and
+   * its topology is the construction order (`findAll()`, pre-order), which is taken directly: the
+   * graph computes every construct's path, which costs more than rendering small charts.
+   */
+  private apiObjectsInOrder(): ApiObject[] {
+    const all = this.node.findAll();
+    const ownObject = (x: IConstruct): x is ApiObject => x instanceof ApiObject && Chart.of(x) === this;
+    for (const c of all) {
+      if (c.node.dependencies.length > 0) return new DependencyGraph(this.node).topology().filter(ownObject);
+    }
+    return all.filter(ownObject);
   }
 }
 

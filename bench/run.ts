@@ -3,8 +3,8 @@
  * microservices (each with two bindings) and, in the same run, bare cdk8s-plus-28
  * Deployment+Service for the same N, and the architecture again with cdk8s' own YAML writer
  * (`architect-cdk8s`, CDK8S_ARCHITECT_YAML_WRITER=cdk8s). Each measurement runs in a fresh process
- * (peak RSS is that process's), `BENCH_REPEAT` times (default 5); the median by total time is
- * reported. See bench/README.md.
+ * (peak RSS is that process's), `BENCH_REPEAT` times (default 5), the modes interleaved; the median
+ * by total time is reported. See bench/README.md.
  *
  * Targets (issue #14), at N=1000: total <= 1.5 s; ms per 100 KB of output <= 0.5 x bare
  * cdk8s-plus-28's in the same run; peak RSS not higher than with cdk8s' writer in the same run;
@@ -24,6 +24,7 @@ interface Sample {
   synthMs: number;
   totalMs: number;
   cpuMs: number;
+  sysMs: number;
   peakRssMb: number;
   files: { architect: number; cdk8s: number };
 }
@@ -33,40 +34,45 @@ const modes = (process.env.BENCH_MODES ?? 'architect,baseline,architect-cdk8s').
 const repeat = Number(process.env.BENCH_REPEAT ?? 5);
 const root = path.join(__dirname, '..');
 
-function measure(mode: string, n: number): Sample {
-  const runs: Sample[] = [];
+function runOnce(mode: string, n: number): Sample {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), `bench-${mode}-${n}-`));
+  const out = execFileSync(process.execPath, [
+    '-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register',
+    path.join(__dirname, 'child.ts'), mode, String(n), outdir,
+  ], { cwd: root, env: { ...process.env, TS_NODE_PROJECT: path.join(root, 'tsconfig.dev.json') }, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+  fs.rmSync(outdir, { recursive: true, force: true });
+  return JSON.parse(out.trim().split('\n').pop()!);
+}
+
+/**
+ * Every mode once per round, `repeat` rounds, so that the modes see the same machine load (the
+ * machine is shared); the run with the median total time of each mode is reported.
+ */
+function measure(n: number): Sample[] {
+  const runs = new Map<string, Sample[]>(modes.map((m) => [m, []]));
   for (let r = 0; r < repeat; r++) {
-    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), `bench-${mode}-${n}-`));
-    const out = execFileSync(process.execPath, [
-      '-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register',
-      path.join(__dirname, 'child.ts'), mode, String(n), outdir,
-    ], { cwd: root, env: { ...process.env, TS_NODE_PROJECT: path.join(root, 'tsconfig.dev.json') }, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
-    fs.rmSync(outdir, { recursive: true, force: true });
-    runs.push(JSON.parse(out.trim().split('\n').pop()!));
+    for (const mode of modes) runs.get(mode)!.push(runOnce(mode, n));
   }
-  runs.sort((a, b) => a.totalMs - b.totalMs);
-  return runs[Math.floor(runs.length / 2)];
+  return modes.map((mode) => {
+    const sorted = runs.get(mode)!.slice().sort((a, b) => a.totalMs - b.totalMs);
+    console.error(`measured ${mode} N=${n}: ${runs.get(mode)!.map((s) => s.totalMs).join(', ')} ms`);
+    return sorted[Math.floor(sorted.length / 2)];
+  });
 }
 
 const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 const loadBefore = load();
 const results: Sample[] = [];
-for (const n of sizes) {
-  for (const mode of modes) {
-    const s = measure(mode, n);
-    results.push(s);
-    console.error(`measured ${mode} N=${n}`);
-  }
-}
+for (const n of sizes) results.push(...measure(n));
 const loadAfter = load();
 
 const per100KB = (s: Sample) => s.totalMs / (s.outputBytes / 102400);
 const pad = (s: string | number, w: number) => String(s).padStart(w);
-console.log(`node ${process.version}, ${os.cpus().length} cores, median of ${repeat} (by total), load average (1/5/15 min) ${loadBefore} before, ${loadAfter} after\n`);
-console.log(`${'mode'.padEnd(16)}${pad('N', 6)}${pad('objects', 9)}${pad('construct ms', 14)}${pad('synth ms', 10)}${pad('total ms', 10)}${pad('CPU ms', 8)}`
+console.log(`node ${process.version}, ${os.cpus().length} cores, median of ${repeat} interleaved runs (by total), load average (1/5/15 min) ${loadBefore} before, ${loadAfter} after\n`);
+console.log(`${'mode'.padEnd(16)}${pad('N', 6)}${pad('objects', 9)}${pad('construct ms', 14)}${pad('synth ms', 10)}${pad('total ms', 10)}${pad('CPU ms', 8)}${pad('sys ms', 8)}`
   + `${pad('ms/object', 11)}${pad('KB out', 8)}${pad('ms/100KB', 10)}${pad('peak RSS MB', 13)}`);
 for (const s of results) {
-  console.log(`${s.mode.padEnd(16)}${pad(s.n, 6)}${pad(s.objects, 9)}${pad(s.constructMs, 14)}${pad(s.synthMs, 10)}${pad(s.totalMs, 10)}${pad(s.cpuMs, 8)}`
+  console.log(`${s.mode.padEnd(16)}${pad(s.n, 6)}${pad(s.objects, 9)}${pad(s.constructMs, 14)}${pad(s.synthMs, 10)}${pad(s.totalMs, 10)}${pad(s.cpuMs, 8)}${pad(s.sysMs, 8)}`
     + `${pad((s.totalMs / s.objects).toFixed(3), 11)}${pad(Math.round(s.outputBytes / 1024), 8)}${pad(per100KB(s).toFixed(2), 10)}${pad(s.peakRssMb, 13)}`);
 }
 const get = (mode: string, n: number) => results.find((r) => r.mode === mode && r.n === n);

@@ -61,6 +61,7 @@ describe.each(EXAMPLES)('example %s', (example) => {
     expect(ours.cdk8s).toBe(0);
     expect(theirs.architect).toBe(0);
     expect(theirs.cdk8s).toBe(theirs.files.size);
+    expect(yamlWriterStats.agreesWithCdk8s).toBe(true);
   });
 });
 
@@ -95,4 +96,23 @@ test('an unknown writer name fails with the fix', () => {
     if (previous === undefined) delete process.env[YAML_WRITER_ENV];
     else process.env[YAML_WRITER_ENV] = previous;
   }
+});
+
+test('with a cdk8s whose writer disagrees on the canary documents, every file stays with cdk8s\' writer', () => {
+  jest.isolateModules(() => {
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const cdk8s = require('cdk8s');
+    const stringify = cdk8s.Yaml.stringify;
+    // a `yaml` with other rules: here, one that quotes every string it writes differently
+    cdk8s.Yaml.stringify = (...docs: any[]) => stringify.call(cdk8s.Yaml, ...docs).replace(/"/g, '\'');
+    const { yamlWriterStats: stats } = require('../src/internal/component-chart');
+    const app = new cdk8s.App({ outdir: tmpDir('yaml-canary-') });
+    require('../examples/development-sandbox').build(app);
+    app.synth();
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    expect(stats.agreesWithCdk8s).toBe(false);
+    expect(stats.architect).toBe(0);
+    expect(stats.cdk8s).toBe(0); // not even wrapped: cdk8s' Yaml.save is untouched
+    expect(fs.readdirSync(app.outdir).length).toBeGreaterThan(0);
+  });
 });

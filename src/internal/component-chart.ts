@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import { ApiObject, Chart, ChartProps, DependencyGraph, Yaml } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import { stringifyDocuments, UnsupportedValue } from './yaml-writer';
+import { CANARY_DOCUMENTS, stringifyDocuments, UnsupportedValue } from './yaml-writer';
 
 /** Charts whose app was validated (and had its dependencies resolved) by the current synth pass. */
 const freshlyValidated = new WeakSet<Chart>();
@@ -65,13 +65,17 @@ export class ComponentChart extends Chart {
 // no hook, so `Yaml.save` is wrapped (once, when the first ComponentChart is created): a call whose
 // documents are all objects rendered by a ComponentChart is written by our writer; any other call
 // (other charts, FOLDER_PER_CHART_FILE_PER_RESOURCE, which bypasses Chart.toJson) and any data the
-// writer refuses go to cdk8s' own `Yaml.save`, unchanged.
+// writer refuses go to cdk8s' own `Yaml.save`, unchanged. Nothing is wrapped if the writer does not
+// write the canary documents exactly as this cdk8s does (another version of its `yaml` package).
 
 /** Environment variable selecting the writer: `cdk8s` for cdk8s' own (for comparison). */
 export const YAML_WRITER_ENV = 'CDK8S_ARCHITECT_YAML_WRITER';
 
-/** Files written by each path since the process started (for tests and the benchmark). */
-export const yamlWriterStats = { architect: 0, cdk8s: 0 };
+/**
+ * Files written by each path since the process started, and whether our writer agreed with
+ * cdk8s' on the canary documents (for tests and the benchmark).
+ */
+export const yamlWriterStats = { architect: 0, cdk8s: 0, agreesWithCdk8s: false };
 
 const rendered = new WeakSet<object>();
 
@@ -95,6 +99,9 @@ let installed = false;
 function installYamlWriter(): void {
   if (installed) return;
   installed = true;
+  // another `yaml` inside another cdk8s could write other bytes: then keep cdk8s' writer
+  yamlWriterStats.agreesWithCdk8s = writesLikeCdk8s();
+  if (!yamlWriterStats.agreesWithCdk8s) return;
   const cdk8sSave = Yaml.save;
   Yaml.save = function save(filePath: string, docs: any[]): void {
     if (architectWriterSelected() && docs.every((d) => rendered.has(d))) {
@@ -113,4 +120,12 @@ function installYamlWriter(): void {
     yamlWriterStats.cdk8s++;
     cdk8sSave.call(this ?? Yaml, filePath, docs);
   };
+}
+
+function writesLikeCdk8s(): boolean {
+  try {
+    return stringifyDocuments(CANARY_DOCUMENTS) === Yaml.stringify(...CANARY_DOCUMENTS);
+  } catch {
+    return false;
+  }
 }

@@ -17,6 +17,38 @@
  * Internal: not part of the public API.
  */
 
+/**
+ * Documents that exercise the rules below (quoting of what YAML 1.1 reads as other types,
+ * indicators, block scalars and their chomping, escapes, explicit keys, numbers, empty
+ * collections, document markers). The writer is used only if it writes these exactly as the
+ * `Yaml.stringify` of the cdk8s at hand does, so another version of cdk8s' `yaml` package with
+ * other rules falls back to cdk8s' writer instead of writing other bytes.
+ */
+export const CANARY_DOCUMENTS: readonly unknown[] = [
+  {
+    'apiVersion': 'v1',
+    'yes': ['yes', 'No', 'on', 'OFF', 'y', 'true', 'Null', '~', '', '0x1f', '0o17', '0755', '0b11', '1_000', '+1', '-0',
+      '1e3', 'E5', '.5', '1.', '.', '.inf', '-.Inf', '.NaN', '12:30:45', '1:2.5', '2001-12-14', '2001-12-14 21:59:43.10 -5', '<<'],
+    'indicators': ['-', '- a', '-a', '?', '? a', ':', ': a', 'a:', 'a: b', 'a:b', 'a #b', 'a#b', '#a', ',a', '[a', ']a', '{a', '}a',
+      '&a', '*a', '!a', '|a', '>a', '\'a', '"a', 'a"b', 'a\'b', 'a\'"b', '%a', '@a', '`a', ' a', 'a ', '\ta', '---', '--- a', '...'],
+    'blocks': ['a\nb', 'a\nb\n', 'a\nb\n\n', ' a\nb', '\na', 'a\n ', 'a \nb', ' \n', 'a\n\nb\n  c\n',
+      'a string longer than forty characters with "quotes"\nand a \u0007 bell\n'],
+    'escapes': ['\x00\x07\x08\x1b\x7f\x85\xa0\u2028\ud800', '\r\n', 'é 中文 😀', 'a\u2029---'],
+    'numbers': [0, -0, 1.5, -2, 1e21, 1e-7, 2 ** 53, NaN, Infinity, -Infinity, true, false, null],
+    'empty': [{}, [], [[]], { a: {} }, [{ b: [] }]],
+    'nested': [[1, [2, { c: 'd' }]], { e: [{ f: 'g', h: ['i'] }] }],
+    '80': 'numeric key',
+    '---': 'marker key',
+    'multi\nline key': 1,
+    ['k'.repeat(1030)]: { long: 'explicit key' },
+  },
+  [{ '---': 'nested marker key', '...': 1 }, 'x'],
+  'top\nlevel\n',
+  '--- marker',
+  42,
+  null,
+];
+
 /** The data is not JSON-shaped; use cdk8s' own writer instead. */
 export class UnsupportedValue extends Error {
   constructor(reason: string) {

@@ -1,7 +1,11 @@
 /**
  * One benchmark measurement, in its own process so peak RSS belongs to it alone.
- * Usage: child.ts <architect|baseline> <N> <outdir>
- * Prints one JSON line: { mode, n, objects, outputBytes, constructMs, synthMs, totalMs, peakRssMb }.
+ * Usage: child.ts <architect|architect-cdk8s|baseline> <N> <outdir>
+ * (architect-cdk8s: the same program with cdk8s' own YAML writer, CDK8S_ARCHITECT_YAML_WRITER=cdk8s)
+ * Prints one JSON line: { mode, n, objects, outputBytes, constructMs, synthMs, totalMs, cpuMs, sysMs,
+ * peakRssMb, files } (cpuMs: user + system CPU time of construct + synth, which other processes on
+ * the machine disturb less than the wall-clock times; sysMs: its system part, mostly creating the
+ * files; files: how many files each YAML writer wrote).
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -9,10 +13,12 @@ import { performance } from 'perf_hooks';
 import { ApiObject, App, Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { build } from '../examples/reference-architecture';
+import { YAML_WRITER_ENV, yamlWriterStats } from '../src/internal/component-chart';
 import * as arch from 'cdk8s-architect';
 
 const [mode, nArg, outdir] = process.argv.slice(2);
 const n = Number(nArg);
+if (mode === 'architect-cdk8s') process.env[YAML_WRITER_ENV] = 'cdk8s';
 
 function architect(app: App): void {
   const { shop, services } = build(app);
@@ -41,14 +47,16 @@ function baseline(app: App): void {
   }
 }
 
+const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 const app = new App({ outdir });
-if (mode === 'architect') architect(app);
+if (mode === 'architect' || mode === 'architect-cdk8s') architect(app);
 else if (mode === 'baseline') baseline(app);
 else throw new Error(`unknown mode ${mode}`);
 const t1 = performance.now();
 app.synth();
 const t2 = performance.now();
+const cpu = process.cpuUsage(cpu0);
 let objects = 0;
 for (const chart of app.charts) objects += chart.node.findAll().filter((c) => c instanceof ApiObject).length;
 const outputBytes = fs.readdirSync(outdir).reduce((sum, f) => sum + fs.statSync(path.join(outdir, f)).size, 0);
@@ -60,5 +68,8 @@ console.log(JSON.stringify({
   constructMs: Math.round(t1 - t0),
   synthMs: Math.round(t2 - t1),
   totalMs: Math.round(t2 - t0),
+  cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+  sysMs: Math.round(cpu.system / 1000),
   peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+  files: { ...yamlWriterStats },
 }));

@@ -1,3 +1,4 @@
+import { ApiObject } from 'cdk8s';
 import * as arch from '../src';
 import { checkAll } from './harness/invariants';
 import { newTestApp, synthApp, SynthResult } from './harness/synth';
@@ -66,6 +67,21 @@ test('BackendArchitecture.of finds the architecture; the default profile is prod
   expect(orders.namespace).toBe('shop');
   expect(orders.host).toBe('orders.shop.svc.corp.internal');
   expect(arch.BackendArchitecture.isBackendArchitecture(orders)).toBe(false);
+});
+
+test('the chart rendering keeps cdk8s\' dependency order when objects of a chart depend on each other', () => {
+  const app = newTestApp();
+  const shop = new arch.BackendArchitecture(app, 'shop');
+  const chart = shop._newComponentChart(shop, 'ordered');
+  const first = new ApiObject(chart, 'a-first', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'first' } });
+  const second = new ApiObject(chart, 'b-second', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'second' } });
+  const third = new ApiObject(chart, 'c-third', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'third' } });
+  first.addDependency(third); // third must come before first
+  second.addDependency(first);
+  const out = synthApp(app);
+  const names = out.byFile.get('shop-ordered.k8s.yaml')!.map((o) => o.metadata.name);
+  expect(names).toEqual(['third', 'first', 'second']);
+  expect(JSON.parse(JSON.stringify(chart.toJson())).map((o: any) => o.metadata.name)).toEqual(names);
 });
 
 test('the linear-time chart rendering equals cdk8s\' own per-chart rendering', () => {

@@ -259,6 +259,9 @@ describe.each([arch.Profile.DEVELOPMENT, arch.Profile.PRODUCTION])('%s profile',
       expect(env.ELASTICSEARCH_USERNAME).toBe('kibana_system');
       expect(env.ELASTICSEARCH_PASSWORD).toEqual({ secretKeyRef: { name: 'obs-kibana', key: 'kibana-system-password' } });
       expect(env.XPACK_ENCRYPTEDSAVEDOBJECTS_ENCRYPTIONKEY).toEqual({ secretKeyRef: { name: 'obs-kibana', key: 'encryption-key' } });
+      // replicas share the session-cookie key (else a request on the other replica logs the user out) and the reporting key
+      expect(env.XPACK_SECURITY_ENCRYPTIONKEY).toEqual({ secretKeyRef: { name: 'obs-kibana', key: 'security-encryption-key' } });
+      expect(env.XPACK_REPORTING_ENCRYPTIONKEY).toEqual({ secretKeyRef: { name: 'obs-kibana', key: 'reporting-encryption-key' } });
       expect(kibana.spec.template.spec.containers[0].readinessProbe.httpGet.path).toBe('/api/status');
       expect(one(out.objects, 'Service', 'obs-kibana', 'obs').spec.ports[0].port).toBe(5601);
     });

@@ -296,7 +296,12 @@ export function deployElasticsearch(stack: ObservabilityStack, options: DeployEl
           // whose password the provisioning Job sets from the same Secret
           { name: 'ELASTICSEARCH_USERNAME', value: 'kibana_system' },
           { name: 'ELASTICSEARCH_PASSWORD', valueFrom: { secretKeyRef: { name: kibanaSecret, key: 'kibana-system-password' } } },
+          // Every replica must share these keys (each at least 32 characters): a session cookie
+          // encrypted by one replica is read by the other (without a shared security key, every
+          // request reaching the other replica logs the user out); saved objects and reports too.
+          { name: 'XPACK_SECURITY_ENCRYPTIONKEY', valueFrom: { secretKeyRef: { name: kibanaSecret, key: 'security-encryption-key' } } },
           { name: 'XPACK_ENCRYPTEDSAVEDOBJECTS_ENCRYPTIONKEY', valueFrom: { secretKeyRef: { name: kibanaSecret, key: 'encryption-key' } } },
+          { name: 'XPACK_REPORTING_ENCRYPTIONKEY', valueFrom: { secretKeyRef: { name: kibanaSecret, key: 'reporting-encryption-key' } } },
           // /api/status answers unauthenticated requests (redacted), so the probe needs no credentials
           { name: 'STATUS_ALLOWANONYMOUS', value: 'true' },
         ],

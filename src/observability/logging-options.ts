@@ -95,7 +95,11 @@ export interface LoggingPipelineOptions {
    */
   readonly logstashOptions?: LogstashOptions;
   /**
-   * Deploy Kibana on the Elasticsearch store.
+   * Deploy Kibana on the Elasticsearch store. It reads the Secret `<stack>-kibana` (managed outside
+   * these manifests) with the keys `kibana-system-password` (the built-in kibana_system user, which
+   * the provisioning Job sets), and `security-encryption-key`, `encryption-key` and
+   * `reporting-encryption-key` (each at least 32 characters, shared by every replica: session
+   * cookies, saved objects and reports).
    * @default true
    */
   readonly kibana?: boolean;

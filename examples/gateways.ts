@@ -33,7 +33,7 @@ function rides(app: App): void {
   const shop = new arch.BackendArchitecture(app, 'rides', { profile: arch.Profile.PRODUCTION });
   const obs = new arch.ObservabilityStack(shop, 'observability', {
     tracing: arch.Tracing.jaeger({ storage: arch.TracingStorage.MEMORY, backendReplicas: 1 }),
-    metrics: arch.Metrics.prometheus(),
+    metrics: arch.Metrics.prometheus({ alertmanager: { receivers: [{}] } }),
   });
   const limiter = new arch.MessageQueue(shop, 'limiter', { engine: arch.MessageQueueEngine.redis() });
 

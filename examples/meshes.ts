@@ -20,7 +20,7 @@ import { App, Duration } from 'cdk8s';
 import * as arch from 'cdk8s-architect';
 
 function metrics(a: arch.BackendArchitecture): void {
-  new arch.ObservabilityStack(a, 'observability', { namespace: `${a.name}-observability`, metrics: arch.Metrics.prometheus() });
+  new arch.ObservabilityStack(a, 'observability', { namespace: `${a.name}-observability`, metrics: arch.Metrics.prometheus({ alertmanager: { receivers: [{}] } }) });
 }
 
 export function build(app: App): void {

@@ -90,7 +90,7 @@ export function build(app: App): void {
     namespace: 'skywalking-observability',
     tracing: arch.Tracing.skywalking({ sampling: 0.2, uiResources: { memoryRequestMebibytes: 512, memoryLimitMebibytes: 512 } }),
     logging: arch.Logging.filebeat({ minimumSeverity: arch.LogSeverity.INFORMATIONAL, kibana: false }),
-    metrics: arch.Metrics.prometheus({ grafana: false }),
+    metrics: arch.Metrics.prometheus({ grafana: false, alertmanager: { receivers: [{}] } }),
   });
 
   const classic = new arch.BackendArchitecture(app, 'classic', { profile: arch.Profile.PRODUCTION });
@@ -114,7 +114,8 @@ export function build(app: App): void {
     namespace: 'lab-observability',
     tracing: arch.Tracing.jaeger({ storage: arch.TracingStorage.MEMORY }),
     logging: arch.Logging.fluentBit(),
-    metrics: arch.Metrics.prometheus(),
+    // a lab: alerts go nowhere, deliberately
+    metrics: arch.Metrics.prometheus({ alertmanager: { dropUnroutedAlerts: true } }),
   });
 }
 

@@ -65,7 +65,7 @@ export function build(
     tracing: arch.Tracing.jaeger(),
     logging: arch.Logging.fluentBit({ store: arch.LogStore.elasticsearch() }),
     metrics: arch.Metrics.prometheus({
-      alertmanager: { receivers: [{ team: 'checkout' }, { team: 'catalog' }] },
+      alertmanager: { receivers: [{}, { team: 'checkout' }, { team: 'catalog' }] },
     }),
   });
   const cache = new arch.MessageQueue(shop, 'cache', {

@@ -26,7 +26,7 @@ function build(): Built {
   const shop = new arch.BackendArchitecture(app, 'shop');
   const trips = new arch.Microservice(shop, 'trips', { image: 'ghcr.io/acme/trips:1.0.0', context: 'rides' });
   const dispatch = new arch.Microservice(shop, 'dispatch', { image: 'ghcr.io/acme/dispatch:1.0.0', context: 'rides', port: 9090, protocol: arch.AppProtocol.GRPC });
-  const stack = new arch.ObservabilityStack(shop, 'observability', { metrics: arch.Metrics.prometheus() });
+  const stack = new arch.ObservabilityStack(shop, 'observability', { metrics: arch.Metrics.prometheus({ alertmanager: { receivers: [{}] } }) });
   const edge = new arch.Gateway(shop, 'edge', {
     tls: { secretName: 'edge-tls' },
     ipDenyList: ['203.0.113.0/24'],

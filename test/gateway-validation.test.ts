@@ -8,8 +8,8 @@ function setup() {
   const other = new arch.BackendArchitecture(app, 'other');
   const trips = new arch.Microservice(shop, 'trips', { image: 'ghcr.io/acme/trips:1.0.0' });
   const foreign = new arch.Microservice(other, 'billing', { image: 'ghcr.io/acme/billing:1.0.0' });
-  const stack = new arch.ObservabilityStack(shop, 'observability', { metrics: arch.Metrics.prometheus() });
-  const foreignStack = new arch.ObservabilityStack(other, 'obs', { metrics: arch.Metrics.prometheus() });
+  const stack = new arch.ObservabilityStack(shop, 'observability', { metrics: arch.Metrics.prometheus({ alertmanager: { receivers: [{}] } }) });
+  const foreignStack = new arch.ObservabilityStack(other, 'obs', { metrics: arch.Metrics.prometheus({ alertmanager: { receivers: [{}] } }) });
   const edge = new arch.Gateway(shop, 'edge');
   return { shop, other, trips, foreign, stack, foreignStack, edge };
 }

@@ -20,7 +20,7 @@ interface Shop {
 function shop(clusterDomain = 'cluster.local'): Shop {
   const app = newTestApp();
   const a = new arch.BackendArchitecture(app, 'shop', { clusterDomain });
-  new arch.ObservabilityStack(a, 'observability', { metrics: arch.Metrics.prometheus() });
+  new arch.ObservabilityStack(a, 'observability', { metrics: arch.Metrics.prometheus({ alertmanager: { receivers: [{}] } }) });
   const registry = new arch.Registry(a, 'registry', { engine: arch.RegistryEngine.etcd() });
   const web = new arch.Microservice(a, 'web', { image: IMAGE('web'), context: 'storefront' });
   const orders = new arch.Microservice(a, 'orders', { image: IMAGE('orders'), context: 'ordering' });

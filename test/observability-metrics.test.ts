@@ -21,7 +21,7 @@ function build(profile: arch.Profile, options: arch.PrometheusOptions = {}, extr
   // before the stack: a microservice and a platform component
   new arch.Microservice(shop, 'orders', { image: IMAGE, context: 'ordering', team: 'checkout' });
   new arch.Registry(shop, 'registry', { engine: arch.RegistryEngine.etcd() });
-  new arch.ObservabilityStack(shop, NS, { metrics: arch.Metrics.prometheus(options) });
+  new arch.ObservabilityStack(shop, NS, { metrics: arch.Metrics.prometheus({ ...options, alertmanager: { receivers: [{}], ...options.alertmanager } }) });
   // after the stack
   new arch.Microservice(shop, 'payments', { image: IMAGE, context: 'billing', team: 'payments' });
   new arch.Microservice(shop, 'quiet', { image: IMAGE, context: 'billing', instrumentation: { metrics: false } });
@@ -165,7 +165,7 @@ describe.each([arch.Profile.PRODUCTION, arch.Profile.DEVELOPMENT])('Prometheus, 
     }
   });
 
-  test('Alertmanager: cluster, routes per team, null receivers without webhooks', () => {
+  test('Alertmanager: cluster; teams without a receiver of their own reach the default receiver', () => {
     const sts = one(b.out.objects, 'StatefulSet', 'observability-alertmanager', NS);
     expect(sts.spec.replicas).toBe(prod ? 2 : 1);
     const args: string[] = sts.spec.template.spec.containers[0].args;
@@ -183,11 +183,9 @@ describe.each([arch.Profile.PRODUCTION, arch.Profile.DEVELOPMENT])('Prometheus, 
     }
     const cfg = amConfig(b.out);
     expect(cfg.route.receiver).toBe('default');
-    expect(cfg.route.routes).toEqual([
-      { receiver: 'team-checkout', matchers: ['team="checkout"'] },
-      { receiver: 'team-payments', matchers: ['team="payments"'] },
-    ]);
-    expect(cfg.receivers).toEqual([{ name: 'default' }, { name: 'team-checkout' }, { name: 'team-payments' }]);
+    // no team route ends nowhere: teams checkout and payments have no webhook of their own
+    expect(cfg.route.routes).toEqual([]);
+    expect(cfg.receivers).toEqual([{ name: 'default', webhook_configs: [{ url_file: '/etc/alertmanager/webhooks/default', send_resolved: true }] }]);
   });
 
   test('Grafana: provisioned data sources and dashboard, admin from a Secret, read-only root', () => {
@@ -223,12 +221,24 @@ describe('options', () => {
     expect(cfg.receivers).toEqual([
       { name: 'default', webhook_configs: [{ url_file: '/etc/alertmanager/webhooks/default', send_resolved: true }] },
       { name: 'team-checkout', webhook_configs: [{ url_file: '/etc/alertmanager/webhooks/checkout-url', send_resolved: true }] },
-      { name: 'team-payments' },
     ]);
+    // payments has no receiver of its own: its alerts take the default route
+    expect(cfg.route.routes).toEqual([{ receiver: 'team-checkout', matchers: ['team="checkout"'] }]);
     const sts = one(out.objects, 'StatefulSet', 'observability-alertmanager', NS);
     expect(podAnnotations(sts)['cdk8s-architect.dev/external-secrets']).toBe('alert-hooks');
     expect(sts.spec.template.spec.volumes).toContainEqual({ name: 'webhooks', secret: { secretName: 'alert-hooks', defaultMode: 0o440 } });
     expect(one(out.objects, 'NetworkPolicy', 'observability-alertmanager-external', NS).spec.egress[0].ports).toEqual([{ port: 443, protocol: 'TCP' }]);
+  });
+
+  test('a default route without a webhook is a synth error; dropUnroutedAlerts makes it a deliberate blackhole', () => {
+    const stack = (alertmanager: arch.AlertmanagerOptions) => () => new arch.ObservabilityStack(
+      new arch.BackendArchitecture(newTestApp(), 'shop'), NS, { metrics: arch.Metrics.prometheus({ alertmanager }) });
+    expect(stack({})).toThrow(/^\[shop\/observability\] the default Alertmanager receiver has no webhook.*dropped silently\. Fix: add a default receiver/);
+    expect(stack({ receivers: [{ team: 'checkout' }] })).toThrow(/default Alertmanager receiver has no webhook/);
+    expect(stack({ dropUnroutedAlerts: true })).not.toThrow();
+    const app = newTestApp();
+    new arch.ObservabilityStack(new arch.BackendArchitecture(app, 'shop'), NS, { metrics: arch.Metrics.prometheus({ alertmanager: { dropUnroutedAlerts: true } }) });
+    expect(amConfig(synthApp(app)).receivers).toEqual([{ name: 'default' }]);
   });
 
   test('retention, scrape interval, replicas, storage, thresholds', () => {
@@ -287,7 +297,8 @@ describe('validation', () => {
     ['latency', { latencyThreshold: Duration.minutes(20) }, /latencyThreshold \(milliseconds\) 1200000 is out of range/],
     ['repeat interval', { alertmanager: { repeatInterval: Duration.seconds(5) } }, /alertmanager.repeatInterval "5s" is out of range/],
   ];
-  test.each(cases)('%s', (_what, options, message) => {
+  test.each(cases)('%s', (_what, given, message) => {
+    const options = { ...given, alertmanager: { receivers: [{}], ...given.alertmanager } };
     const app = newTestApp();
     const shop = new arch.BackendArchitecture(app, 'shop');
     expect(() => new arch.ObservabilityStack(shop, NS, { metrics: arch.Metrics.prometheus(options) })).toThrow(message);

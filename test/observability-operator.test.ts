@@ -10,7 +10,7 @@ beforeAll(() => {
   const shop = new arch.BackendArchitecture(app, 'shop', { profile: arch.Profile.PRODUCTION });
   new arch.Microservice(shop, 'orders', { image: 'ghcr.io/acme/orders:1.4.2', context: 'ordering', team: 'checkout' });
   new arch.ObservabilityStack(shop, 'observability', {
-    metrics: arch.Metrics.prometheus({ prometheusOperator: true, prometheusOperatorLabels: { release: 'kube-prometheus-stack' } }),
+    metrics: arch.Metrics.prometheus({ prometheusOperator: true, prometheusOperatorLabels: { release: 'kube-prometheus-stack' }, alertmanager: { receivers: [{}] } }),
   });
   new arch.Registry(shop, 'registry', { engine: arch.RegistryEngine.etcd() });
   out = synthApp(app);
@@ -53,7 +53,7 @@ test('the PrometheusRule carries the same rules as the library\'s own rules file
 test('without the option, no operator objects', () => {
   const app = newTestApp();
   const shop = new arch.BackendArchitecture(app, 'shop');
-  new arch.ObservabilityStack(shop, 'observability', { metrics: arch.Metrics.prometheus() });
+  new arch.ObservabilityStack(shop, 'observability', { metrics: arch.Metrics.prometheus({ alertmanager: { receivers: [{}] } }) });
   new arch.Microservice(shop, 'orders', { image: 'ghcr.io/acme/orders:1.4.2' });
   const o = synthApp(app);
   expect(find(o.objects, 'PodMonitor')).toEqual([]);

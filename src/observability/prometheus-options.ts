@@ -34,12 +34,20 @@ export interface AlertmanagerOptions {
    */
   readonly resources?: ComputeResources;
   /**
-   * Webhook receivers. Every team of the architecture's microservices gets a route
-   * (`team="<team>"`) to a receiver named `team-<team>`; teams without an entry here, and the
-   * default receiver without one, get a receiver that notifies nobody.
-   * @default - no webhooks
+   * Webhook receivers. A team listed here gets a route (`team="<team>"`) to a receiver named
+   * `team-<team>`; everything else (platform components, teams not listed, services without a
+   * team) goes to the default receiver (`{}`), which must have a webhook unless
+   * `dropUnroutedAlerts` is set.
+   * @default - none (a synth error unless dropUnroutedAlerts is true)
    */
   readonly receivers?: AlertReceiverOptions[];
+  /**
+   * Let the default route end without a webhook: its alerts are dropped, deliberately (a
+   * "blackhole", e.g. in development or a sandbox). Otherwise a default route without a webhook is
+   * a synth error, since alerts such as EtcdNoLeader would be dropped silently.
+   * @default false
+   */
+  readonly dropUnroutedAlerts?: boolean;
   /**
    * The Secret (managed outside these manifests) holding the webhook URLs, one key per receiver;
    * mounted read-only and read by Alertmanager (>= 0.26) through `url_file`.

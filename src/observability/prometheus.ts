@@ -179,12 +179,19 @@ export class PrometheusMetricsBackend implements IMetricsBackend, PillarImpl {
     // ---- Alertmanager ----
     const amName = objectName(stack, stack.componentName, 'alertmanager');
     const amConfigMap = objectName(stack, amName, 'config');
+    // A team with a webhook gets its own route; every other alert (platform components, teams
+    // without a webhook, services without a team) goes to the default receiver.
     const receivers = (): AlertmanagerReceiver[] => {
-      const all = new Set<string>([...teams, ...[...receiverByTeam.keys()].filter((t): t is string => t !== undefined)]);
       const file = (team: string | undefined) => (receiverByTeam.has(team) ? `${AM_WEBHOOK_DIR}/${receiverByTeam.get(team)}` : undefined);
-      return [{ name: 'default', urlFile: file(undefined) }, ...[...all].sort().map((t) => ({ name: `team-${t}`, team: t, urlFile: file(t) }))];
+      const routed = [...receiverByTeam.keys()].filter((t): t is string => t !== undefined).sort();
+      return [{ name: 'default', urlFile: file(undefined) }, ...routed.map((t) => ({ name: `team-${t}`, team: t, urlFile: file(t) }))];
     };
     const amConfig = () => renderAlertmanagerConfig({ receivers: receivers(), repeatInterval: `${repeatSeconds}s` });
+    if (!am.dropUnroutedAlerts && !receiverByTeam.has(undefined)) {
+      // A route that ends nowhere would drop alerts such as EtcdNoLeader silently.
+      fail(stack, 'the default Alertmanager receiver has no webhook, so alerts of platform components and of teams without a receiver would be dropped silently',
+        'add a default receiver ({} in metrics alertmanager.receivers, with its URL under the key "default" of the webhook Secret), or set alertmanager.dropUnroutedAlerts: true to drop them deliberately');
+    }
     const hash = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 16);
     const webhooks = receiverByTeam.size > 0;
     const alertmanager = new StatefulCluster(stack, 'alertmanager', {

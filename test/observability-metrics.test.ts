@@ -21,7 +21,8 @@ function build(profile: arch.Profile, options: arch.PrometheusOptions = {}, extr
   // before the stack: a microservice and a platform component
   new arch.Microservice(shop, 'orders', { image: IMAGE, context: 'ordering', team: 'checkout' });
   new arch.Registry(shop, 'registry', { engine: arch.RegistryEngine.etcd() });
-  new arch.ObservabilityStack(shop, NS, { metrics: arch.Metrics.prometheus({ ...options, alertmanager: { receivers: [{}], ...options.alertmanager } }) });
+  const withDefaultReceiver = { ...options, alertmanager: { receivers: [{}], ...options.alertmanager } };
+  new arch.ObservabilityStack(shop, NS, { metrics: arch.Metrics.prometheus(withDefaultReceiver) });
   // after the stack
   new arch.Microservice(shop, 'payments', { image: IMAGE, context: 'billing', team: 'payments' });
   new arch.Microservice(shop, 'quiet', { image: IMAGE, context: 'billing', instrumentation: { metrics: false } });

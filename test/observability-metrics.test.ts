@@ -149,7 +149,12 @@ describe.each([arch.Profile.PRODUCTION, arch.Profile.DEVELOPMENT])('Prometheus, 
 
   test('Prometheus reaches the API server and Alertmanager', () => {
     const ext = policy(b.out, 'observability-prometheus-external', NS);
-    expect(ext.spec.egress).toEqual([{ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ port: 443, protocol: 'TCP' }, { port: 6443, protocol: 'TCP' }] }]);
+    // ports only: an ipBlock (even 0.0.0.0/0) does not match the API server's host address on Cilium
+    expect(ext.spec.egress).toEqual([{ ports: [{ port: 443, protocol: 'TCP' }, { port: 6443, protocol: 'TCP' }] }]);
+    // with the API server's range given, the rule names it
+    const given = build(arch.Profile.PRODUCTION, { kubernetesApiCidr: '10.0.0.1/32' });
+    expect(policy(given.out, 'observability-prometheus-external', NS).spec.egress)
+      .toEqual([{ to: [{ ipBlock: { cidr: '10.0.0.1/32' } }], ports: [{ port: 443, protocol: 'TCP' }, { port: 6443, protocol: 'TCP' }] }]);
     expect(allows(policy(b.out, 'observability-prometheus', NS), 'egress', 'observability-alertmanager', 9093)).toBe(true);
   });
 

@@ -101,8 +101,12 @@ export interface PrometheusOptions {
   readonly resources?: ComputeResources;
   /**
    * The address range of the Kubernetes API server (Prometheus lists and watches pods there for
-   * service discovery): its NetworkPolicy allows egress to it on TCP 443 and 6443.
-   * @default "0.0.0.0/0"
+   * service discovery): its NetworkPolicy then allows egress to that range on TCP 443 and 6443.
+   * Without it the rule names only the ports, which every common network plugin applies to the
+   * API server too: Cilium does not match node and API-server addresses with an `ipBlock`
+   * (not even 0.0.0.0/0), so a range only works where the plugin matches host addresses by IP
+   * (Calico, kube-router, most cloud plugins).
+   * @default - any destination on TCP 443 and 6443
    */
   readonly kubernetesApiCidr?: string;
   /**

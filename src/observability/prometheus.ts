@@ -135,8 +135,8 @@ export class PrometheusMetricsBackend implements IMetricsBackend, PillarImpl {
     validateImage(stack, amImage);
     const repeatSeconds = wholeSeconds(stack, 'alertmanager.repeatInterval', am.repeatInterval ?? Duration.hours(4), 60, 7 * 86400,
       'use whole seconds from 1 minute to 7 days, e.g. Duration.hours(4)');
-    const apiCidr = o.kubernetesApiCidr ?? '0.0.0.0/0';
-    const m = CIDR.exec(apiCidr);
+    const apiCidr = o.kubernetesApiCidr;
+    const m = apiCidr === undefined ? ['', '0', '0', '0', '0', '0'] : CIDR.exec(apiCidr);
     if (!m || m.slice(1, 5).some((x) => Number(x) > 255) || Number(m[5]) > 32) {
       fail(stack, `kubernetesApiCidr ${show(apiCidr)} is not an IPv4 CIDR`, 'give the API server\'s address range, e.g. "10.0.0.1/32" or "0.0.0.0/0"');
     }
@@ -398,14 +398,14 @@ function connect(consumer: IWorkload, provider: IWorkload, port: number): void {
   provider.allowIngressFrom(consumer, ports);
 }
 
-/** Egress outside the cluster's pods (the API server, webhooks) by address range. */
-function externalEgress(chart: Chart, id: string, name: string, namespace: string, w: IWorkload, cidr: string, ports: number[]): void {
+/** Egress outside the cluster's pods: to an address range, or (cidr undefined) to any destination on these ports. */
+function externalEgress(chart: Chart, id: string, name: string, namespace: string, w: IWorkload, cidr: string | undefined, ports: number[]): void {
   new k8s.KubeNetworkPolicy(chart, id, {
     metadata: { name: `${name}-external`, namespace, labels: { [LABEL_PART_OF]: w.architecture.name, [LABEL_MANAGED_BY]: MANAGED_BY } },
     spec: {
       podSelector: { matchLabels: w.podSelector },
       policyTypes: ['Egress'],
-      egress: [{ to: [{ ipBlock: { cidr } }], ports: ports.map((p) => ({ port: k8s.IntOrString.fromNumber(p), protocol: 'TCP' })) }],
+      egress: [{ ...(cidr !== undefined ? { to: [{ ipBlock: { cidr } }] } : {}), ports: ports.map((p) => ({ port: k8s.IntOrString.fromNumber(p), protocol: 'TCP' })) }],
     },
   });
 }

@@ -164,10 +164,11 @@ describe('production: 3 members, generated MySQL, two namespaces', () => {
     expect(env.NACOS_NAMESPACE).toBe('shop-prod');
     expect(env.NACOS_GROUP).toBe('DEFAULT_GROUP');
     expect(env.NACOS_DATA_ID).toBe('orders.properties');
-    expect(env.NACOS_USERNAME).toEqual({ secretKeyRef: { name: 'config-client', key: 'username' } });
-    expect(env.NACOS_PASSWORD).toEqual({ secretKeyRef: { name: 'config-client', key: 'password' } });
+    // its own Nacos user (the one the provisioning Job creates) and its own Secret
+    expect(env.NACOS_USERNAME).toBe('shop.orders');
+    expect(env.NACOS_PASSWORD).toEqual({ secretKeyRef: { name: 'orders-config-client', key: 'password' } });
     const deployment = one(r.out.objects, 'Deployment', 'orders', 'shop');
-    expect(deployment.spec.template.metadata.annotations['cdk8s-architect.dev/external-secrets']).toContain('config-client');
+    expect(deployment.spec.template.metadata.annotations['cdk8s-architect.dev/external-secrets']).toContain('orders-config-client');
   });
 
   test('consumers reach the members on 8848 and 9848 only', () => {
@@ -486,5 +487,28 @@ describe('the provisioning script against a mock Nacos', () => {
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
+  });
+});
+
+describe('per-consumer credentials', () => {
+  const two = (options: arch.NacosOptions) => {
+    const app = newTestApp();
+    const shop = new arch.BackendArchitecture(app, 'shop', { profile: arch.Profile.DEVELOPMENT });
+    const center = new arch.ConfigCenter(shop, 'config', { engine: arch.ConfigCenterEngine.nacos(options) });
+    new arch.Microservice(shop, 'orders', { image: 'ghcr.io/acme/orders:1.4.2', context: 'checkout' }).uses(center);
+    new arch.Microservice(shop, 'billing', { image: 'ghcr.io/acme/billing:2.0.1', context: 'checkout' }).uses(center);
+    return synthApp(app);
+  };
+  test('two services in one namespace are two Nacos users with two Secrets', () => {
+    const out = two({});
+    const env = (svc: string) => envOf(one(out.objects, 'Deployment', svc, 'checkout'));
+    expect([env('orders').NACOS_USERNAME, env('billing').NACOS_USERNAME]).toEqual(['checkout.orders', 'checkout.billing']);
+    expect(env('orders').NACOS_PASSWORD).toEqual({ secretKeyRef: { name: 'orders-config-client', key: 'password' } });
+    expect(env('billing').NACOS_PASSWORD).toEqual({ secretKeyRef: { name: 'billing-config-client', key: 'password' } });
+    expect(checkAll(out.objects)).toEqual([]);
+  });
+  test('a fixed Secret name shared by two consumers of one namespace fails with the fix', () => {
+    expect(() => two({ consumerCredentialsSecret: 'nacos-client' })).toThrow(
+      /\[shop\/config\] consumerCredentialsSecret "nacos-client" would hold the credentials of both "checkout.orders" and "checkout.billing".*Fix: remove consumerCredentialsSecret/);
   });
 });

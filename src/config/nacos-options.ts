@@ -110,10 +110,12 @@ export interface NacosOptions {
    */
   readonly group?: string;
   /**
-   * The Secret each consumer's namespace holds with the consumer's Nacos credentials: key
-   * "username" (which must be `<consumer namespace>.<consumer name>`, the user the provisioning
-   * Job creates) and key "password".
-   * @default "<name>-client"
+   * The name of the Secret, in a consumer's namespace, with that consumer's Nacos password (key
+   * "password"; `NACOS_USERNAME` is the user the provisioning Job creates,
+   * `<consumer namespace>.<consumer name>`). Every consumer is its own Nacos user, so by default
+   * every consumer has its own Secret; a fixed name here allows one consumer per namespace (a
+   * second one is a synth error).
+   * @default "<consumer>-<name>-client"
    */
   readonly consumerCredentialsSecret?: string;
   /**

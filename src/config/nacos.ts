@@ -189,7 +189,10 @@ export class NacosConfigEngine implements ConfigCenterEngineImpl {
     const adminPassword = validateSecretRef(center, 'adminPasswordSecret', o.adminPasswordSecret ?? { secretName: `${name}-auth`, key: 'admin-password' });
     const namespaces = o.namespaces ?? [];
     validateNamespaces(center, namespaces);
-    const credentialsSecret = validateDnsLabel(center, 'consumerCredentialsSecret', o.consumerCredentialsSecret ?? `${name}-client`);
+    const sharedCredentialsSecret = o.consumerCredentialsSecret !== undefined
+      ? validateDnsLabel(center, 'consumerCredentialsSecret', o.consumerCredentialsSecret) : undefined;
+    /** Consumers by namespace: one Secret name may serve one consumer per namespace only. */
+    const secretUsers = new Map<string, string>();
     const passwordsSecret = validateDnsLabel(center, 'consumerPasswordsSecret', o.consumerPasswordsSecret ?? `${name}-consumers`);
 
     const generated = !external && arch.profile === Profile.PRODUCTION;
@@ -400,12 +403,25 @@ export class NacosConfigEngine implements ConfigCenterEngineImpl {
             'shorten the consumer\'s namespace or component name');
         }
         readers.set(user, { user });
+        // Each consumer has its own Nacos user, so its own Secret (the password of `user`).
+        const credentialsSecret = sharedCredentialsSecret ?? `${consumer.componentName}-${name}-client`;
+        if (credentialsSecret.length > 63) {
+          fail(consumer, `the Nacos credentials Secret ${show(credentialsSecret)} is longer than 63 characters`, 'shorten the service or config center name');
+        }
+        const key = `${consumer.namespace}/${credentialsSecret}`;
+        const other = secretUsers.get(key);
+        if (other !== undefined && other !== user) {
+          fail(center, `consumerCredentialsSecret ${show(credentialsSecret)} would hold the credentials of both ${show(other)} and ${show(user)} in namespace ${show(consumer.namespace)}`,
+            'remove consumerCredentialsSecret: each consumer then reads its own Secret "<consumer>-<config center>-client"');
+        }
+        secretUsers.set(key, user);
         const env: EnvVariable[] = [
           { name: 'NACOS_SERVER_ADDR', value: EnvValue.fromValue(address) },
           { name: 'NACOS_NAMESPACE', value: EnvValue.fromValue(consumerNamespace) },
           { name: 'NACOS_GROUP', value: EnvValue.fromValue(group) },
           { name: 'NACOS_DATA_ID', value: EnvValue.fromValue(`${consumer.componentName}.properties`) },
-          { name: 'NACOS_USERNAME', value: EnvValue.fromSecret({ secretName: credentialsSecret, key: 'username' }) },
+          // the user name is no secret: the provisioning Job creates exactly this user
+          { name: 'NACOS_USERNAME', value: EnvValue.fromValue(user) },
           { name: 'NACOS_PASSWORD', value: EnvValue.fromSecret({ secretName: credentialsSecret, key: 'password' }) },
         ];
         return { env, endpoints: [{ workload: cluster, ports: [tcp(HTTP_PORT), tcp(GRPC_PORT)] }] };

@@ -88,7 +88,9 @@ describe('Istio, sidecar data plane', () => {
   });
 
   test('mutual TLS is STRICT and authorization names the callers\' identities in the cluster domain on the ports used', () => {
-    expect(must(r, 'PeerAuthentication', 'ordering', 'orders').spec.mtls).toEqual({ mode: 'STRICT' });
+    // one STRICT policy per enrolled namespace, no selector: every proxied workload in it
+    expect(must(r, 'PeerAuthentication', 'ordering', 'strict-mtls').spec).toEqual({ mtls: { mode: 'STRICT' } });
+    expect(r.objects.filter((o) => o.kind === 'PeerAuthentication' && o.metadata.namespace === 'ordering')).toHaveLength(1);
     const payments = must(r, 'AuthorizationPolicy', 'payments', 'payments');
     expect(payments.spec).toEqual({
       action: 'ALLOW',

@@ -59,18 +59,19 @@ export function renderIstio(model: MeshModel): void {
     const selector = { matchLabels: w.podSelector };
     const waypoint = behindWaypoint.get(w);
 
-    // Public ports (a gateway's listeners) take plaintext from outside the architecture.
+    // STRICT comes from the namespace's policy (below); public ports (a gateway's listeners) take
+    // plaintext from outside the architecture: a workload policy overrides them, port by port.
     const publicPorts = [...m.reg.publicPorts].sort((a, b) => a - b);
-    new sec.PeerAuthentication(chart, `${w.namespace}-${name}-peer-authentication`, {
-      metadata,
-      spec: {
-        selector,
-        mtls: { mode: sec.PeerAuthenticationSpecMtlsMode.STRICT },
-        ...(publicPorts.length > 0
-          ? { portLevelMtls: Object.fromEntries(publicPorts.map((p) => [String(p), { mode: PERMISSIVE }])) }
-          : {}),
-      },
-    });
+    if (publicPorts.length > 0) {
+      new sec.PeerAuthentication(chart, `${w.namespace}-${name}-peer-authentication`, {
+        metadata,
+        spec: {
+          selector,
+          mtls: { mode: sec.PeerAuthenticationSpecMtlsMode.STRICT },
+          portLevelMtls: Object.fromEntries(publicPorts.map((p) => [String(p), { mode: PERMISSIVE }])),
+        },
+      });
+    }
 
     // ALLOW with exactly the graph's callers: any request matching no rule is denied.
     const allGrants = model.grants.get(w) ?? [];
@@ -116,6 +117,12 @@ export function renderIstio(model: MeshModel): void {
   }
 
   for (const ns of model.namespaces) {
+    // Mutual TLS STRICT for every proxied workload of the namespace (pods without a proxy are not
+    // affected): one policy per namespace rather than one per workload.
+    new sec.PeerAuthentication(chart, `${ns}-strict-mtls`, {
+      metadata: { name: 'strict-mtls', namespace: ns, labels },
+      spec: { mtls: { mode: sec.PeerAuthenticationSpecMtlsMode.STRICT } },
+    });
     if (sidecar) {
       new k8s.KubeNetworkPolicy(chart, `${ns}-mesh-control-plane`, {
         metadata: { name: 'allow-mesh-control-plane', namespace: ns, labels },

@@ -101,6 +101,12 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   },
 });
 
+// jsii's reserved-word warning fires on every keyword of any language, also where the binding keeps
+// the name usable (a `namespace` property is `Namespace` in C#/Go, `getNamespace()` in Java; C# takes
+// a `namespace` parameter as `@namespace`), so it stays silenced; scripts/check-jsii-names.ts fails
+// the compile on the names a binding must change or cannot call by keyword (see that file).
+project.compileTask.exec('ts-node --project tsconfig.dev.json scripts/check-jsii-names.ts');
+
 // Synthesize every example into dist/<example>/ (the README's quick start).
 project.addTask('synth', {
   description: 'Synthesize every example in examples/ into dist/<example>/',
@@ -145,6 +151,9 @@ project.addTask('bindings', {
   description: 'Generate the Python, Java, .NET and Go bindings as source code (no toolchains needed)',
   exec: 'jsii-pacmak --code-only --outdir packages/bindings --target python --target java --target dotnet --target go',
 });
+
+// A plain `npm pack` of a fresh clone would pack 5 files and no code: fail with the command to run.
+project.package.setScript('prepack', 'node scripts/prepack.js');
 
 project.gitignore.exclude('/dist/', '/packages/', '/bench/results/');
 // 'packages' (jsii-pacmak's outdir) exactly as jsii-pacmak writes it, so packaging leaves .npmignore unchanged.

@@ -152,10 +152,19 @@ project.addTask('bindings', {
   exec: 'jsii-pacmak --code-only --outdir packages/bindings --target python --target java --target dotnet --target go',
 });
 
+// The packages a user installs, built and used as a user would (run by .ci/run): the npm tarball in
+// a fresh TypeScript project running the README's usage program, the Python wheel (its reference
+// architecture byte-identical to the TypeScript one), the Go module and the Java jar with their
+// examples. Needs Python 3 with venv, Go, Java with Maven, and PyPI, Maven Central and the Go proxy.
+project.addTask('test:packages', {
+  description: 'Build the npm, Python, Go and Java packages, install them in fresh projects and run the examples',
+  exec: 'bash scripts/check-packages.sh',
+});
+
 // A plain `npm pack` of a fresh clone would pack 5 files and no code: fail with the command to run.
 project.package.setScript('prepack', 'node scripts/prepack.js');
 
-project.gitignore.exclude('/dist/', '/packages/', '/bench/results/');
+project.gitignore.exclude('/dist/', '/packages/', '/bench/results/', '/examples/java/target/', '/examples/go/shop', '__pycache__/');
 // 'packages' (jsii-pacmak's outdir) exactly as jsii-pacmak writes it, so packaging leaves .npmignore unchanged.
 project.npmignore?.exclude('/examples/', '/bench/', '/.ci/', '/scripts/', 'packages');
 

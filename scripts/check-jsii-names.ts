@@ -16,7 +16,15 @@ import * as path from 'path';
 
 interface Param { name: string }
 interface Method { name: string; parameters?: Param[]; static?: boolean }
-interface Type { fqn: string; kind: string; base?: string; interfaces?: string[]; methods?: Method[]; properties?: { name: string }[]; initializer?: { parameters?: Param[] } }
+interface Type {
+  fqn: string;
+  kind: string;
+  base?: string;
+  interfaces?: string[];
+  methods?: Method[];
+  properties?: { name: string }[];
+  initializer?: { parameters?: Param[] };
+}
 
 // Python keywords (jsii's list also holds builtins such as `type`, which Python does not rename) and
 // Java keywords (jsii-pacmak prefixes a method named after one with `do`).

@@ -112,7 +112,7 @@ export function build(app: App): void {
         'pricing.currency': arch.ConfigValue.string('EUR'),
         'pricing.cache-ttl-seconds': arch.ConfigValue.number(30),
         'pricing.rules': arch.ConfigValue.json({ rounding: 'half-even', minimum: 0.5 }),
-        'pricing.discounts-enabled': arch.ConfigValue.boolean(true),
+        'pricing.discounts-enabled': arch.ConfigValue.bool(true),
       },
       overlays: { development: { 'pricing.cache-ttl-seconds': arch.ConfigValue.number(1) } },
       applications: { pricing: { 'pricing.fx-api-token': arch.ConfigValue.secret({ secretName: 'fx-api', key: 'token' }) } },

@@ -29,7 +29,7 @@ const OPTIONS: arch.KubernetesConfigOptions = {
     orders: {
       'orders.page-size': arch.ConfigValue.number(50),
       'orders.db-password': arch.ConfigValue.secret({ secretName: 'orders-db', key: 'password' }),
-      'orders.audit': arch.ConfigValue.boolean(true),
+      'orders.audit': arch.ConfigValue.bool(true),
     },
   },
 };

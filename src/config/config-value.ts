@@ -41,8 +41,8 @@ export class ConfigValue {
       : new ConfigValue(ConfigValueType.NUMBER, undefined, undefined, `number ${value} is not finite`);
   }
 
-  /** A boolean value. */
-  public static boolean(value: boolean): ConfigValue {
+  /** A boolean value (named `bool`: Java would have to call a method named `boolean` `doBoolean`). */
+  public static bool(value: boolean): ConfigValue {
     return new ConfigValue(ConfigValueType.BOOLEAN, value ? 'true' : 'false');
   }
 

@@ -144,7 +144,8 @@ export class Gateway extends Construct implements IRoutable {
   }
 
   /** `<NAME>_URL` of the gateway's Service, and the edge to its port (a service calling through the gateway). */
-  public bind(_consumer: IWorkload): Binding {
+  public bind(consumer: IWorkload): Binding {
+    void consumer; // every consumer gets the same binding (named as in IBindable for the binding languages)
     const b = this.routeBackend;
     const url = `http://${this.architecture.serviceHost(b.serviceName, b.workload.namespace)}:${b.port}`;
     return {

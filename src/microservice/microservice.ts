@@ -429,7 +429,8 @@ export class Microservice extends Construct implements IWorkload, IBindable, IRo
    * (HTTP services) or `<NAME>_ADDR` (gRPC), `<NAME>_<PORTNAME>_PORT` for every additional port,
    * and network access to all its ports.
    */
-  public bind(_consumer: IWorkload): Binding {
+  public bind(consumer: IWorkload): Binding {
+    void consumer; // every consumer gets the same binding (named as in IBindable for the binding languages)
     const p = envPrefix(this.componentName);
     const primary = this.ports[0];
     const env: EnvVariable[] = [

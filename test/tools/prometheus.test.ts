@@ -73,7 +73,9 @@ test('amtool accepts the Alertmanager configuration', () => {
   const amtool = requireProgram(['amtool', '/usr/bin/amtool'], 'prometheus-alertmanager');
   const text = one(out.objects, 'ConfigMap', 'observability-alertmanager-config', 'observability').data['alertmanager.yml'];
   const config = yaml.load(text) as any;
-  expect(config.receivers.map((r: any) => r.name)).toEqual(['default', 'team-checkout', 'team-payments']);
+  // team payments has no webhook of its own: its alerts take the default route (no route ends nowhere)
+  expect(config.receivers.map((r: any) => r.name)).toEqual(['default', 'team-checkout']);
+  expect(config.receivers.every((r: any) => r.webhook_configs?.length === 1)).toBe(true);
   // Debian's amtool (0.25) predates url_file (0.26): swap it for a literal URL
   for (const r of config.receivers) {
     for (const w of r.webhook_configs ?? []) {
@@ -86,5 +88,5 @@ test('amtool accepts the Alertmanager configuration', () => {
   fs.writeFileSync(file, yaml.dump(config));
   const report = run(amtool, ['check-config', file]);
   expect(report).toMatch(/SUCCESS/);
-  expect(report).toMatch(/3 receivers/);
+  expect(report).toMatch(/2 receivers/);
 });

@@ -91,7 +91,10 @@ step "5. Java: jar, examples/java compiled against it and run"
 # ~/.m2, where they would pass for Maven Central's), with the Maven plugins: built once per version.
 CDK8S_VERSION=$(node -p 'require("cdk8s/package.json").version')
 PLUS_VERSION=$(node -p 'require("cdk8s-plus-28/package.json").version')
-if [ ! -f "$M2_REPO/org/cdk8s/cdk8s/$CDK8S_VERSION/cdk8s-$CDK8S_VERSION.jar" ] || [ ! -f "$M2_REPO/org/cdk8s/cdk8s-plus-28/$PLUS_VERSION/cdk8s-plus-28-$PLUS_VERSION.jar" ]; then
+# Installed means listed in the repository's local metadata too: Maven resolves the jars' version
+# ranges ([2.70.106,3.0.0)) from metadata, and a jar without maven-metadata-local.xml is not found.
+installed() { grep -qF "<version>$2</version>" "$M2_REPO/org/cdk8s/$1/maven-metadata-local.xml" 2>/dev/null && [ -f "$M2_REPO/org/cdk8s/$1/$2/$1-$2.jar" ]; }
+if ! installed cdk8s "$CDK8S_VERSION" || ! installed cdk8s-plus-28 "$PLUS_VERSION"; then
   echo "building org.cdk8s:cdk8s:$CDK8S_VERSION and org.cdk8s:cdk8s-plus-28:$PLUS_VERSION from their npm packages (once)"
   npx jsii-pacmak node_modules/cdk8s node_modules/cdk8s-plus-28 --target java --outdir "$WORK/peers" --maven-local-repository "$M2_REPO"
   for pom in "$WORK/peers/java/org/cdk8s/cdk8s/$CDK8S_VERSION/cdk8s-$CDK8S_VERSION.pom" \

@@ -45,7 +45,7 @@ def build(app: App, profile: arch.Profile = arch.Profile.PRODUCTION) -> arch.Bac
         tracing=arch.Tracing.jaeger(),
         logging=arch.Logging.fluent_bit(store=arch.LogStore.elasticsearch()),
         metrics=arch.Metrics.prometheus(alertmanager=arch.AlertmanagerOptions(
-            receivers=[arch.AlertReceiverOptions(team="checkout"), arch.AlertReceiverOptions(team="catalog")],
+            receivers=[arch.AlertReceiverOptions(), arch.AlertReceiverOptions(team="checkout"), arch.AlertReceiverOptions(team="catalog")],
         )),
     )
     cache = arch.MessageQueue(shop, "cache", engine=arch.MessageQueueEngine.redis(
@@ -104,13 +104,15 @@ def build(app: App, profile: arch.Profile = arch.Profile.PRODUCTION) -> arch.Bac
     sso = arch.GatewayAuth.jwt(issuer="https://login.acme.example", jwks_uri="https://login.acme.example/.well-known/jwks.json")
     edge = arch.Gateway(
         shop, "edge",
+        # Envoy Gateway; the platform team enrols its proxies in the mesh (see the README)
+        engine=arch.GatewayEngine.gateway_api(data_plane_in_mesh=True),
         tls=arch.GatewayTlsOptions(secret_name="shop-edge-tls"),
         cors=arch.CorsOptions(allow_origins=["https://shop.acme.example"]),
         request_timeout=Duration.seconds(30),
         rate_limit_per_minute=30000,
     )
     edge.route(host="api.shop.acme.example", to=bff, timeout=Duration.seconds(15),
-               retries=arch.RetryOptions(attempts=2), circuit_breaker=arch.CircuitBreakerOptions())
+               retries=arch.RouteRetryOptions(attempts=2), circuit_breaker=arch.CircuitBreakerOptions())
     edge.expose(observability.grafana, host="grafana.ops.acme.example",
                 authentication=arch.ConsoleAuthentication.CONSOLE_LOGIN)
     edge.expose(observability.kibana, host="kibana.ops.acme.example",
@@ -118,6 +120,12 @@ def build(app: App, profile: arch.Profile = arch.Profile.PRODUCTION) -> arch.Bac
     for console in (observability.tracing_ui, observability.prometheus, observability.alertmanager):
         edge.expose(console, host=f"{console.console_name}.ops.acme.example",
                     authentication=arch.ConsoleAuthentication.GATEWAY, auth=sso)
+
+    # the service mesh: mutual TLS, authorization and traffic policy derived from the graph above
+    mesh = arch.Mesh(shop, "mesh", engine=arch.MeshEngine.istio())
+    mesh.set_traffic_policy(catalog, timeout=Duration.seconds(2),
+                            retries=arch.RetryOptions(attempts=2, methods=[arch.HttpMethod.GET]),
+                            outlier_detection=arch.OutlierDetectionOptions(consecutive_errors=5))
 
     # the binding contract under its interface's parameter names (IBindable.bind(consumer))
     assert bff.bind(consumer=orders).env, "bind(consumer=...) answers a binding"

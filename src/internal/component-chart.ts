@@ -1,6 +1,6 @@
-import * as fs from 'fs';
-import { ApiObject, Chart, ChartProps, DependencyGraph, Yaml } from 'cdk8s';
+import { ApiObject, App, Chart, ChartProps, DependencyGraph, Yaml } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
+import { BackgroundFileWriter, writeFileNow } from './file-writer';
 import { CANARY_DOCUMENTS, stringifyDocuments, UnsupportedValue } from './yaml-writer';
 
 /** Charts whose app was validated (and had its dependencies resolved) by the current synth pass. */
@@ -67,15 +67,18 @@ export class ComponentChart extends Chart {
 // (other charts, FOLDER_PER_CHART_FILE_PER_RESOURCE, which bypasses Chart.toJson) and any data the
 // writer refuses go to cdk8s' own `Yaml.save`, unchanged. Nothing is wrapped if the writer does not
 // write the canary documents exactly as this cdk8s does (another version of its `yaml` package).
+// `App.synth()` is wrapped too, so that our files are written on a background thread while the
+// next charts render, and every write is finished (or its error thrown) before synth returns.
 
 /** Environment variable selecting the writer: `cdk8s` for cdk8s' own (for comparison). */
 export const YAML_WRITER_ENV = 'CDK8S_ARCHITECT_YAML_WRITER';
 
 /**
- * Files written by each path since the process started, and whether our writer agreed with
- * cdk8s' on the canary documents (for tests and the benchmark).
+ * Files written by each path since the process started (`onWriteThread`: those of our writer
+ * written by the background thread), and whether our writer agreed with cdk8s' on the canary
+ * documents (for tests and the benchmark).
  */
-export const yamlWriterStats = { architect: 0, cdk8s: 0, agreesWithCdk8s: false };
+export const yamlWriterStats = { architect: 0, cdk8s: 0, agreesWithCdk8s: false, onWriteThread: 0 };
 
 const rendered = new WeakSet<object>();
 
@@ -112,15 +115,49 @@ function installYamlWriter(): void {
         if (!(e instanceof UnsupportedValue)) throw e;
       }
       if (data !== undefined) {
-        fs.writeFileSync(filePath, data, { encoding: 'utf8' });
+        if (synthWriter) {
+          synthWriter.write(filePath, data);
+          yamlWriterStats.onWriteThread++;
+        } else {
+          writeFileNow(filePath, data);
+        }
         yamlWriterStats.architect++;
         return;
       }
     }
     yamlWriterStats.cdk8s++;
+    // keep the order of writes to one path (FILE_PER_RESOURCE can write a file name twice)
+    synthWriter?.flush();
     cdk8sSave.call(this ?? Yaml, filePath, docs);
   };
+
+  // During `App.synth()` our files are written on a background thread (./file-writer), and synth
+  // returns (or throws) only once every file is on disk.
+  const appSynth = App.prototype.synth;
+  App.prototype.synth = function synth(this: App): void {
+    if (synthWriter) return appSynth.call(this); // a synth inside a synth: the outer one flushes
+    const writer = BackgroundFileWriter.get();
+    synthWriter = writer;
+    let failed = true;
+    try {
+      appSynth.call(this);
+      failed = false;
+    } finally {
+      synthWriter = undefined;
+      if (writer) {
+        try {
+          writer.flush();
+        } catch (e) {
+          // synth's own error, if any, is the one to report
+          if (!failed) throw e;
+        }
+      }
+    }
+  };
 }
+
+/** The background writer of the `App.synth()` in progress, if any. */
+let synthWriter: BackgroundFileWriter | undefined;
 
 function writesLikeCdk8s(): boolean {
   try {

@@ -58,14 +58,17 @@ export function manifestViolations(charts: OwnedChart[]): string[] {
   for (const { chart, owner } of charts) {
     for (const c of chart.node.findAll()) {
       if (!(c instanceof ApiObject) || Chart.of(c) !== chart) continue;
-      const meta = c.metadata.toJson();
-      const name = meta.name;
-      const namespace = meta.namespace;
+      // The metadata as declared (cdk8s' `metadata.toJson()` would resolve and sanitize a copy of
+      // it for every object, which costs more than the checks: names, namespaces and labels of this
+      // library's objects are plain strings, and anything else is left to the renderer).
+      const name = c.metadata.name;
+      const namespace = c.metadata.namespace;
+      const labels = (c.metadata as unknown as { labels?: Record<string, unknown> }).labels;
       if (typeof name !== 'string') continue;
       const what = `${c.kind} ${show(namespace ? `${namespace}/${name}` : name)} (from ${owner.node.path})`;
       const problem = nameProblem(c.kind, name);
       if (problem) out.push(`${what}: the name ${show(name)} ${problem}. Fix: choose a shorter or different component name`);
-      for (const [key, value] of Object.entries((meta.labels ?? {}) as Record<string, unknown>)) {
+      for (const [key, value] of Object.entries(labels ?? {})) {
         const keyProblem = labelKeyProblem(key);
         if (keyProblem) out.push(`${what}: the label key ${show(key)} ${keyProblem}. Fix: use a valid label key`);
         // One message per component and label, not one per object that carries it.

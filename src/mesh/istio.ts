@@ -195,10 +195,18 @@ export function renderIstio(model: MeshModel): void {
  * point there; the NetworkPolicies admit the scraper on 15020.
  */
 function mergedScraping(model: MeshModel): void {
+  // The scrapers' connections, by provider (one pass: there are thousands of connections).
+  const scrapedBy = new Map<IWorkload, typeof model.connections>();
+  for (const c of model.connections) {
+    if (model.memberOf(c.consumer)?.reg.kind !== SCRAPER_KIND) continue;
+    const list = scrapedBy.get(c.provider) ?? [];
+    list.push(c);
+    scrapedBy.set(c.provider, list);
+  }
   for (const m of model.enrolled) {
     const t = m.reg.telemetry;
     if (!t?.metrics || !t.scraping) continue;
-    const scrapers = model.connections.filter((c) => c.provider === m.reg.workload && model.memberOf(c.consumer)?.reg.kind === SCRAPER_KIND);
+    const scrapers = scrapedBy.get(m.reg.workload) ?? [];
     if (scrapers.length === 0) continue;
     m.reg.addPodAnnotations({
       'prometheus.io/scrape': 'true',

@@ -1,0 +1,91 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { App } from 'cdk8s';
+import { BackendArchitecture, Microservice, Profile } from '../src';
+import { tmpDir } from './harness/synth';
+import { yamlWriterStats } from '../src/internal/component-chart';
+import { BackgroundFileWriter, WRITE_THREAD_ENV } from '../src/internal/file-writer';
+
+function withWriteThread<T>(value: string | undefined, fn: () => T): T {
+  const previous = process.env[WRITE_THREAD_ENV];
+  if (value === undefined) delete process.env[WRITE_THREAD_ENV];
+  else process.env[WRITE_THREAD_ENV] = value;
+  try {
+    return fn();
+  } finally {
+    if (previous === undefined) delete process.env[WRITE_THREAD_ENV];
+    else process.env[WRITE_THREAD_ENV] = previous;
+  }
+}
+
+/** A small architecture: a few component files. */
+function shop(outdir: string): App {
+  const app = new App({ outdir });
+  const arch = new BackendArchitecture(app, 'shop', { profile: Profile.DEVELOPMENT });
+  const a = new Microservice(arch, 'orders', { image: 'ghcr.io/acme/orders:1.0.0', context: 'ordering', team: 'checkout' });
+  const b = new Microservice(arch, 'payments', { image: 'ghcr.io/acme/payments:1.0.0', context: 'payments', team: 'checkout' });
+  a.uses(b);
+  return app;
+}
+
+describe('the background file writer', () => {
+  test('a worker thread is available here (otherwise the tests below would only test the fallback)', () => {
+    expect(withWriteThread(undefined, () => BackgroundFileWriter.get())).toBeDefined();
+    expect(withWriteThread('0', () => BackgroundFileWriter.get())).toBeUndefined();
+  });
+
+  test('every file is complete when App.synth() returns, and identical to the synchronous writes', () => {
+    const threaded = withWriteThread(undefined, () => {
+      const before = yamlWriterStats.onWriteThread;
+      const app = shop(tmpDir('threaded-'));
+      app.synth();
+      expect(yamlWriterStats.onWriteThread - before).toBe(fs.readdirSync(app.outdir).length);
+      return app.outdir;
+    });
+    const direct = withWriteThread('0', () => {
+      const before = yamlWriterStats.onWriteThread;
+      const app = shop(tmpDir('direct-'));
+      app.synth();
+      expect(yamlWriterStats.onWriteThread).toBe(before);
+      return app.outdir;
+    });
+    const names = fs.readdirSync(direct).sort();
+    expect(fs.readdirSync(threaded).sort()).toEqual(names);
+    expect(names.length).toBeGreaterThanOrEqual(3);
+    for (const n of names) expect(fs.readFileSync(path.join(threaded, n), 'utf8')).toBe(fs.readFileSync(path.join(direct, n), 'utf8'));
+  });
+
+  test.each([['on the write thread', undefined], ['synchronously', '0']])('a file that cannot be written fails synth with its path (%s)', (_, mode) => {
+    withWriteThread(mode, () => {
+      const app = shop(tmpDir('unwritable-'));
+      // a directory where a file must go
+      const blocked = path.join(app.outdir, 'shop-orders.k8s.yaml');
+      fs.mkdirSync(blocked, { recursive: true });
+      expect(() => app.synth()).toThrow(/EISDIR.*shop-orders\.k8s\.yaml|shop-orders\.k8s\.yaml.*EISDIR/);
+      if (mode === undefined) {
+        // on the write thread the files queued after it are still written
+        expect(fs.readFileSync(path.join(app.outdir, 'shop-payments.k8s.yaml'), 'utf8')).toContain('kind: Deployment');
+      }
+    });
+  });
+
+  test('the ring buffer: files of every size, wrapping around and waiting for the worker, land whole and in order', () => {
+    const writer = withWriteThread(undefined, () => BackgroundFileWriter.get())!;
+    const dir = tmpDir('ring-');
+    // deterministic sizes from 0 bytes to past the 4 MiB ring (written directly), multi-byte text
+    const sizes = [0, 1, 3_000_000, 2_500_000, 10, 4 * 1024 * 1024 + 7, 1_900_000, 1_900_000, 1_900_000, 0, 777_777, 3_999_999, 5];
+    const expected = new Map<string, string>();
+    sizes.forEach((size, i) => {
+      const unit = `ü${i % 10}€-`; // 1 + 1 + 3 + 1 + 1 bytes... mixed widths
+      const text = unit.repeat(Math.ceil(size / Buffer.byteLength(unit))).slice(0, size);
+      const file = path.join(dir, `f${i}.txt`);
+      expected.set(file, text);
+      writer.write(file, text);
+    });
+    // the same path twice: the last write wins, as with synchronous writes
+    writer.write(path.join(dir, 'f1.txt'), 'second');
+    expected.set(path.join(dir, 'f1.txt'), 'second');
+    writer.flush();
+    for (const [file, text] of expected) expect(fs.readFileSync(file, 'utf8') === text).toBe(true);
+  });
+});

@@ -41,8 +41,11 @@ export class BackgroundFileWriter {
   /** Ring ranges of the queued files, oldest first (from index `oldest`). */
   private readonly queued: Array<{ start: number; end: number }> = [];
   private oldest = 0;
-  /** Files queued since the process started. */
+  /** Files handed to the worker since the process started. */
   private submitted = 0;
+  /** Files in the ring not yet handed to the worker: [path, start, length]. */
+  private unposted: Array<[string, number, number]> = [];
+  private unpostedBytes = 0;
   /** Where the next file goes in the ring. */
   private next = 0;
 
@@ -78,13 +81,16 @@ export class BackgroundFileWriter {
     this.ring.write(data, start, length, 'utf8');
     this.queued.push({ start, end: start + length });
     this.next = start + length;
-    this.submitted++;
-    Atomics.add(this.pending, 0, 1);
-    this.worker.postMessage([filePath, start, length]);
+    // Files go to the worker in batches: each message wakes the worker, which costs more than a
+    // small file's write.
+    this.unposted.push([filePath, start, length]);
+    this.unpostedBytes += length;
+    if (this.unposted.length >= BATCH_FILES || this.unpostedBytes >= BATCH_BYTES) this.post();
   }
 
   /** Blocks until every queued file is written; throws the first error. */
   public flush(): void {
+    this.post();
     for (;;) {
       const n = Atomics.load(this.pending, 0);
       if (n === 0) break;
@@ -119,14 +125,28 @@ export class BackgroundFileWriter {
         // wrapped: queued files occupy [busyFrom, end of ring) and [0, next)
         return this.next;
       }
+      // full: the worker must write some, so it must have them
+      this.post();
       this.waitForProgress(Atomics.load(this.pending, 0));
     }
+  }
+
+  /** Hands the files queued since the last batch to the worker. */
+  private post(): void {
+    const n = this.unposted.length;
+    if (n === 0) return;
+    this.submitted += n;
+    Atomics.add(this.pending, 0, n);
+    this.worker.postMessage(this.unposted);
+    this.unposted = [];
+    this.unpostedBytes = 0;
   }
 
   /** Forgets the ring ranges of the files the worker has written. */
   private release(): void {
     const written = this.submitted - Atomics.load(this.pending, 0);
-    const alreadyReleased = this.submitted - (this.queued.length - this.oldest);
+    // `queued` from `oldest` holds the posted files not yet released, then the unposted ones
+    const alreadyReleased = this.submitted - (this.queued.length - this.oldest - this.unposted.length);
     this.oldest += written - alreadyReleased;
     if (this.oldest === this.queued.length) {
       this.queued.length = 0;
@@ -152,19 +172,25 @@ export const WRITE_THREAD_ENV = 'CDK8S_ARCHITECT_WRITE_THREAD';
 /** Size of the ring buffer the files are encoded into (files this large or larger are written directly). */
 const RING_BYTES = 4 * 1024 * 1024;
 
+/** A batch goes to the worker at this many files or bytes (and whenever the ring is full or flushed). */
+const BATCH_FILES = 16;
+const BATCH_BYTES = 256 * 1024;
+
 // The worker: plain JavaScript (it runs from this string in packaged and ts-node builds alike).
 const WORKER_SOURCE = `
 const fs = require('fs');
 const { parentPort, workerData } = require('worker_threads');
 const { pending, ring, errors } = workerData;
-parentPort.on('message', ([filePath, start, length]) => {
-  try {
-    fs.writeFileSync(filePath, new Uint8Array(ring, start, length));
-  } catch (e) {
-    errors.postMessage('writing ' + filePath + ': ' + (e && e.message ? e.message : String(e)));
-  } finally {
-    Atomics.sub(pending, 0, 1);
-    Atomics.notify(pending, 0);
+parentPort.on('message', (files) => {
+  for (const [filePath, start, length] of files) {
+    try {
+      fs.writeFileSync(filePath, new Uint8Array(ring, start, length));
+    } catch (e) {
+      errors.postMessage('writing ' + filePath + ': ' + (e && e.message ? e.message : String(e)));
+    } finally {
+      Atomics.sub(pending, 0, 1);
+      Atomics.notify(pending, 0);
+    }
   }
 });
 `;

@@ -212,7 +212,8 @@ describe('production: generated MySQL, replicated services', () => {
     expect(peers(portal, 'egress', 8090)).toEqual([local(selector('adminservice'))]);
     expect(peers(portal, 'egress', 3306)).toEqual([local(MYSQL_SELECTOR)]);
     const mysqlPeers = peers(policy(r.out, 'config-mysql'), 'ingress', 3306).map((p: any) => p.podSelector.matchLabels['app.kubernetes.io/component']).sort();
-    expect(mysqlPeers).toEqual(['adminservice', 'configservice', 'mysql', 'portal', 'portal-admin']);
+    // mysql-backup: the backup CronJob's pods
+    expect(mysqlPeers).toEqual(['adminservice', 'configservice', 'mysql', 'mysql-backup', 'portal', 'portal-admin']);
     expect(peers(policy(r.out, 'orders', 'ordering'), 'egress', 8080)).toEqual([cross(NS, selector('configservice'))]);
   });
 

@@ -148,7 +148,7 @@ describe.each([
     expect(peers(policy(out, 'zabbix-web', NS), 'egress')).toEqual([`${NS}/mysql 3306`, `${NS}/server 10051`]);
     expect(peers(policy(out, 'zabbix-server', NS), 'egress')).toEqual([`${AGENTS_NS}/agent 10050`, `${NS}/mysql 3306`, `${NS}/server 10051`]);
     expect(peers(policy(out, 'zabbix-server', NS), 'ingress')).toEqual([`${AGENTS_NS}/agent 10051`, `${NS}/server 10051`, `${NS}/web 10051`]);
-    expect(peers(policy(out, 'zabbix-mysql', NS), 'ingress')).toEqual([`${NS}/mysql 3306`, `${NS}/server 3306`, `${NS}/web 3306`]);
+    expect(peers(policy(out, 'zabbix-mysql', NS), 'ingress')).toEqual([`${NS}/mysql 3306`, ...(persistent ? [`${NS}/mysql-backup 3306`] : []), `${NS}/server 3306`, `${NS}/web 3306`]);
     expect(peers(policy(out, 'zabbix-agent', AGENTS_NS), 'ingress')).toEqual([`${NS}/server 10050`]);
     expect(peers(policy(out, 'zabbix-agent', AGENTS_NS), 'egress')).toEqual([`${NS}/server 10051`]);
     // host-network agents use node addresses: port-only rules on the server

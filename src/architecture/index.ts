@@ -1,6 +1,7 @@
 export * from './app-protocol';
 export * from './backend-architecture';
 export * from './binding';
+export * from './database-backup';
 export * from './http-method';
 export * from './pod-security';
 export * from './profile';

@@ -1,4 +1,5 @@
 import { SecretKeyReference } from '../architecture/binding';
+import { MySqlBackupOptions } from '../architecture/database-backup';
 import { ComputeResources } from '../architecture/resources';
 
 /**
@@ -110,6 +111,11 @@ export interface ApolloOptions {
    * @default - the cluster's default StorageClass
    */
   readonly mysqlStorageClassName?: string;
+  /**
+   * Backups of the generated MySQL (ignored with `database`; setting both is an error).
+   * @default - daily at 02:30 in production, the 7 newest kept; none in development (emptyDir)
+   */
+  readonly mysqlBackup?: MySqlBackupOptions;
   /**
    * The password of the portal's administrator "apollo", as a BCrypt hash (`$2a$`, `$2b$` or
    * `$2y$`, e.g. `htpasswd -nbBC 10 "" '<password>' | tr -d ':\n'`) in a Secret of the config

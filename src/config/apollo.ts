@@ -11,7 +11,7 @@ import { Profile } from '../architecture/profile';
 import { PlatformConsole } from '../internal/console';
 import { fail, show } from '../internal/errors';
 import { ANNOTATION_EXTERNAL_SECRETS, LABEL_COMPONENT, LABEL_NAME, LABEL_PART_OF, recommendedLabels } from '../internal/labels';
-import { MYSQL_DEFAULT_IMAGE, MYSQL_PORT, MySqlDatabase } from '../internal/mysql';
+import { MYSQL_DEFAULT_IMAGE, MYSQL_PORT, MySqlDatabase, resolveMySqlBackup } from '../internal/mysql';
 import { objectName, validateDnsLabel, validateImage, validateInteger } from '../internal/names';
 import { deployPlatformComponent } from '../internal/platform';
 import { secureContainer, writableVolumes } from '../internal/pod';
@@ -296,6 +296,7 @@ export class ApolloConfigEngine implements ConfigCenterEngineImpl {
       for (const [what, set] of [
         ['mysqlRootPasswordSecret', o.mysqlRootPasswordSecret], ['mysqlPasswordSecret', o.mysqlPasswordSecret],
         ['mysqlStorageGibibytes', o.mysqlStorageGibibytes], ['mysqlStorageClassName', o.mysqlStorageClassName],
+        ['mysqlBackup', o.mysqlBackup],
       ] as Array<[string, unknown]>) {
         if (set !== undefined) {
           fail(center, `${what} is set, but database points to the external MySQL ${show(o.database.host)}`, `remove ${what} (it configures the generated MySQL only)`);
@@ -332,6 +333,7 @@ export class ApolloConfigEngine implements ConfigCenterEngineImpl {
       },
       storageGibibytes: storage,
       storageClassName: o.mysqlStorageClassName,
+      backup: resolveMySqlBackup(center, 'mysqlBackup', arch, o.mysqlBackup, storage),
       resources: resolveResources(center, arch.profile, undefined, production
         ? { cpuRequestMillis: 250, cpuLimitMillis: 1000, memoryRequestMebibytes: 512, memoryLimitMebibytes: 1024 }
         : { cpuRequestMillis: 100, cpuLimitMillis: 500, memoryRequestMebibytes: 256, memoryLimitMebibytes: 512 }),

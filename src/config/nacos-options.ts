@@ -1,4 +1,5 @@
 import { SecretKeyReference } from '../architecture/binding';
+import { MySqlBackupOptions } from '../architecture/database-backup';
 import { ComputeResources } from '../architecture/resources';
 
 /** An external MySQL database for Nacos (its schema loaded from Nacos's `mysql-schema.sql` beforehand). */
@@ -125,4 +126,20 @@ export interface NacosOptions {
    * @default "<name>-consumers"
    */
   readonly consumerPasswordsSecret?: string;
+  /**
+   * When the provisioning runs again, as a CronJob (5-field cron expression). Provisioning
+   * converges, so each run restores what a recreated pod lost (development keeps Nacos's embedded
+   * storage in an emptyDir) and applies rotated consumer passwords from the Secrets; the one-off
+   * Job runs it at once whenever its content changes. "" for no CronJob (then a rotated password
+   * or a lost data set is only restored by deleting the completed Job).
+   * @default - every 10 minutes
+   */
+  readonly reprovisionSchedule?: string;
+  /**
+   * Backups of the generated MySQL (production without `database`): a CronJob writes a consistent
+   * `mysqldump` of the Nacos database to its own PersistentVolumeClaim and keeps the newest ones.
+   * @default - daily at 02:30, the 7 newest kept, on a claim as large as the database's
+   */
+  readonly databaseBackup?: MySqlBackupOptions;
 }
+

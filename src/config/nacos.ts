@@ -11,7 +11,7 @@ import { PlatformConsole } from '../internal/console';
 import { fail, show } from '../internal/errors';
 import { ANNOTATION_EXTERNAL_SECRETS, recommendedLabels } from '../internal/labels';
 import { lazy } from '../internal/lazy';
-import { MYSQL_PORT, MySqlDatabase } from '../internal/mysql';
+import { MYSQL_PORT, MySqlDatabase, resolveMySqlBackup } from '../internal/mysql';
 import { objectName, validateDnsLabel, validateImage, validateInteger } from '../internal/names';
 import { deployPlatformComponent } from '../internal/platform';
 import { secureContainer } from '../internal/pod';
@@ -194,6 +194,10 @@ export class NacosConfigEngine implements ConfigCenterEngineImpl {
     /** Consumers by namespace: one Secret name may serve one consumer per namespace only. */
     const secretUsers = new Map<string, string>();
     const passwordsSecret = validateDnsLabel(center, 'consumerPasswordsSecret', o.consumerPasswordsSecret ?? `${name}-consumers`);
+    const reprovisionSchedule = o.reprovisionSchedule ?? '*/10 * * * *';
+    if (reprovisionSchedule !== '' && reprovisionSchedule.trim().split(/\s+/).length !== 5) {
+      fail(center, `reprovisionSchedule ${show(reprovisionSchedule)} is not a 5-field cron expression`, 'use e.g. "*/10 * * * *", or "" for no CronJob');
+    }
 
     const generated = !external && arch.profile === Profile.PRODUCTION;
     const standalone = members === 1;
@@ -221,6 +225,7 @@ export class NacosConfigEngine implements ConfigCenterEngineImpl {
         initScripts: { '01-nacos-schema.sql': nacosMysqlInitScript(GENERATED_DB, GENERATED_DB_USER) },
         storageGibibytes: Math.max(storage, 10),
         storageClassName: o.storageClassName,
+        backup: resolveMySqlBackup(center, 'databaseBackup', arch, o.databaseBackup, Math.max(storage, 10)),
         resources: { cpuRequestMillis: 250, cpuLimitMillis: 1000, memoryRequestMebibytes: 512, memoryLimitMebibytes: 1024 },
       });
     }
@@ -389,6 +394,13 @@ export class NacosConfigEngine implements ConfigCenterEngineImpl {
       backoffLimit: 10,
       activeDeadlineSeconds: 1800,
     });
+    // The same provisioning on a schedule: it converges, so each run puts back what a recreated
+    // member lost (development's embedded storage is an emptyDir) and applies rotated consumer
+    // passwords, which the Job above (named after its content, not the Secrets' values) cannot see.
+    if (reprovisionSchedule !== '') {
+      const annotations = lazy(() => ({ [ANNOTATION_EXTERNAL_SECRETS]: jobSecrets() }));
+      provision.cronJob(reprovisionSchedule, provision.podTemplate([container], CURL_UID, undefined, annotations));
+    }
 
     const address = `${cluster.clientHost}:${HTTP_PORT}`;
     return {

@@ -1,14 +1,16 @@
 import { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { fail } from './errors';
+import { fail, show } from './errors';
 import { ANNOTATION_EXTERNAL_SECRETS } from './labels';
-import { validateDnsLabel, validateImage } from './names';
+import { validateDnsLabel, validateImage, validateInteger } from './names';
 import { secureContainer } from './pod';
-import { ResolvedResources } from './profile-defaults';
+import { persistentStorage, ResolvedResources } from './profile-defaults';
 import { StatefulCluster } from './stateful-cluster';
+import { TaskPods } from './task-pods';
 import { BackendArchitecture } from '../architecture/backend-architecture';
 import { NetworkPort, Protocol, SecretKeyReference } from '../architecture/binding';
+import { MySqlBackupOptions } from '../architecture/database-backup';
 
 const k8s = kplus.k8s;
 
@@ -48,6 +50,34 @@ export interface MySqlDatabaseProps {
    * @default - none
    */
   readonly extraArgs?: string[];
+  /** Backups (see `resolveMySqlBackup`); undefined for none. */
+  readonly backup?: ResolvedMySqlBackup;
+}
+
+/** Backup settings after validation. */
+export interface ResolvedMySqlBackup {
+  readonly schedule: string;
+  readonly keep: number;
+  readonly storageGibibytes: number;
+}
+
+/**
+ * Backups of a generated MySQL from the user's options: on by default where the database is
+ * persistent (production), off where it lives in an emptyDir (development) unless a schedule is
+ * given.
+ */
+export function resolveMySqlBackup(
+  scope: Construct, what: string, arch: BackendArchitecture, options: MySqlBackupOptions | undefined, databaseGibibytes: number,
+): ResolvedMySqlBackup | undefined {
+  const o = options ?? {};
+  const schedule = o.schedule ?? (persistentStorage(arch.profile) ? '30 2 * * *' : '');
+  if (schedule === '') return undefined;
+  if (schedule.trim().split(/\s+/).length !== 5) {
+    fail(scope, `${what}.schedule ${show(schedule)} is not a 5-field cron expression`, 'use e.g. "30 2 * * *", or "" for no backups');
+  }
+  const keep = validateInteger(scope, `${what}.keep`, o.keep ?? 7, 1, 365, 'keep 1 to 365 backups');
+  const storageGibibytes = validateInteger(scope, `${what}.storageGibibytes`, o.storageGibibytes ?? databaseGibibytes, 1, 65536, 'use a whole number of GiB');
+  return { schedule, keep, storageGibibytes };
 }
 
 /**
@@ -120,5 +150,66 @@ export class MySqlDatabase extends Construct {
       })],
     });
     this.host = this.cluster.clientHost;
+    if (props.backup) this.backup(props, image, props.backup);
   }
+
+  /** The backup CronJob, its claim and its network path to the database. */
+  private backup(props: MySqlDatabaseProps, image: string, b: ResolvedMySqlBackup): void {
+    const name = `${props.name}-backup`;
+    const task = new TaskPods(this, 'backup', {
+      architecture: props.architecture,
+      chart: props.chart,
+      name,
+      namespace: props.namespace,
+      identity: { name: props.componentName, instance: `${props.architecture.name}-${name}`, component: 'mysql-backup', partOf: props.architecture.name },
+    });
+    task.allowEgressTo(this.cluster, this.ports);
+    this.cluster.allowIngressFrom(task, this.ports);
+    new k8s.KubePersistentVolumeClaim(props.chart, 'backup-claim', {
+      metadata: { name, namespace: props.namespace, labels: task.labels },
+      spec: {
+        accessModes: ['ReadWriteOnce'],
+        ...(props.storageClassName ? { storageClassName: props.storageClassName } : {}),
+        resources: { requests: { storage: k8s.Quantity.fromString(`${b.storageGibibytes}Gi`) } },
+      },
+    });
+    task.cronJob(b.schedule, task.podTemplate([secureContainer({
+      name: 'backup',
+      image,
+      command: ['/bin/sh', '-c', mysqlBackupScript()],
+      env: [
+        { name: 'MYSQL_HOST', value: this.host },
+        { name: 'BACKUP_DIR', value: '/backup' },
+        { name: 'KEEP', value: String(b.keep) },
+        // mysqldump reads the password from MYSQL_PWD (not from its command line, which other
+        // processes can read); deprecated in MySQL 8 but still honoured by the 8.4 clients
+        { name: 'MYSQL_PWD', valueFrom: { secretKeyRef: { name: props.rootPassword.secretName, key: props.rootPassword.key } } },
+      ],
+      resources: { cpuRequestMillis: 50, cpuLimitMillis: 1000, memoryRequestMebibytes: 128, memoryLimitMebibytes: 512 },
+      volumeMounts: [{ name: 'backup', mountPath: '/backup' }, { name: 'tmp', mountPath: '/tmp' }],
+    })], MYSQL_UID, [
+      { name: 'backup', persistentVolumeClaim: { claimName: name } },
+      { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
+    ], { [ANNOTATION_EXTERNAL_SECRETS]: props.rootPassword.secretName }));
+  }
+}
+
+/**
+ * The backup: a consistent dump (InnoDB snapshot, no table locks) of every database to a partial
+ * file, renamed when complete, then only the newest $KEEP dumps (by the UTC time in their names)
+ * are kept. A failed dump leaves the previous ones alone (and the Job fails, which the CronJob's
+ * history shows).
+ */
+export function mysqlBackupScript(): string {
+  return [
+    'set -eu',
+    'rm -f "$BACKUP_DIR"/*.partial',
+    'f="$BACKUP_DIR/mysql-$(date -u +%Y%m%dT%H%M%SZ).sql"',
+    'mysqldump --protocol=TCP -h "$MYSQL_HOST" -P ' + MYSQL_PORT + ' -uroot --single-transaction --quick --routines --triggers --events --all-databases > "$f.partial"',
+    'mv "$f.partial" "$f"',
+    'echo "backup: wrote $f ($(wc -c < "$f") bytes)"',
+    // names carry the UTC time, so name order is age order
+    'ls -1 "$BACKUP_DIR"/mysql-*.sql | sort -r | tail -n +$((KEEP + 1)) | while read -r old; do rm -f -- "$old"; echo "backup: removed $old"; done',
+    '',
+  ].join('\n');
 }

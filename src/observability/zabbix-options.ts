@@ -1,4 +1,5 @@
 import type { SecretKeyReference } from '../architecture/binding';
+import { MySqlBackupOptions } from '../architecture/database-backup';
 import type { ComputeResources } from '../architecture/resources';
 
 /**
@@ -71,6 +72,11 @@ export interface ZabbixOptions {
    * @default - 2 (development) or 50 (production)
    */
   readonly databaseStorageGibibytes?: number;
+  /**
+   * Backups of the Zabbix database (the history and trends of every host).
+   * @default - daily at 02:30 in production, the 7 newest kept; none in development (emptyDir)
+   */
+  readonly databaseBackup?: MySqlBackupOptions;
   /**
    * StorageClass of the database volume.
    * @default - the cluster's default StorageClass

@@ -11,7 +11,7 @@ import { PodSecurityLevel } from '../architecture/pod-security';
 import { Profile } from '../architecture/profile';
 import { fail, show } from '../internal/errors';
 import { ANNOTATION_EXTERNAL_SECRETS, recommendedLabels, selectorLabels, WorkloadIdentityLabels } from '../internal/labels';
-import { MYSQL_DEFAULT_IMAGE, MYSQL_PORT, MySqlDatabase } from '../internal/mysql';
+import { MYSQL_DEFAULT_IMAGE, MYSQL_PORT, MySqlDatabase, resolveMySqlBackup } from '../internal/mysql';
 import { objectName, validateDnsLabel, validateImage, validateInteger } from '../internal/names';
 import { WorkloadNetworkPolicy } from '../internal/network';
 import { secureContainer, securePodSpec } from '../internal/pod';
@@ -198,6 +198,7 @@ export class ZabbixMetrics implements IMetricsBackend, PillarImpl {
       // the schema's triggers, created by a user without SUPER while binary logging is on (MySQL 8.4 default)
       extraArgs: ['--log-bin-trust-function-creators=1'],
       storageGibibytes: storage,
+      backup: resolveMySqlBackup(stack, 'databaseBackup', arch, o.databaseBackup, storage),
       storageClassName: o.storageClassName,
       resources: prod
         ? { cpuRequestMillis: 500, cpuLimitMillis: 2000, memoryRequestMebibytes: 1024, memoryLimitMebibytes: 2048 }

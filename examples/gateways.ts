@@ -187,7 +187,7 @@ function ops(app: App): void {
   const shop = new arch.BackendArchitecture(app, 'ops', { profile: arch.Profile.DEVELOPMENT });
   const registry = new arch.Registry(shop, 'registry', {
     engine: arch.RegistryEngine.consul({
-      acl: { enabled: true, defaultPolicy: arch.ConsulAclPolicy.DENY, tokenSecretName: 'consul-bootstrap-token', consumerTokenSecretName: 'consul-token' },
+      acl: { enabled: true, defaultPolicy: arch.ConsulAclPolicy.DENY, tokenSecretName: 'consul-bootstrap-token' },
     }),
   });
   const nacos = new arch.ConfigCenter(shop, 'nacos', { engine: arch.ConfigCenterEngine.nacos() });

@@ -3,8 +3,9 @@
  *
  * - `dns`: server-side discovery, Kubernetes Services and cluster DNS (nothing to run);
  * - `zk`: a five-member ZooKeeper ensemble with tuned timing and purge settings;
- * - `mesh-ready`: a Consul datacenter with gossip encryption and deny-by-default ACLs, the
- *   servers' tokens and the consumers' token read from Secrets;
+ * - `mesh-ready`: a Consul datacenter with gossip encryption, TLS and deny-by-default ACLs: the
+ *   servers read their key and tokens from Secrets as files, a bootstrap Job gives every service
+ *   its own token in a Secret of its own, and services register with TTL checks on their agent;
  * - `tls`: an etcd cluster with TLS and client-certificate authentication, weekly
  *   defragmentation moved to Saturday night, a larger backend quota.
  *
@@ -58,7 +59,9 @@ export function build(app: App): void {
       datacenter: 'eu-west-1',
       ui: true,
       gossipEncryption: { secretName: 'consul-gossip', key: 'key' },
-      acl: { enabled: true, defaultPolicy: arch.ConsulAclPolicy.DENY, tokenSecretName: 'consul-bootstrap-token', consumerTokenSecretName: 'consul-token' },
+      acl: { enabled: true, defaultPolicy: arch.ConsulAclPolicy.DENY, tokenSecretName: 'consul-bootstrap-token' },
+      tls: { serverSecretName: 'consul-server-tls' },
+      registrationTtl: Duration.seconds(10),
     }),
   }));
 

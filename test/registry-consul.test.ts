@@ -1,25 +1,30 @@
+import { Duration } from 'cdk8s';
 import * as arch from '../src';
 import { checkAll } from './harness/invariants';
 import { envOf, find, K8sObject, newTestApp, one, synthApp, SynthResult } from './harness/synth';
 import { secureContainer } from '../src/internal/pod';
 import { StatefulCluster } from '../src/internal/stateful-cluster';
-import { renderServerConfig } from '../src/registry/consul';
+import { consulAgentIndex, renderServerConfig } from '../src/registry/consul';
 
 /**
- * The Consul registry engine: production (3 servers, ACLs, gossip encryption) and development
- * (1 server), each with a microservice that uses the registry, synthesized once.
+ * The Consul registry engine: production (3 servers, TLS, ACLs bootstrapped by a Job, gossip
+ * encryption, TTL registration with a per-service agent) and development (1 server, plaintext),
+ * each with a microservice that uses the registry.
  */
 interface Built {
   readonly out: SynthResult;
   readonly registry: arch.Registry;
 }
 
-function build(profile: arch.Profile, options: arch.ConsulOptions = {}): Built {
+type More = (shop: arch.BackendArchitecture, registry: arch.Registry) => void;
+
+function build(profile: arch.Profile, options: arch.ConsulOptions = {}, more?: More): Built {
   const app = newTestApp();
   const shop = new arch.BackendArchitecture(app, 'shop', { profile });
   const registry = new arch.Registry(shop, 'registry', { engine: arch.RegistryEngine.consul(options) });
   const orders = new arch.Microservice(shop, 'orders', { image: 'ghcr.io/acme/orders:1.4.2', context: 'ordering' });
   orders.uses(registry);
+  more?.(shop, registry);
   return { out: synthApp(app), registry };
 }
 
@@ -28,17 +33,24 @@ const statefulSet = (out: SynthResult) => one(out.objects, 'StatefulSet', 'regis
 const container = (out: SynthResult) => statefulSet(out).spec.template.spec.containers[0];
 const portsOf = (o: K8sObject) => o.spec.ports.map((p: any) => `${p.name}:${p.port}/${p.protocol}`);
 
-describe('production: 3 servers, ACLs, gossip encryption', () => {
+const job = (out: SynthResult) => {
+  const jobs = find(out.objects, 'Job').filter((j) => j.metadata.namespace === 'registry');
+  expect(jobs).toHaveLength(1);
+  return jobs[0];
+};
+const script = (out: SynthResult): string => job(out).spec.template.spec.containers[0].args[0];
+
+describe('production: 3 servers, TLS, ACLs with a bootstrap Job, gossip encryption (the defaults)', () => {
   let r: Built;
   beforeAll(() => {
-    r = build(arch.Profile.PRODUCTION, { acl: { enabled: true } });
+    r = build(arch.Profile.PRODUCTION);
   });
 
   test('passes every invariant', () => {
     expect(checkAll(r.out.objects)).toEqual([]);
   });
 
-  test('server configuration: quorum bootstrap, join through the headless Service, production timing, ACLs', () => {
+  test('server configuration: quorum bootstrap, join through the headless Service, production timing, ACLs, TLS with HTTP off', () => {
     const config = serverJson(r.out);
     expect(config).toEqual({
       acl: { default_policy: 'deny', down_policy: 'extend-cache', enable_token_persistence: true, enabled: true },
@@ -51,13 +63,18 @@ describe('production: 3 servers, ACLs, gossip encryption', () => {
       disable_update_check: true,
       leave_on_terminate: true,
       performance: { raft_multiplier: 1 },
-      ports: { dns: 8600, grpc: 8502, grpc_tls: -1, http: 8500, serf_lan: 8301, server: 8300 },
+      ports: { dns: 8600, grpc: -1, grpc_tls: -1, http: -1, https: 8501, serf_lan: 8301, server: 8300 },
       retry_join: ['registry-headless.registry.svc.cluster.local:8301'],
       server: true,
+      tls: {
+        defaults: { ca_file: '/consul/tls/ca.crt', cert_file: '/consul/tls/tls.crt', key_file: '/consul/tls/tls.key', verify_incoming: false, verify_outgoing: true },
+        internal_rpc: { verify_incoming: true, verify_server_hostname: true },
+        https: { verify_incoming: false },
+      },
       ui_config: { enabled: true },
     });
     // no secret material in the ConfigMap
-    expect(JSON.stringify(config)).not.toMatch(/encrypt|initial_management/);
+    expect(JSON.stringify(config)).not.toMatch(/encrypt|initial_management|"agent"/);
     const headless = one(r.out.objects, 'Service', 'registry-headless', 'registry');
     expect(headless.spec.publishNotReadyAddresses).toBe(true);
   });
@@ -65,60 +82,68 @@ describe('production: 3 servers, ACLs, gossip encryption', () => {
   test('the configuration renders deterministically, with sorted keys', () => {
     const raw: string = one(r.out.objects, 'ConfigMap', 'registry-config', 'registry').data['server.json'];
     expect(Object.keys(JSON.parse(raw))).toEqual(Object.keys(JSON.parse(raw)).sort());
-    expect(build(arch.Profile.PRODUCTION, { acl: { enabled: true } }).out.files.get('shop-registry.k8s.yaml')).toBe(r.out.files.get('shop-registry.k8s.yaml'));
+    expect(build(arch.Profile.PRODUCTION).out.files.get('shop-registry.k8s.yaml')).toBe(r.out.files.get('shop-registry.k8s.yaml'));
     const hash = statefulSet(r.out).spec.template.metadata.annotations['cdk8s-architect.dev/config-hash'];
     expect(hash).toMatch(/^[0-9a-f]{16}$/);
-    const other = build(arch.Profile.PRODUCTION, { acl: { enabled: true }, ui: false });
+    const other = build(arch.Profile.PRODUCTION, { ui: false });
     expect(statefulSet(other.out).spec.template.metadata.annotations['cdk8s-architect.dev/config-hash']).not.toBe(hash);
   });
 
-  test('the agent runs consul directly, advertises the pod IP and reads the gossip key and management token from Secrets', () => {
+  test('no secret is an argument or an env var: gossip key and tokens reach Consul as a config file written from mounted Secrets', () => {
+    const sts = statefulSet(r.out);
     const c = container(r.out);
     expect(c.image).toBe('hashicorp/consul:1.22.7');
     expect(c.command).toEqual(['/bin/consul']);
-    expect(c.args).toEqual([
-      'agent',
-      '-config-dir=/consul/config',
-      '-advertise=$(POD_IP)',
-      '-encrypt=$(GOSSIP_KEY)',
-      '-hcl=acl { tokens { initial_management = "$(ACL_INITIAL_MANAGEMENT_TOKEN)" } }',
+    expect(c.args).toEqual(['agent', '-config-dir=/consul/config', '-config-dir=/consul/secret-config', '-advertise=$(POD_IP)']);
+    expect(envOf(sts)).toEqual({ POD_IP: { fieldRef: { fieldPath: 'status.podIP' } } });
+    const init = sts.spec.template.spec.initContainers;
+    expect(init).toHaveLength(1);
+    expect(init[0].env).toBeUndefined();
+    expect(init[0].command[0]).toBe('/bin/sh');
+    // jq reads the files itself (--rawfile) and writes one JSON file; the values are validated
+    expect(init[0].command[2]).toContain('jq -n --rawfile gossip /consul/secrets/gossip/key --rawfile management /consul/secrets/acl/token --rawfile agent /consul/secrets/acl/agent-token');
+    expect(init[0].command[2]).toContain('> /consul/secret-config/secrets.json');
+    expect(init[0].volumeMounts).toEqual([
+      { name: 'gossip', mountPath: '/consul/secrets/gossip', readOnly: true },
+      { name: 'acl', mountPath: '/consul/secrets/acl', readOnly: true },
+      { name: 'secret-config', mountPath: '/consul/secret-config' },
     ]);
-    expect(envOf(statefulSet(r.out))).toEqual({
-      POD_IP: { fieldRef: { fieldPath: 'status.podIP' } },
-      GOSSIP_KEY: { secretKeyRef: { name: 'registry-gossip', key: 'key' } },
-      ACL_INITIAL_MANAGEMENT_TOKEN: { secretKeyRef: { name: 'registry-acl-token', key: 'token' } },
-    });
-    expect(statefulSet(r.out).spec.template.metadata.annotations['cdk8s-architect.dev/external-secrets']).toBe('registry-acl-token,registry-gossip');
-  });
-
-  test('config, data and /tmp are the only mounts; the config is read-only', () => {
-    const c = container(r.out);
+    // the server container sees the rendered file and its certificate, never the raw Secrets
     expect(c.volumeMounts).toEqual([
       { name: 'data', mountPath: '/consul/data' },
       { name: 'config', mountPath: '/consul/config', readOnly: true },
+      { name: 'secret-config', mountPath: '/consul/secret-config', readOnly: true },
+      { name: 'tls', mountPath: '/consul/tls', readOnly: true },
       { name: 'writable-tmp', mountPath: '/tmp' },
     ]);
-    const sts = statefulSet(r.out);
     expect(sts.spec.template.spec.volumes).toEqual([
       { name: 'config', configMap: { name: 'registry-config' } },
+      { name: 'gossip', secret: { secretName: 'registry-gossip', defaultMode: 0o440, items: [{ key: 'key', path: 'key' }] } },
+      { name: 'acl', secret: { secretName: 'registry-acl-token', defaultMode: 0o440, items: [{ key: 'token', path: 'token' }, { key: 'agent-token', path: 'agent-token' }] } },
+      { name: 'secret-config', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } },
+      { name: 'tls', secret: { secretName: 'registry-server-tls', defaultMode: 0o440 } },
       { name: 'writable-tmp', emptyDir: { sizeLimit: '64Mi' } },
     ]);
+    expect(sts.spec.template.metadata.annotations['cdk8s-architect.dev/external-secrets']).toBe('registry-acl-token,registry-gossip,registry-server-tls');
     expect(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('10Gi');
+    // nothing in the whole output passes a token or key on a command line or as a Secret-backed env var of Consul
+    const yaml = r.out.files.get('shop-registry.k8s.yaml')!;
+    expect(yaml).not.toMatch(/-encrypt=|-hcl=|initial_management = "\$|GOSSIP_KEY|ACL_INITIAL_MANAGEMENT_TOKEN/);
   });
 
-  test('ports: TCP and UDP for DNS and LAN gossip; server and gossip ports only on the headless Service', () => {
+  test('ports: HTTPS only for clients (no HTTP, no gRPC); server and gossip ports only on the headless Service', () => {
     expect(portsOf(one(r.out.objects, 'Service', 'registry-headless', 'registry'))).toEqual([
-      'http:8500/TCP', 'grpc:8502/TCP', 'dns-tcp:8600/TCP', 'dns-udp:8600/UDP', 'server:8300/TCP', 'serflan-tcp:8301/TCP', 'serflan-udp:8301/UDP',
+      'https:8501/TCP', 'dns-tcp:8600/TCP', 'dns-udp:8600/UDP', 'server:8300/TCP', 'serflan-tcp:8301/TCP', 'serflan-udp:8301/UDP',
     ]);
-    expect(portsOf(one(r.out.objects, 'Service', 'registry', 'registry'))).toEqual(['http:8500/TCP', 'grpc:8502/TCP', 'dns-tcp:8600/TCP', 'dns-udp:8600/UDP']);
+    expect(portsOf(one(r.out.objects, 'Service', 'registry', 'registry'))).toEqual(['https:8501/TCP', 'dns-tcp:8600/TCP', 'dns-udp:8600/UDP']);
     expect(container(r.out).ports).toContainEqual({ name: 'serflan-udp', containerPort: 8301, protocol: 'UDP' });
   });
 
-  test('probes: ready once a leader is known, alive while HTTP listens, a generous startup budget', () => {
+  test('probes: ready once a leader is known (over HTTPS), alive while HTTPS listens, a generous startup budget', () => {
     const c = container(r.out);
-    expect(c.readinessProbe.exec.command).toEqual(['/bin/sh', '-ec', 'curl -fsS http://127.0.0.1:8500/v1/status/leader | grep -E \'".+"\'']);
-    expect(c.livenessProbe.tcpSocket).toEqual({ port: 'http' });
-    expect(c.startupProbe.tcpSocket).toEqual({ port: 'http' });
+    expect(c.readinessProbe.exec.command).toEqual(['/bin/sh', '-ec', 'curl -fsSk https://127.0.0.1:8501/v1/status/leader | grep -E \'".+"\'']);
+    expect(c.livenessProbe.tcpSocket).toEqual({ port: 'https' });
+    expect(c.startupProbe.tcpSocket).toEqual({ port: 'https' });
     expect(c.startupProbe.periodSeconds * c.startupProbe.failureThreshold).toBeGreaterThanOrEqual(300);
   });
 
@@ -132,25 +157,49 @@ describe('production: 3 servers, ACLs, gossip encryption', () => {
     const spec = statefulSet(r.out).spec.template.spec;
     expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 100, runAsGroup: 100, fsGroup: 100 });
     expect(spec.containers[0].securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    expect(spec.initContainers[0].securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
   });
 
-  test('consumers get the Consul client variables, the token from their own Secret, and an edge to 8500/8502 only', () => {
+  test('consumers: their own server agent, TTL registration, token and CA as files from their own Secret, an edge to 8501 only', () => {
     const orders = one(r.out.objects, 'Deployment', 'orders', 'ordering');
     const env = envOf(orders);
+    const agents = [0, 1, 2].map((i) => `https://registry-${i}.registry-headless.registry.svc.cluster.local:8501`);
     expect(env.SERVICE_REGISTRY_TYPE).toBe('consul');
-    expect(env.SERVICE_REGISTRY_ADDRESS).toBe('http://registry.registry.svc.cluster.local:8500');
-    expect(env.CONSUL_HTTP_ADDR).toBe('registry.registry.svc.cluster.local:8500');
-    expect(env.CONSUL_GRPC_ADDR).toBe('registry.registry.svc.cluster.local:8502');
-    expect(env.CONSUL_HTTP_TOKEN).toEqual({ secretKeyRef: { name: 'registry-token', key: 'token' } });
+    expect(env.SERVICE_REGISTRY_ADDRESS).toBe('https://registry.registry.svc.cluster.local:8501');
+    const first = agents.indexOf(env.CONSUL_HTTP_ADDR);
+    expect(first).toBeGreaterThanOrEqual(0);
+    expect(env.SERVICE_REGISTRATION_AGENTS).toBe([...agents.slice(first), ...agents.slice(0, first)].join(','));
+    expect(env.CONSUL_GRPC_ADDR).toBeUndefined();
+    expect(env.CONSUL_HTTP_TOKEN).toBeUndefined();
+    expect(env.CONSUL_HTTP_TOKEN_FILE).toBe('/etc/consul-client/registry/token');
+    expect(env.CONSUL_CACERT).toBe('/etc/consul-client/registry/ca.crt');
     expect(env.SERVICE_REGISTRATION_NAME).toBe('orders');
-    expect(orders.spec.template.metadata.annotations['cdk8s-architect.dev/external-secrets']).toBe('registry-token');
+    expect(env.SERVICE_REGISTRATION_ID).toEqual({ fieldRef: { fieldPath: 'metadata.uid' } });
+    expect(env.SERVICE_REGISTRATION_CHECK).toBe('ttl');
+    expect(env.SERVICE_REGISTRATION_TTL).toBe('15s');
+    expect(env.SERVICE_REGISTRATION_HEARTBEAT_INTERVAL).toBe('5s');
+    expect(env.SERVICE_REGISTRATION_DEREGISTER_CRITICAL_AFTER).toBe('60s');
+    // the agent does not probe the service: no HTTP check to register
+    expect(env.SERVICE_REGISTRATION_HEALTH_PATH).toBeUndefined();
+    const spec = orders.spec.template.spec;
+    const volume = spec.volumes.find((v: any) => v.secret?.secretName === 'orders-registry-consul');
+    expect(volume.secret.defaultMode).toBe(0o440);
+    expect(spec.containers[0].volumeMounts).toContainEqual({ name: volume.name, mountPath: '/etc/consul-client/registry', readOnly: true });
+    const annotations = orders.spec.template.metadata.annotations;
+    expect(annotations['cdk8s-architect.dev/provisioned-secrets']).toBe('orders-registry-consul');
+    expect(annotations['cdk8s-architect.dev/external-secrets']).toBeUndefined();
 
     const ingress = one(r.out.objects, 'NetworkPolicy', 'registry', 'registry').spec.ingress;
     const fromOrders = ingress.filter((rule: any) => rule.from.some((p: any) => p.namespaceSelector?.matchLabels['kubernetes.io/metadata.name'] === 'ordering'));
-    expect(fromOrders.map((rule: any) => rule.ports)).toEqual([[{ port: 8500, protocol: 'TCP' }, { port: 8502, protocol: 'TCP' }]]);
+    expect(fromOrders.map((rule: any) => rule.ports)).toEqual([[{ port: 8501, protocol: 'TCP' }]]);
     const egress = one(r.out.objects, 'NetworkPolicy', 'orders', 'ordering').spec.egress;
     const toRegistry = egress.filter((rule: any) => rule.to.some((p: any) => p.namespaceSelector?.matchLabels['kubernetes.io/metadata.name'] === 'registry'));
-    expect(toRegistry.map((rule: any) => rule.ports)).toEqual([[{ port: 8500, protocol: 'TCP' }, { port: 8502, protocol: 'TCP' }]]);
+    expect(toRegistry.map((rule: any) => rule.ports)).toEqual([[{ port: 8501, protocol: 'TCP' }]]);
+    // and Consul needs nothing from the service: the service admits no ingress from Consul
+    const ordersIngress = one(r.out.objects, 'NetworkPolicy', 'orders', 'ordering').spec.ingress ?? [];
+    expect(ordersIngress.filter((rule: any) => (rule.from ?? []).some((p: any) => p.namespaceSelector?.matchLabels['kubernetes.io/metadata.name'] === 'registry'))).toEqual([]);
+    const edges = r.registry.architecture.edges.filter((e) => e.provider === r.registry.workload && e.consumer.componentName === 'orders');
+    expect(edges.map((e) => e.ports)).toEqual([[{ port: 8501, protocol: 'TCP' }]]);
   });
 
   test('servers reach each other on gossip over TCP and UDP', () => {
@@ -158,9 +207,104 @@ describe('production: 3 servers, ACLs, gossip encryption', () => {
       .find((rule: any) => rule.from.some((p: any) => !p.namespaceSelector));
     expect(self.ports).toEqual(expect.arrayContaining([{ port: 8301, protocol: 'TCP' }, { port: 8301, protocol: 'UDP' }, { port: 8300, protocol: 'TCP' }]));
   });
+
+  test('no console with TLS (HTTPS only; the gateways route plain HTTP)', () => {
+    expect(r.registry.console).toBeUndefined();
+  });
 });
 
-describe('development: 1 server', () => {
+describe('the bootstrap Job (the chart\'s server-acl-init)', () => {
+  let r: Built;
+  beforeAll(() => {
+    r = build(arch.Profile.PRODUCTION, {}, (shop, registry) => {
+      // a second consumer in the same namespace, and one elsewhere: each its own token and Secret
+      new arch.Microservice(shop, 'invoices', { image: 'ghcr.io/acme/invoices:1.0.0', context: 'ordering' }).uses(registry);
+      new arch.Microservice(shop, 'catalog', { image: 'ghcr.io/acme/catalog:2.0.0', context: 'catalog' }).uses(registry);
+    });
+  });
+
+  test('passes every invariant: every consumer Secret is written by the Job', () => {
+    expect(checkAll(r.out.objects)).toEqual([]);
+  });
+
+  test('one Secret per consumer, named after it, written by the Job; each consumer mounts only its own', () => {
+    expect(job(r.out).spec.template.metadata.annotations['cdk8s-architect.dev/writes-secrets'])
+      .toBe('catalog/catalog-registry-consul,ordering/invoices-registry-consul,ordering/orders-registry-consul');
+    for (const [svc, ns] of [['orders', 'ordering'], ['invoices', 'ordering'], ['catalog', 'catalog']]) {
+      const d = one(r.out.objects, 'Deployment', svc, ns);
+      expect(d.spec.template.metadata.annotations['cdk8s-architect.dev/provisioned-secrets']).toBe(`${svc}-registry-consul`);
+      expect(d.spec.template.spec.volumes.filter((v: any) => v.secret).map((v: any) => v.secret.secretName)).toEqual([`${svc}-registry-consul`]);
+      expect(script(r.out)).toContain(`consumer '${ns}' '${svc}-registry-consul' '${svc}'`);
+    }
+  });
+
+  test('restricted, its own ServiceAccount with the API token, and only the CA certificate of the servers', () => {
+    const j = job(r.out);
+    const spec = j.spec.template.spec;
+    expect(j.metadata.name).toMatch(/^registry-bootstrap-[0-9a-f]{10}$/);
+    expect(spec.serviceAccountName).toBe('registry-bootstrap');
+    expect(spec.automountServiceAccountToken).toBe(true);
+    expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 100 });
+    expect(spec.containers[0].securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    expect(spec.containers[0].env).toBeUndefined();
+    expect(spec.volumes).toEqual([
+      { name: 'acl', secret: { secretName: 'registry-acl-token', defaultMode: 0o440, items: [{ key: 'token', path: 'token' }, { key: 'agent-token', path: 'agent-token' }] } },
+      { name: 'tls', secret: { secretName: 'registry-server-tls', defaultMode: 0o440, items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+      { name: 'tmp', emptyDir: { medium: 'Memory', sizeLimit: '16Mi' } },
+    ]);
+    // the Job name changes with its content (a Job template is immutable)
+    const more = build(arch.Profile.PRODUCTION, {}, (shop, registry) => {
+      new arch.Microservice(shop, 'invoices', { image: 'ghcr.io/acme/invoices:1.0.0', context: 'ordering' }).uses(registry);
+    });
+    expect(job(more.out).metadata.name).not.toBe(j.metadata.name);
+  });
+
+  test('RBAC: per consumer namespace, create Secrets and get/update exactly the consumers\' Secrets', () => {
+    const role = one(r.out.objects, 'Role', 'registry-consul-bootstrap', 'ordering');
+    expect(role.rules).toEqual([
+      { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+      { apiGroups: [''], resources: ['secrets'], resourceNames: ['invoices-registry-consul', 'orders-registry-consul'], verbs: ['get', 'update'] },
+    ]);
+    expect(one(r.out.objects, 'Role', 'registry-consul-bootstrap', 'catalog').rules[1].resourceNames).toEqual(['catalog-registry-consul']);
+    const binding = one(r.out.objects, 'RoleBinding', 'registry-consul-bootstrap', 'ordering');
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'registry-bootstrap', namespace: 'registry' }]);
+    expect(find(r.out.objects, 'ClusterRole')).toEqual([]);
+  });
+
+  test('NetworkPolicies: the Job reaches the servers on 8501 (and they admit it) and the API server on 443/6443', () => {
+    const own = one(r.out.objects, 'NetworkPolicy', 'registry-bootstrap', 'registry');
+    expect(own.spec.egress).toEqual([{ to: [{ podSelector: { matchLabels: statefulSet(r.out).spec.selector.matchLabels } }], ports: [{ port: 8501, protocol: 'TCP' }] }]);
+    const api = one(r.out.objects, 'NetworkPolicy', 'registry-bootstrap-kubernetes-api', 'registry');
+    expect(api.spec.egress).toEqual([{ ports: [{ port: 443, protocol: 'TCP' }, { port: 6443, protocol: 'TCP' }] }]);
+    const ingress = one(r.out.objects, 'NetworkPolicy', 'registry', 'registry').spec.ingress;
+    const fromJob = ingress.filter((rule: any) => rule.from.some((p: any) => !p.namespaceSelector && p.podSelector.matchLabels['app.kubernetes.io/component'] === 'bootstrap'));
+    expect(fromJob.map((rule: any) => rule.ports)).toEqual([[{ port: 8501, protocol: 'TCP' }]]);
+  });
+
+  test('the script: agent policy and token, per-consumer service-identity tokens, idempotent, no token as an argument', () => {
+    const s = script(r.out);
+    expect(s).toContain('consul=\'https://registry.registry.svc.cluster.local:8501\'');
+    expect(s).toContain('--cacert /consul/tls/ca.crt');
+    expect(s).toContain('policy \'registry-agent\'');
+    expect(s).toContain('node_prefix "" { policy = "write" }');
+    expect(s).toContain('token /consul/secrets/acl/agent-token \'agent token of registry/registry\' \'registry-agent\' \'\'');
+    expect(s).toContain('ServiceIdentities: [{ServiceName: $svc}]');
+    // an existing token is kept (checked with /v1/acl/token/self), a lost one recreated from the Secret
+    expect(s).toContain('/v1/acl/token/self');
+    expect(s).toContain('/proc/sys/kernel/random/uuid');
+    // headers from files: no token on a command line
+    expect(s).toContain('-H @/tmp/management.h');
+    expect(s).not.toMatch(/X-Consul-Token: \$/);
+    expect(s).not.toMatch(/Authorization: Bearer \$/);
+  });
+
+  test('kubernetesApiCidr narrows the API egress', () => {
+    const narrowed = build(arch.Profile.PRODUCTION, { kubernetesApiCidr: '10.0.0.1/32' });
+    expect(one(narrowed.out.objects, 'NetworkPolicy', 'registry-bootstrap-kubernetes-api', 'registry').spec.egress[0].to).toEqual([{ ipBlock: { cidr: '10.0.0.1/32' } }]);
+  });
+});
+
+describe('development: 1 server, plaintext, no ACLs (the stated opt-out)', () => {
   let r: Built;
   beforeAll(() => {
     r = build(arch.Profile.DEVELOPMENT);
@@ -170,23 +314,32 @@ describe('development: 1 server', () => {
     expect(checkAll(r.out.objects)).toEqual([]);
   });
 
-  test('bootstraps alone, relaxed timing, no gossip encryption or ACLs, emptyDir data', () => {
+  test('bootstraps alone, relaxed timing, no gossip encryption, ACLs, TLS or Job; emptyDir data', () => {
     const config = serverJson(r.out);
     expect(config.bootstrap_expect).toBe(1);
     expect(config.autopilot).toEqual({ min_quorum: 1 });
     expect(config.performance).toBeUndefined();
     expect(config.acl).toBeUndefined();
+    expect(config.tls).toBeUndefined();
+    expect(config.ports).toMatchObject({ http: 8500, grpc: 8502 });
     expect(container(r.out).args).toEqual(['agent', '-config-dir=/consul/config', '-advertise=$(POD_IP)']);
     const sts = statefulSet(r.out);
+    expect(sts.spec.template.spec.initContainers).toBeUndefined();
     expect(sts.spec.template.metadata.annotations['cdk8s-architect.dev/external-secrets']).toBeUndefined();
     expect(sts.spec.volumeClaimTemplates).toBeUndefined();
     expect(sts.spec.template.spec.volumes).toContainEqual({ name: 'data', emptyDir: { sizeLimit: '10Gi' } });
     expect(find(r.out.objects, 'PodDisruptionBudget')).toEqual([]);
-    expect(envOf(one(r.out.objects, 'Deployment', 'orders', 'ordering')).CONSUL_HTTP_TOKEN).toBeUndefined();
+    expect(find(r.out.objects, 'Job')).toEqual([]);
+    const env = envOf(one(r.out.objects, 'Deployment', 'orders', 'ordering'));
+    expect(env.CONSUL_HTTP_ADDR).toBe('http://registry-0.registry-headless.registry.svc.cluster.local:8500');
+    expect(env.CONSUL_GRPC_ADDR).toBe('registry.registry.svc.cluster.local:8502');
+    expect(env.CONSUL_HTTP_TOKEN_FILE).toBeUndefined();
+    expect(env.SERVICE_REGISTRATION_CHECK).toBe('ttl');
+    expect(r.registry.console).toBeDefined();
   });
 });
 
-test('options: datacenter, UI, image, members, storage, explicit gossip and ACL secrets', () => {
+test('options: datacenter, UI, image, members, storage, explicit gossip, ACL and TLS secrets, TTLs', () => {
   const r = build(arch.Profile.PRODUCTION, {
     members: 5,
     datacenter: 'eu-west',
@@ -195,7 +348,10 @@ test('options: datacenter, UI, image, members, storage, explicit gossip and ACL 
     storageGibibytes: 2,
     storageClassName: 'fast',
     gossipEncryption: { secretName: 'consul-gossip', key: 'gossip.key' },
-    acl: { enabled: true, defaultPolicy: arch.ConsulAclPolicy.ALLOW, tokenSecretName: 'consul-bootstrap', consumerTokenSecretName: 'consul-client' },
+    acl: { enabled: true, defaultPolicy: arch.ConsulAclPolicy.ALLOW, tokenSecretName: 'consul-bootstrap' },
+    tls: { serverSecretName: 'consul-tls' },
+    registrationTtl: Duration.seconds(30),
+    deregisterCriticalServiceAfter: Duration.minutes(5),
   });
   expect(checkAll(r.out.objects)).toEqual([]);
   const config = serverJson(r.out);
@@ -208,17 +364,42 @@ test('options: datacenter, UI, image, members, storage, explicit gossip and ACL 
   const sts = statefulSet(r.out);
   expect(sts.spec.volumeClaimTemplates[0].spec).toMatchObject({ storageClassName: 'fast', resources: { requests: { storage: '2Gi' } } });
   expect(container(r.out).image).toBe('hashicorp/consul:1.21.5');
-  expect(envOf(sts).GOSSIP_KEY).toEqual({ secretKeyRef: { name: 'consul-gossip', key: 'gossip.key' } });
-  expect(envOf(sts).ACL_INITIAL_MANAGEMENT_TOKEN).toEqual({ secretKeyRef: { name: 'consul-bootstrap', key: 'token' } });
-  expect(sts.spec.template.metadata.annotations['cdk8s-architect.dev/external-secrets']).toBe('consul-bootstrap,consul-gossip');
-  expect(envOf(one(r.out.objects, 'Deployment', 'orders', 'ordering')).CONSUL_HTTP_TOKEN).toEqual({ secretKeyRef: { name: 'consul-client', key: 'token' } });
-  expect(r.registry.address).toBe('http://registry.registry.svc.cluster.local:8500');
+  expect(sts.spec.template.spec.initContainers[0].image).toBe('hashicorp/consul:1.21.5');
+  const volumes = sts.spec.template.spec.volumes;
+  expect(volumes).toContainEqual({ name: 'gossip', secret: { secretName: 'consul-gossip', defaultMode: 0o440, items: [{ key: 'gossip.key', path: 'key' }] } });
+  expect(volumes.find((v: any) => v.name === 'acl').secret.secretName).toBe('consul-bootstrap');
+  expect(volumes.find((v: any) => v.name === 'tls').secret.secretName).toBe('consul-tls');
+  expect(sts.spec.template.metadata.annotations['cdk8s-architect.dev/external-secrets']).toBe('consul-bootstrap,consul-gossip,consul-tls');
+  const env = envOf(one(r.out.objects, 'Deployment', 'orders', 'ordering'));
+  expect(env.SERVICE_REGISTRATION_TTL).toBe('30s');
+  expect(env.SERVICE_REGISTRATION_HEARTBEAT_INTERVAL).toBe('10s');
+  expect(env.SERVICE_REGISTRATION_DEREGISTER_CRITICAL_AFTER).toBe('300s');
+  expect(env.SERVICE_REGISTRATION_AGENTS.split(',')).toHaveLength(5);
+  expect(r.registry.address).toBe('https://registry.registry.svc.cluster.local:8501');
 });
 
-test('acl.enabled false renders no ACL block and no token', () => {
-  const r = build(arch.Profile.PRODUCTION, { acl: { enabled: false } });
-  expect(serverJson(r.out).acl).toBeUndefined();
-  expect(envOf(statefulSet(r.out)).ACL_INITIAL_MANAGEMENT_TOKEN).toBeUndefined();
+test('production opt-outs: acl.enabled false and insecurePlaintext; TLS without ACLs still hands out the CA certificate', () => {
+  const plain = build(arch.Profile.PRODUCTION, { acl: { enabled: false }, insecurePlaintext: true });
+  expect(serverJson(plain.out).acl).toBeUndefined();
+  expect(serverJson(plain.out).tls).toBeUndefined();
+  expect(find(plain.out.objects, 'Job')).toEqual([]);
+  expect(statefulSet(plain.out).spec.template.spec.volumes.map((v: any) => v.name)).not.toContain('acl');
+  expect(checkAll(plain.out.objects)).toEqual([]);
+
+  const tlsOnly = build(arch.Profile.PRODUCTION, { acl: { enabled: false } });
+  expect(checkAll(tlsOnly.out.objects)).toEqual([]);
+  const s = script(tlsOnly.out);
+  expect(s).not.toContain('policy ');
+  expect(s).toContain('"ca.crt": $ca');
+  const env = envOf(one(tlsOnly.out.objects, 'Deployment', 'orders', 'ordering'));
+  expect(env.CONSUL_CACERT).toBe('/etc/consul-client/registry/ca.crt');
+  expect(env.CONSUL_HTTP_TOKEN_FILE).toBeUndefined();
+});
+
+test('the agent choice is stable per consumer and spreads consumers over the servers', () => {
+  const picks = new Set(Array.from({ length: 30 }, (_, i) => consulAgentIndex('ns', `svc-${i}`, 3)));
+  expect(picks).toEqual(new Set([0, 1, 2]));
+  expect(consulAgentIndex('ordering', 'orders', 3)).toBe(consulAgentIndex('ordering', 'orders', 3));
 });
 
 test('renderServerConfig is pure and derives the quorum from the member count', () => {
@@ -250,7 +431,16 @@ describe('validation', () => {
   test('an invalid gossip Secret key', () => rejects({ gossipEncryption: { secretName: 'gossip', key: 'a/b' } }, 'gossipEncryption.key "a/b"'));
   test('an unknown ACL default policy', () => rejects({ acl: { enabled: true, defaultPolicy: 'block' as arch.ConsulAclPolicy } }, 'acl.defaultPolicy "block"'));
   test('an invalid ACL token Secret name', () => rejects({ acl: { enabled: true, tokenSecretName: 'acl_token' } }, 'acl.tokenSecretName "acl_token"'));
-  test('an invalid consumer token Secret name', () => rejects({ acl: { enabled: true, consumerTokenSecretName: 'Token' } }, 'acl.consumerTokenSecretName "Token"'));
+  test('an invalid TLS Secret name', () => rejects({ tls: { serverSecretName: 'TLS' } }, 'tls.serverSecretName "TLS"'));
+  test('tls together with insecurePlaintext', () => rejects({ tls: {}, insecurePlaintext: true }, 'both tls and insecurePlaintext'));
+  test('a TTL below 3 seconds', () => rejects({ registrationTtl: Duration.seconds(1) }, 'registrationTtl (seconds) 1'));
+  test('a deregistration delay below Consul\'s minute', () => rejects({ deregisterCriticalServiceAfter: Duration.seconds(30) }, 'deregisterCriticalServiceAfter (seconds) 30'));
+  test('a kubernetesApiCidr that is not a CIDR', () => rejects({ kubernetesApiCidr: '10.0.0.1' }, 'kubernetesApiCidr "10.0.0.1"'));
+  test('a consumer whose Secret name exceeds 63 characters', () => {
+    expect(() => build(arch.Profile.PRODUCTION, {}, (shop, registry) => {
+      new arch.Microservice(shop, 'a-very-long-service-name-that-goes-on-and-on-and-on', { image: 'ghcr.io/acme/x:1.0.0', context: 'ordering' }).uses(registry);
+    })).toThrow(/Consul client Secret .* is longer than 63 characters.*Fix:/);
+  });
 });
 
 test('StatefulCluster takes one port number on TCP and UDP, but still rejects a number declared twice on one protocol', () => {

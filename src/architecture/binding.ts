@@ -177,16 +177,24 @@ export interface BindingEndpoint {
 }
 
 /**
- * A Secret mounted as read-only files in the consumer's containers. Private keys and certificates
- * travel this way, never as env vars (those show in `kubectl describe`, in crash reports and in
- * every child process's environment). The Secret is managed outside these manifests and listed in
- * the pod's `cdk8s-architect.dev/external-secrets` annotation.
+ * A Secret mounted as read-only files in the consumer's containers. Private keys, certificates and
+ * tokens travel this way, never as env vars (those show in `kubectl describe`, in crash reports
+ * and in every child process's environment). The Secret is managed outside these manifests and
+ * listed in the pod's `cdk8s-architect.dev/external-secrets` annotation, unless a Job of these
+ * manifests writes it (`provisionedBy`).
  */
 export interface SecretFiles {
   /** Name of the Secret in the consumer's namespace. */
   readonly secretName: string;
   /** The directory its keys appear in (one file per key). */
   readonly mountPath: string;
+  /**
+   * The Job of these manifests that writes the Secret, as "<namespace>/<job name>" (e.g. Consul's
+   * ACL bootstrap Job). The pod lists the Secret in its `cdk8s-architect.dev/provisioned-secrets`
+   * annotation instead of the external ones; the kubelet retries the mount until the Job has run.
+   * @default - managed outside these manifests
+   */
+  readonly provisionedBy?: string;
 }
 
 /** What a consumer receives when it uses something. */

@@ -14,6 +14,12 @@ export const LABEL_TEAM = `${DOMAIN}/team`;
 /** Annotation listing Secrets/ConfigMaps a workload reads that are managed outside these manifests. */
 export const ANNOTATION_EXTERNAL_SECRETS = `${DOMAIN}/external-secrets`;
 export const ANNOTATION_EXTERNAL_CONFIGMAPS = `${DOMAIN}/external-configmaps`;
+/**
+ * Annotation listing Secrets a workload reads that a Job of these manifests writes (pod template),
+ * and, on that Job's pod template, the Secrets it writes as "<namespace>/<name>".
+ */
+export const ANNOTATION_PROVISIONED_SECRETS = `${DOMAIN}/provisioned-secrets`;
+export const ANNOTATION_WRITES_SECRETS = `${DOMAIN}/writes-secrets`;
 /** Annotation on a namespace whose Pod Security level is below "restricted": why. */
 export const ANNOTATION_POD_SECURITY_REASON = `${DOMAIN}/pod-security-reason`;
 export const ANNOTATION_OWNER = `${DOMAIN}/owner`;

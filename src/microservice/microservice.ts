@@ -13,6 +13,7 @@ import { fail, show } from '../internal/errors';
 import {
   ANNOTATION_EXTERNAL_CONFIGMAPS,
   ANNOTATION_EXTERNAL_SECRETS,
+  ANNOTATION_PROVISIONED_SECRETS,
   LABEL_CONTEXT,
   LABEL_TEAM,
   recommendedLabels,
@@ -548,9 +549,11 @@ export class Microservice extends Construct implements IWorkload, IBindable, IRo
       if (value.externalSecretName) secrets.add(value.externalSecretName);
       if (value.externalConfigMapName) configMaps.add(value.externalConfigMapName);
     }
-    for (const f of this.secretFiles.values()) secrets.add(f.secretName);
+    const provisioned = new Set<string>();
+    for (const f of this.secretFiles.values()) (f.provisionedBy !== undefined ? provisioned : secrets).add(f.secretName);
     const out: Record<string, string> = {};
     if (secrets.size > 0) out[ANNOTATION_EXTERNAL_SECRETS] = [...secrets].sort().join(',');
+    if (provisioned.size > 0) out[ANNOTATION_PROVISIONED_SECRETS] = [...provisioned].sort().join(',');
     if (configMaps.size > 0) out[ANNOTATION_EXTERNAL_CONFIGMAPS] = [...configMaps].sort().join(',');
     return Object.keys(out).length > 0 ? out : undefined;
   }

@@ -1,25 +1,29 @@
 import { createHash } from 'crypto';
+import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { ConsulAclPolicy, ConsulOptions } from './consul-options';
 import { RegistryKind } from './engine';
 import { DeployedRegistry, RegistryEngineImpl } from './engine-impl';
 import type { Registry } from './registry';
-import { EnvValue, EnvVariable, Protocol } from '../architecture/binding';
+import { EnvValue, EnvVariable, IWorkload, NetworkPort, Protocol, RegistrationInfo } from '../architecture/binding';
 import { Profile } from '../architecture/profile';
 import { PlatformConsole } from '../internal/console';
 import { fail, show } from '../internal/errors';
-import { ANNOTATION_EXTERNAL_SECRETS, DOMAIN } from '../internal/labels';
-import { objectName, validateDnsLabel } from '../internal/names';
+import { ANNOTATION_EXTERNAL_SECRETS, ANNOTATION_WRITES_SECRETS, DOMAIN, LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY } from '../internal/labels';
+import { lazy } from '../internal/lazy';
+import { objectName, validateDnsLabel, validateInteger } from '../internal/names';
 import { deployPlatformComponent, quorumClusterSettings } from '../internal/platform';
 import { secureContainer, writableVolumes } from '../internal/pod';
 import { resolveResources } from '../internal/profile-defaults';
 import { ClusterPort, StatefulCluster } from '../internal/stateful-cluster';
+import { TaskPods } from '../internal/task-pods';
 
 const k8s = kplus.k8s;
 
-/** The Consul image: HashiCorp's own (Alpine-based, with /bin/sh and curl). */
+/** The Consul image: HashiCorp's own (Alpine-based, with /bin/sh, curl and jq). */
 export const CONSUL_DEFAULT_IMAGE = 'hashicorp/consul:1.22.7';
 const HTTP_PORT = 8500;
+const HTTPS_PORT = 8501;
 const GRPC_PORT = 8502;
 const DNS_PORT = 8600;
 const SERVER_PORT = 8300;
@@ -30,20 +34,28 @@ const SERF_LAN_PORT = 8301;
  * the group is 100 too. That is enough: the container runs `/bin/consul` directly (not the image's
  * entrypoint, which would chown /consul/config and su-exec), and Consul writes only to the data
  * volume (group-owned through fsGroup 100) and the /tmp emptyDir, never to image files that
- * belong to gid 1000. The ConfigMap is mounted world-readable.
+ * belong to gid 1000. The ConfigMap is mounted world-readable, the Secrets group-readable (0440).
  */
 const UID = 100;
 const DATA_DIR = '/consul/data';
 const CONFIG_DIR = '/consul/config';
 const CONFIG_FILE = 'server.json';
+/** Written by the init container from the mounted Secrets (memory-backed): gossip key and ACL tokens. */
+const SECRET_CONFIG_DIR = '/consul/secret-config';
+const SECRET_CONFIG_FILE = 'secrets.json';
+const GOSSIP_DIR = '/consul/secrets/gossip';
+const ACL_DIR = '/consul/secrets/acl';
+const TLS_DIR = '/consul/tls';
+/** Where consumers find their token and the CA certificate (one directory per Consul registry). */
+const CLIENT_DIR = '/etc/consul-client';
 /** Pod template annotation with a hash of the server configuration: a changed config rolls the servers. */
 const ANNOTATION_CONFIG_HASH = `${DOMAIN}/config-hash`;
-/** Environment variables the agent's arguments expand (Kubernetes `$(VAR)` expansion, no shell). */
 const ENV_POD_IP = 'POD_IP';
-const ENV_GOSSIP_KEY = 'GOSSIP_KEY';
-const ENV_INITIAL_MANAGEMENT_TOKEN = 'ACL_INITIAL_MANAGEMENT_TOKEN';
 /** Secret keys: what Kubernetes accepts (`[-._a-zA-Z0-9]+`, at most 253 characters). */
 const SECRET_KEY = /^[-._a-zA-Z0-9]{1,253}$/;
+const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+/** The servers' agent policy (what the chart's agent token gets): register nodes, read services. */
+const AGENT_POLICY_RULES = 'node_prefix "" { policy = "write" }\nservice_prefix "" { policy = "read" }\n';
 
 /** The inputs of a Consul server's configuration file. */
 export interface ConsulServerConfigInput {
@@ -55,14 +67,16 @@ export interface ConsulServerConfigInput {
   readonly ui: boolean;
   /** Production timing (`performance.raft_multiplier = 1`) instead of Consul's relaxed default (5). */
   readonly production: boolean;
-  /** ACLs, if enabled. The initial management token is not here: it comes from a Secret as an `-hcl` flag. */
+  /** ACLs, if enabled. The tokens are not here: an init container writes them to a file of their own. */
   readonly acl?: { readonly defaultPolicy: ConsulAclPolicy };
+  /** TLS, if enabled: the directory with `ca.crt`, `tls.crt` and `tls.key`. */
+  readonly tls?: { readonly dir: string };
 }
 
 /**
  * The server agent's configuration (`server.json`), as a plain object with keys in a fixed order.
- * Secrets (gossip key, initial management token) are never part of it: they are passed as flags
- * from Secret-backed environment variables.
+ * Secrets (gossip key, management and agent tokens) are never part of it: an init container writes
+ * them from the mounted Secrets to a second configuration directory on a memory-backed volume.
  */
 export function renderServerConfig(i: ConsulServerConfigInput): Record<string, unknown> {
   return {
@@ -72,7 +86,6 @@ export function renderServerConfig(i: ConsulServerConfigInput): Record<string, u
           default_policy: i.acl.defaultPolicy,
           // the chart's setting: keep serving cached ACL decisions while the leader is unreachable
           down_policy: 'extend-cache',
-          // tokens set through the API (`consul acl set-agent-token`) survive restarts
           enable_token_persistence: true,
           enabled: true,
         },
@@ -89,9 +102,29 @@ export function renderServerConfig(i: ConsulServerConfigInput): Record<string, u
     leave_on_terminate: true,
     ...(i.production ? { performance: { raft_multiplier: 1 } } : {}),
     // serf_wan keeps its default: disabling it (-1) breaks catalog endpoints; NetworkPolicies block it.
-    ports: { dns: DNS_PORT, grpc: GRPC_PORT, grpc_tls: -1, http: HTTP_PORT, serf_lan: SERF_LAN_PORT, server: SERVER_PORT },
+    // With TLS the API is HTTPS only, and gRPC (xDS for Consul's service mesh, not deployed here) is off.
+    ports: i.tls
+      ? { dns: DNS_PORT, grpc: -1, grpc_tls: -1, http: -1, https: HTTPS_PORT, serf_lan: SERF_LAN_PORT, server: SERVER_PORT }
+      : { dns: DNS_PORT, grpc: GRPC_PORT, grpc_tls: -1, http: HTTP_PORT, serf_lan: SERF_LAN_PORT, server: SERVER_PORT },
     retry_join: [i.retryJoin],
     server: true,
+    ...(i.tls
+      ? {
+        tls: {
+          defaults: {
+            ca_file: `${i.tls.dir}/ca.crt`,
+            cert_file: `${i.tls.dir}/tls.crt`,
+            key_file: `${i.tls.dir}/tls.key`,
+            verify_incoming: false,
+            verify_outgoing: true,
+          },
+          // servers authenticate each other on RPC (8300) and check the server.<dc>.consul name
+          internal_rpc: { verify_incoming: true, verify_server_hostname: true },
+          // services authenticate with ACL tokens, not client certificates
+          https: { verify_incoming: false },
+        },
+      }
+      : {}),
     ui_config: { enabled: i.ui },
   };
 }
@@ -108,7 +141,36 @@ function stableJson(value: unknown): string {
   return `${JSON.stringify(sort(value), undefined, 2)}\n`;
 }
 
-/** Consul server agents as a StatefulSet quorum that joins through its headless Service. */
+
+/** One consumer of the registry: whose token and CA certificate the bootstrap Job writes where. */
+interface ConsulConsumer {
+  readonly namespace: string;
+  /** The Secret in the consumer's namespace: `token` (with ACLs) and `ca.crt` (with TLS). */
+  readonly secretName: string;
+  /** The service identity of its token (the name it registers under). */
+  readonly serviceName: string;
+}
+
+/**
+ * The server agent each consumer registers with: a stable choice per consumer (a hash of its
+ * namespace and name), so that a service's instances register and heartbeat on one agent and the
+ * services spread over the servers.
+ */
+export function consulAgentIndex(namespace: string, componentName: string, members: number): number {
+  return createHash('sha256').update(`${namespace}/${componentName}`).digest().readUInt32BE(0) % members;
+}
+
+/**
+ * Consul server agents as a StatefulSet quorum that joins through its headless Service.
+ *
+ * Registration model: services register with a TTL check and heartbeat it; Consul never connects
+ * to them. Client agents per node (a DaemonSet with host ports) or consul-dataplane (the consul-k8s
+ * control plane and its injector) would run the checks next to the services, but both need more
+ * than the restricted Pod Security level or a second control plane; HTTP checks run by the servers
+ * would need every service to admit the servers. A registration lives on the agent that received it
+ * (TTL updates and deregistration must go to the same agent), so each service gets one server agent
+ * (`CONSUL_HTTP_ADDR`) and the rest as fallbacks, never the load-balanced Service.
+ */
 export class ConsulRegistryEngine implements RegistryEngineImpl {
   public readonly kind = RegistryKind.CONSUL;
 
@@ -134,8 +196,28 @@ export class ConsulRegistryEngine implements RegistryEngineImpl {
         key: validateSecretKey(registry, 'gossipEncryption.key', gossipOption.key ?? 'key'),
       }
       : undefined;
-    const acl = o.acl?.enabled ? resolveAcl(registry, name, o.acl) : undefined;
+    const aclOption = o.acl ?? (production ? { enabled: true } : undefined);
+    const acl = aclOption?.enabled ? resolveAcl(registry, name, aclOption) : undefined;
+    if (o.tls && o.insecurePlaintext) {
+      fail(registry, 'both tls and insecurePlaintext are set', 'remove insecurePlaintext to serve TLS, or tls to serve plain HTTP');
+    }
+    const tlsOption = o.tls ?? (production && !o.insecurePlaintext ? {} : undefined);
+    const tls = tlsOption
+      ? { serverSecretName: validateDnsLabel(registry, 'tls.serverSecretName', tlsOption.serverSecretName ?? `${name}-server-tls`) }
+      : undefined;
+    const ttlSeconds = wholeSeconds(registry, 'registrationTtl', o.registrationTtl ?? Duration.seconds(15), 3, 600, 'use whole seconds from 3 s to 10 min, e.g. Duration.seconds(15)');
+    const deregisterSeconds = wholeSeconds(registry, 'deregisterCriticalServiceAfter', o.deregisterCriticalServiceAfter ?? Duration.minutes(1), 60, 7 * 86400,
+      'use at least Duration.minutes(1) (Consul\'s minimum) in whole seconds');
+    const apiCidr = o.kubernetesApiCidr;
+    if (apiCidr !== undefined) {
+      const m = CIDR.exec(apiCidr);
+      if (!m || m.slice(1, 5).some((x) => Number(x) > 255) || Number(m[5]) > 32) {
+        fail(registry, `kubernetesApiCidr ${show(apiCidr)} is not an IPv4 CIDR`, 'give the API server\'s address range, e.g. "10.0.0.1/32"');
+      }
+    }
 
+    const apiPort = tls ? HTTPS_PORT : HTTP_PORT;
+    const scheme = tls ? 'https' : 'http';
     const headlessServiceName = objectName(registry, name, 'headless');
     const config = stableJson(renderServerConfig({
       members,
@@ -144,17 +226,18 @@ export class ConsulRegistryEngine implements RegistryEngineImpl {
       ui: o.ui ?? true,
       production,
       acl: acl ? { defaultPolicy: acl.defaultPolicy } : undefined,
+      tls: tls ? { dir: TLS_DIR } : undefined,
     }));
     const configMapName = objectName(registry, name, 'config');
-    const externalSecrets = [gossip?.secretName, acl?.tokenSecretName].filter((s): s is string => s !== undefined);
+    const externalSecrets = [gossip?.secretName, acl?.tokenSecretName, tls?.serverSecretName].filter((s): s is string => s !== undefined);
     const podAnnotations: Record<string, string> = {
       [ANNOTATION_CONFIG_HASH]: createHash('sha256').update(config).digest('hex').slice(0, 16),
       ...(externalSecrets.length > 0 ? { [ANNOTATION_EXTERNAL_SECRETS]: [...new Set(externalSecrets)].sort().join(',') } : {}),
     };
 
     const ports: ClusterPort[] = [
-      { name: 'http', port: HTTP_PORT },
-      { name: 'grpc', port: GRPC_PORT },
+      tls ? { name: 'https', port: HTTPS_PORT } : { name: 'http', port: HTTP_PORT },
+      ...(tls ? [] : [{ name: 'grpc', port: GRPC_PORT }]),
       { name: 'dns-tcp', port: DNS_PORT, protocol: Protocol.TCP },
       { name: 'dns-udp', port: DNS_PORT, protocol: Protocol.UDP },
       { name: 'server', port: SERVER_PORT, peerOnly: true },
@@ -163,18 +246,30 @@ export class ConsulRegistryEngine implements RegistryEngineImpl {
     ];
     const tmp = writableVolumes(registry, ['/tmp'], 64);
 
-    const env: kplus.k8s.EnvVar[] = [{ name: ENV_POD_IP, valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }];
-    const args = ['agent', `-config-dir=${CONFIG_DIR}`, `-advertise=$(${ENV_POD_IP})`];
-    // Consul reads no configuration from the environment, and has no "from file" form of these two
-    // settings: like the consul-k8s chart, pass them as flags that expand Secret-backed variables.
+    // ---- secrets as files: the gossip key and the ACL tokens reach Consul as a configuration file
+    // that an init container writes from the mounted Secrets (Consul reads `encrypt` and
+    // `acl.tokens` from configuration files); nothing secret is an argument or an env var.
+    const secretVolumes: kplus.k8s.Volume[] = [];
+    const initMounts: kplus.k8s.VolumeMount[] = [];
     if (gossip) {
-      env.push({ name: ENV_GOSSIP_KEY, valueFrom: { secretKeyRef: { name: gossip.secretName, key: gossip.key } } });
-      args.push(`-encrypt=$(${ENV_GOSSIP_KEY})`);
+      secretVolumes.push({ name: 'gossip', secret: { secretName: gossip.secretName, defaultMode: 0o440, items: [{ key: gossip.key, path: 'key' }] } });
+      initMounts.push({ name: 'gossip', mountPath: GOSSIP_DIR, readOnly: true });
     }
     if (acl) {
-      env.push({ name: ENV_INITIAL_MANAGEMENT_TOKEN, valueFrom: { secretKeyRef: { name: acl.tokenSecretName, key: 'token' } } });
-      args.push(`-hcl=acl { tokens { initial_management = "$(${ENV_INITIAL_MANAGEMENT_TOKEN})" } }`);
+      secretVolumes.push({
+        name: 'acl',
+        secret: { secretName: acl.tokenSecretName, defaultMode: 0o440, items: [{ key: 'token', path: 'token' }, { key: 'agent-token', path: 'agent-token' }] },
+      });
+      initMounts.push({ name: 'acl', mountPath: ACL_DIR, readOnly: true });
     }
+    const secretConfig = gossip || acl;
+    if (secretConfig) {
+      secretVolumes.push({ name: 'secret-config', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('1Mi') } });
+    }
+    if (tls) {
+      secretVolumes.push({ name: 'tls', secret: { secretName: tls.serverSecretName, defaultMode: 0o440 } });
+    }
+    const small = { cpuRequestMillis: 10, cpuLimitMillis: 200, memoryRequestMebibytes: 16, memoryLimitMebibytes: 64 };
 
     const chart = deployPlatformComponent(registry, registry);
     const identity = { name, instance: `${arch.name}-${name}`, component: 'consul', partOf: arch.name };
@@ -189,32 +284,43 @@ export class ConsulRegistryEngine implements RegistryEngineImpl {
       uid: UID,
       ports,
       storage: { volumeName: 'data', mountPath: DATA_DIR, sizeGibibytes: storage, storageClassName: o.storageClassName },
-      volumes: [{ name: 'config', configMap: { name: configMapName } }, ...tmp.volumes],
+      volumes: [{ name: 'config', configMap: { name: configMapName } }, ...secretVolumes, ...tmp.volumes],
       podAnnotations,
+      initContainers: () => (secretConfig ? [secureContainer({
+        name: 'secret-config',
+        image,
+        command: ['/bin/sh', '-ec', secretConfigScript(!!gossip, !!acl)],
+        resources: small,
+        volumeMounts: [...initMounts, { name: 'secret-config', mountPath: SECRET_CONFIG_DIR }],
+      })] : []),
       containers: () => {
-        const tcp = { tcpSocket: { port: k8s.IntOrString.fromString('http') } };
+        const tcp = { tcpSocket: { port: k8s.IntOrString.fromString(tls ? 'https' : 'http') } };
+        // -k: the probe asks the local agent for the leader's address; the certificate names the servers, not 127.0.0.1
+        const leader = tls ? `curl -fsSk https://127.0.0.1:${HTTPS_PORT}/v1/status/leader` : `curl -fsS http://127.0.0.1:${HTTP_PORT}/v1/status/leader`;
         return [secureContainer({
           name: 'consul',
           image,
           command: ['/bin/consul'],
-          args,
-          env,
+          args: ['agent', `-config-dir=${CONFIG_DIR}`, ...(secretConfig ? [`-config-dir=${SECRET_CONFIG_DIR}`] : []), `-advertise=$(${ENV_POD_IP})`],
+          env: [{ name: ENV_POD_IP, valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }],
           ports: ports.map((p) => ({ name: p.name, containerPort: p.port, ...(p.protocol === Protocol.UDP ? { protocol: 'UDP' } : {}) })),
           resources,
-          // the HTTP listener opens before the server has joined; give raft log replay time
+          // the API listener opens before the server has joined; give raft log replay time
           startupProbe: { ...tcp, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 60 },
           // ready once the server knows a leader (the chart's probe; /v1/status needs no ACL token; curl is in the image)
           readinessProbe: {
-            exec: { command: ['/bin/sh', '-ec', `curl -fsS http://127.0.0.1:${HTTP_PORT}/v1/status/leader | grep -E '".+"'`] },
+            exec: { command: ['/bin/sh', '-ec', `${leader} | grep -E '".+"'`] },
             periodSeconds: 5,
             timeoutSeconds: 5,
             failureThreshold: 3,
           },
-          // alive while the HTTP listener answers: a lost leader must not restart servers (that makes it worse)
+          // alive while the API listener answers: a lost leader must not restart servers (that makes it worse)
           livenessProbe: { ...tcp, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 },
           volumeMounts: [
             { name: 'data', mountPath: DATA_DIR },
             { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+            ...(secretConfig ? [{ name: 'secret-config', mountPath: SECRET_CONFIG_DIR, readOnly: true }] : []),
+            ...(tls ? [{ name: 'tls', mountPath: TLS_DIR, readOnly: true }] : []),
             ...tmp.mounts,
           ],
         })];
@@ -228,19 +334,187 @@ export class ConsulRegistryEngine implements RegistryEngineImpl {
       data: { [CONFIG_FILE]: config },
     });
 
-    const clientEnv: EnvVariable[] = [
-      { name: 'CONSUL_HTTP_ADDR', value: EnvValue.fromValue(`${cluster.clientHost}:${HTTP_PORT}`) },
-      { name: 'CONSUL_GRPC_ADDR', value: EnvValue.fromValue(`${cluster.clientHost}:${GRPC_PORT}`) },
-    ];
-    if (acl) {
-      clientEnv.push({ name: 'CONSUL_HTTP_TOKEN', value: EnvValue.fromSecret({ secretName: acl.consumerTokenSecretName, key: 'token' }) });
-    }
+    const apiPorts: NetworkPort[] = [{ port: apiPort, protocol: Protocol.TCP }];
+    const clientPorts: NetworkPort[] = tls ? apiPorts : [...apiPorts, { port: GRPC_PORT, protocol: Protocol.TCP }];
+    const agentUrls = cluster.memberHosts().map((h) => `${scheme}://${h}:${apiPort}`);
+    const agentsFor = (consumer: IWorkload) => {
+      const first = consulAgentIndex(consumer.namespace, consumer.componentName, members);
+      return [...agentUrls.slice(first), ...agentUrls.slice(0, first)];
+    };
+
+    // ---- the bootstrap Job: ACL policies and tokens, and each consumer's Secret
+    const consumers = new Map<string, ConsulConsumer>();
+    const job = acl || tls
+      ? this.bootstrapJob(registry, {
+        chart,
+        cluster,
+        name,
+        ns,
+        image,
+        apiPorts,
+        apiCidr,
+        consumers,
+        small,
+        consulUrl: `${scheme}://${cluster.clientHost}:${apiPort}`,
+        acl,
+        tls,
+      })
+      : undefined;
+    const clientDir = `${CLIENT_DIR}/${name}`;
+    const consumerSecret = (consumer: IWorkload): string => {
+      const secretName = `${consumer.componentName}-${name}-consul`;
+      if (secretName.length > 63) {
+        fail(consumer, `the Consul client Secret ${show(secretName)} for registry ${show(name)} is longer than 63 characters`, 'shorten the service or registry name');
+      }
+      job?.addConsumer({ namespace: consumer.namespace, secretName, serviceName: consumer.registration?.serviceName ?? consumer.componentName });
+      return secretName;
+    };
+
     return {
-      endpoints: [{ workload: cluster, ports: [{ port: HTTP_PORT, protocol: Protocol.TCP }, { port: GRPC_PORT, protocol: Protocol.TCP }] }],
-      address: `http://${cluster.clientHost}:${HTTP_PORT}`,
-      env: () => clientEnv,
-      // the UI asks for a token only when ACLs deny by default
-      ...(o.ui ?? true ? { console: new PlatformConsole('consul', cluster, cluster.clientServiceName, HTTP_PORT, acl?.defaultPolicy === ConsulAclPolicy.DENY) } : {}),
+      endpoints: [{ workload: cluster, ports: clientPorts }],
+      address: `${scheme}://${cluster.clientHost}:${apiPort}`,
+      env: (consumer) => [
+        // the consumer's own server agent: registrations and TTL updates must reach the same agent
+        { name: 'CONSUL_HTTP_ADDR', value: EnvValue.fromValue(agentsFor(consumer)[0]) },
+        ...(tls ? [] : [{ name: 'CONSUL_GRPC_ADDR', value: EnvValue.fromValue(`${cluster.clientHost}:${GRPC_PORT}`) }]),
+        ...(tls ? [{ name: 'CONSUL_CACERT', value: EnvValue.fromValue(`${clientDir}/ca.crt`) }] : []),
+        // the official clients read the token from this file (CONSUL_HTTP_TOKEN_FILE)
+        ...(acl ? [{ name: 'CONSUL_HTTP_TOKEN_FILE', value: EnvValue.fromValue(`${clientDir}/token`) }] : []),
+      ],
+      registrationEnv: (consumer: IWorkload, _r: RegistrationInfo): EnvVariable[] => [
+        // unique per pod, also across namespaces that register on one agent
+        { name: 'SERVICE_REGISTRATION_ID', value: EnvValue.fromFieldPath('metadata.uid') },
+        { name: 'SERVICE_REGISTRATION_CHECK', value: EnvValue.fromValue('ttl') },
+        { name: 'SERVICE_REGISTRATION_TTL', value: EnvValue.fromValue(`${ttlSeconds}s`) },
+        { name: 'SERVICE_REGISTRATION_HEARTBEAT_INTERVAL', value: EnvValue.fromValue(`${Math.max(1, Math.floor(ttlSeconds / 3))}s`) },
+        { name: 'SERVICE_REGISTRATION_DEREGISTER_CRITICAL_AFTER', value: EnvValue.fromValue(`${deregisterSeconds}s`) },
+        // the agent to register with first (= CONSUL_HTTP_ADDR), then the fallbacks in order
+        { name: 'SERVICE_REGISTRATION_AGENTS', value: EnvValue.fromValue(agentsFor(consumer).join(',')) },
+      ],
+      secretFiles: (consumer) => (job ? [{ secretName: consumerSecret(consumer), mountPath: clientDir, provisionedBy: job.ref }] : []),
+      // the UI asks for a token only when ACLs deny by default; with TLS it is HTTPS only, which the gateways do not route to
+      ...((o.ui ?? true) && !tls ? { console: new PlatformConsole('consul', cluster, cluster.clientServiceName, HTTP_PORT, acl?.defaultPolicy === ConsulAclPolicy.DENY) } : {}),
+    };
+  }
+
+  /**
+   * The bootstrap Job (the chart's `server-acl-init`): waits for a leader, creates the agent policy
+   * and the agent token with the SecretID from the ACL Secret, and for every consumer writes its
+   * Secret (a fresh UUID as its token, the CA certificate) into the consumer's namespace and makes
+   * sure a token with that SecretID and the consumer's service identity exists. Every step
+   * converges: reruns keep existing tokens, and a token lost with the servers' data is recreated
+   * from its Secret. Returns "<namespace>/<job name>" and how to add a consumer.
+   */
+  private bootstrapJob(registry: Registry, p: {
+    chart: ReturnType<typeof deployPlatformComponent>;
+    cluster: StatefulCluster;
+    name: string;
+    ns: string;
+    image: string;
+    apiPorts: NetworkPort[];
+    apiCidr?: string;
+    consumers: Map<string, ConsulConsumer>;
+    small: { cpuRequestMillis: number; cpuLimitMillis: number; memoryRequestMebibytes: number; memoryLimitMebibytes: number };
+    consulUrl: string;
+    acl?: { tokenSecretName: string };
+    tls?: { serverSecretName: string };
+  }): { ref: string; addConsumer: (c: ConsulConsumer) => void } {
+    const arch = registry.architecture;
+    const taskName = objectName(registry, p.name, 'bootstrap');
+    const task = new TaskPods(registry, 'bootstrap', {
+      architecture: arch,
+      chart: p.chart,
+      name: taskName,
+      namespace: p.ns,
+      identity: { name: p.name, instance: `${arch.name}-${p.name}-bootstrap`, component: 'bootstrap', partOf: arch.name },
+    });
+    task.allowEgressTo(p.cluster, p.apiPorts);
+    p.cluster.allowIngressFrom(task, p.apiPorts);
+    // the Kubernetes API (to write the consumers' Secrets): not a pod of the graph
+    new k8s.KubeNetworkPolicy(p.chart, 'bootstrap-api-egress', {
+      metadata: { name: `${taskName}-kubernetes-api`, namespace: p.ns, labels: task.labels },
+      spec: {
+        podSelector: { matchLabels: task.podSelector },
+        policyTypes: ['Egress'],
+        egress: [{
+          ...(p.apiCidr !== undefined ? { to: [{ ipBlock: { cidr: p.apiCidr } }] } : {}),
+          ports: [443, 6443].map((port) => ({ port: k8s.IntOrString.fromNumber(port), protocol: 'TCP' })),
+        }],
+      },
+    });
+
+    const sorted = () => [...p.consumers.values()].sort((a, b) => `${a.namespace}/${a.secretName}`.localeCompare(`${b.namespace}/${b.secretName}`));
+    // RBAC: in each consumer namespace, create Secrets (Kubernetes cannot narrow "create" to names)
+    // and read and update exactly the consumers' Secrets.
+    const roleName = `${p.name}-consul-bootstrap`;
+    const rbacNamespaces = new Set<string>();
+    const rbacFor = (namespace: string) => {
+      if (rbacNamespaces.has(namespace)) return;
+      rbacNamespaces.add(namespace);
+      const labels = { ...task.labels };
+      new k8s.KubeRole(p.chart, `bootstrap-role-${namespace}`, {
+        metadata: { name: roleName, namespace, labels },
+        rules: lazy(() => [
+          { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+          { apiGroups: [''], resources: ['secrets'], resourceNames: sorted().filter((c) => c.namespace === namespace).map((c) => c.secretName), verbs: ['get', 'update'] },
+        ]),
+      });
+      new k8s.KubeRoleBinding(p.chart, `bootstrap-rolebinding-${namespace}`, {
+        metadata: { name: roleName, namespace, labels },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: roleName },
+        subjects: [{ kind: 'ServiceAccount', name: task.serviceAccountName, namespace: p.ns }],
+      });
+    };
+
+    const script = () => bootstrapScript({
+      consulUrl: p.consulUrl,
+      tls: !!p.tls,
+      acl: !!p.acl,
+      agentPolicy: `${p.name}-agent`,
+      partOf: arch.name,
+      registry: `${p.ns}/${p.name}`,
+      consumers: sorted(),
+    });
+    const volumes: kplus.k8s.Volume[] = [
+      ...(p.acl ? [{ name: 'acl', secret: { secretName: p.acl.tokenSecretName, defaultMode: 0o440, items: [{ key: 'token', path: 'token' }, { key: 'agent-token', path: 'agent-token' }] } }] : []),
+      // the CA certificate only: the Job never sees the servers' private key
+      ...(p.tls ? [{ name: 'tls', secret: { secretName: p.tls.serverSecretName, defaultMode: 0o440, items: [{ key: 'ca.crt', path: 'ca.crt' }] } }] : []),
+      { name: 'tmp', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('16Mi') } },
+    ];
+    const container: kplus.k8s.Container = {
+      ...secureContainer({
+        name: 'bootstrap',
+        image: p.image,
+        command: ['/bin/sh', '-c'],
+        resources: p.small,
+        volumeMounts: [
+          ...(p.acl ? [{ name: 'acl', mountPath: ACL_DIR, readOnly: true }] : []),
+          ...(p.tls ? [{ name: 'tls', mountPath: TLS_DIR, readOnly: true }] : []),
+          { name: 'tmp', mountPath: '/tmp' },
+        ],
+      }),
+      args: lazy(() => [script()]),
+    };
+    const external = [p.acl?.tokenSecretName, p.tls?.serverSecretName].filter((s): s is string => s !== undefined).sort().join(',');
+    const template = task.podTemplate([container], UID, volumes, lazy(() => ({
+      ...(external ? { [ANNOTATION_EXTERNAL_SECRETS]: external } : {}),
+      [ANNOTATION_WRITES_SECRETS]: sorted().map((c) => `${c.namespace}/${c.secretName}`).join(','),
+    })));
+    // the one pod of the registry that calls the Kubernetes API
+    const jobName = lazy(() => `${taskName}-${createHash('sha256').update(JSON.stringify({ script: script(), image: p.image, volumes })).digest('hex').slice(0, 10)}`);
+    task.job({ ...template, spec: { ...template.spec!, automountServiceAccountToken: true } }, {
+      // A Job's template is immutable: the name carries a hash of what it does, so a new consumer
+      // yields a new Job (every step converges, so reruns are harmless).
+      name: jobName,
+      backoffLimit: 10,
+      activeDeadlineSeconds: 1800,
+    });
+    return {
+      ref: `${p.ns}/${taskName}`,
+      addConsumer: (c: ConsulConsumer) => {
+        rbacFor(c.namespace);
+        p.consumers.set(`${c.namespace}/${c.secretName}`, c);
+      },
     };
   }
 }
@@ -252,6 +526,12 @@ function validateSecretKey(registry: Registry, what: string, key: string): strin
   return key;
 }
 
+function wholeSeconds(registry: Registry, what: string, d: Duration, min: number, max: number, fix: string): number {
+  const ms = d.toMilliseconds();
+  if (ms % 1000 !== 0) fail(registry, `${what} ${show(`${ms}ms`)} is not a whole number of seconds`, fix);
+  return validateInteger(registry, `${what} (seconds)`, ms / 1000, min, max, fix);
+}
+
 function resolveAcl(registry: Registry, name: string, acl: NonNullable<ConsulOptions['acl']>) {
   const defaultPolicy = acl.defaultPolicy ?? ConsulAclPolicy.DENY;
   if (!Object.values(ConsulAclPolicy).includes(defaultPolicy)) {
@@ -260,6 +540,121 @@ function resolveAcl(registry: Registry, name: string, acl: NonNullable<ConsulOpt
   return {
     defaultPolicy,
     tokenSecretName: validateDnsLabel(registry, 'acl.tokenSecretName', acl.tokenSecretName ?? `${name}-acl-token`),
-    consumerTokenSecretName: validateDnsLabel(registry, 'acl.consumerTokenSecretName', acl.consumerTokenSecretName ?? `${name}-token`),
   };
+}
+
+/** Single-quotes a string for POSIX sh. */
+function sq(s: string): string {
+  return `'${s.replace(/'/g, '\'\\\'\'')}'`;
+}
+
+/**
+ * The init container's script: the gossip key and the ACL tokens, read from the mounted Secrets,
+ * checked (a base64 key of 32 bytes, UUIDs) and written as one JSON configuration file. jq reads
+ * the files itself: no value is ever an argument.
+ */
+export function secretConfigScript(gossip: boolean, acl: boolean): string {
+  const args = [
+    ...(gossip ? [`--rawfile gossip ${GOSSIP_DIR}/key`] : []),
+    ...(acl ? [`--rawfile management ${ACL_DIR}/token`, `--rawfile agent ${ACL_DIR}/agent-token`] : []),
+  ];
+  const uuid = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+  const parts = [
+    'def value($v; $what; $pattern): ($v | gsub("^\\\\s+|\\\\s+$"; "")) as $x | if ($x | test($pattern)) then $x else error("\\($what) does not have the expected form") end;',
+    '{}',
+    ...(gossip ? ['+ {encrypt: value($gossip; "the gossip key (Secret key of gossipEncryption)"; "^[A-Za-z0-9+/]{43}=$")}'] : []),
+    ...(acl ? [`+ {acl: {tokens: {initial_management: value($management; "the ACL Secret key token"; "${uuid}"), agent: value($agent; "the ACL Secret key agent-token"; "${uuid}")}}}`] : []),
+  ];
+  return [
+    'umask 077',
+    `jq -n ${args.join(' ')} ${sq(parts.join('\n'))} > ${SECRET_CONFIG_DIR}/${SECRET_CONFIG_FILE}`,
+    '',
+  ].join('\n');
+}
+
+/** The inputs of the bootstrap Job's script. */
+export interface BootstrapScriptInput {
+  readonly consulUrl: string;
+  readonly tls: boolean;
+  readonly acl: boolean;
+  readonly agentPolicy: string;
+  readonly partOf: string;
+  /** "<namespace>/<name>" of the registry (in descriptions). */
+  readonly registry: string;
+  readonly consumers: ConsulConsumer[];
+}
+
+/**
+ * The bootstrap Job's script (busybox sh, curl and jq from the Consul image). Tokens are read from
+ * and written to files; headers come from files (`curl -H @file`), so no token is an argument.
+ */
+export function bootstrapScript(i: BootstrapScriptInput): string {
+  const cacert = i.tls ? ` --cacert ${TLS_DIR}/ca.crt` : '';
+  const lines = [
+    'set -eu',
+    'umask 077',
+    `consul=${sq(i.consulUrl)}`,
+    'kube=https://kubernetes.default.svc',
+    'sa=/var/run/secrets/kubernetes.io/serviceaccount',
+    'log() { echo "consul-bootstrap: $*"; }',
+    `c() { curl -sS -m 30${cacert} "$@"; }`,
+    '# kube ARGS...: prints the HTTP status, the body is in /tmp/kube.out',
+    '{ printf "Authorization: Bearer "; tr -d "\\r\\n" < "$sa/token"; echo; } > /tmp/kube.h',
+    'k() { curl -sS -m 30 --cacert "$sa/ca.crt" -H @/tmp/kube.h -o /tmp/kube.out -w "%{http_code}" "$@"; }',
+    'until c -f "$consul/v1/status/leader" 2>/dev/null | grep -q \'".\'; do log "waiting for a leader at $consul"; sleep 5; done',
+  ];
+  if (i.acl) {
+    lines.push(
+      '{ printf "X-Consul-Token: "; tr -d "\\r\\n" < /consul/secrets/acl/token; echo; } > /tmp/management.h',
+      '# m ARGS...: a call with the management token; prints the HTTP status, the body is in /tmp/consul.out',
+      'm() { c -H @/tmp/management.h -o /tmp/consul.out -w "%{http_code}" "$@"; }',
+      'until [ "$(m "$consul/v1/acl/token/self")" = 200 ]; do log "waiting for the ACL system (initial management token)"; sleep 5; done',
+      '# policy NAME DESCRIPTION RULES: create or update',
+      'policy() {',
+      '  jq -n --arg n "$1" --arg d "$2" --arg r "$3" \'{Name: $n, Description: $d, Rules: $r}\' > /tmp/policy.json',
+      '  if [ "$(m "$consul/v1/acl/policy/name/$1")" = 200 ]; then',
+      '    code=$(m -X PUT --data-binary @/tmp/policy.json "$consul/v1/acl/policy/$(jq -r .ID /tmp/consul.out)")',
+      '  else',
+      '    code=$(m -X PUT --data-binary @/tmp/policy.json "$consul/v1/acl/policy")',
+      '  fi',
+      '  [ "$code" = 200 ] || { log "policy $1: HTTP $code $(cat /tmp/consul.out)"; exit 1; }',
+      '  log "policy $1 ok"',
+      '}',
+      '# token FILE DESCRIPTION POLICY SERVICE: a token whose SecretID is in FILE, with POLICY or the service identity SERVICE',
+      'token() {',
+      '  { printf "X-Consul-Token: "; tr -d "\\r\\n" < "$1"; echo; } > /tmp/token.h',
+      '  if [ "$(c -H @/tmp/token.h -o /dev/null -w "%{http_code}" "$consul/v1/acl/token/self")" = 200 ]; then log "token $2 exists"; return; fi',
+      '  jq -n --rawfile s "$1" --arg d "$2" --arg p "$3" --arg svc "$4" \'{SecretID: ($s | gsub("\\\\s"; "")), Description: $d}'
+      + ' + (if $p != "" then {Policies: [{Name: $p}]} else {} end)'
+      + ' + (if $svc != "" then {ServiceIdentities: [{ServiceName: $svc}]} else {} end)\' > /tmp/token.json',
+      '  code=$(m -X PUT --data-binary @/tmp/token.json "$consul/v1/acl/token")',
+      '  [ "$code" = 200 ] || { log "token $2: HTTP $code $(cat /tmp/consul.out)"; exit 1; }',
+      '  log "token $2 created"',
+      '}',
+      `policy ${sq(i.agentPolicy)} ${sq(`Consul server agents of ${i.registry}`)} ${sq(AGENT_POLICY_RULES)}`,
+      `token /consul/secrets/acl/agent-token ${sq(`agent token of ${i.registry}`)} ${sq(i.agentPolicy)} ''`,
+    );
+  }
+  lines.push(
+    '# consumer NAMESPACE SECRET SERVICE: the Secret (token kept if it has one), then the token',
+    'consumer() {',
+    '  code=$(k "$kube/api/v1/namespaces/$1/secrets/$2")',
+    '  case "$code" in',
+    '    200) method=PUT; url="$kube/api/v1/namespaces/$1/secrets/$2"; jq -r \'.data.token // ""\' /tmp/kube.out | base64 -d > /tmp/token 2>/dev/null || : > /tmp/token ;;',
+    '    404) method=POST; url="$kube/api/v1/namespaces/$1/secrets"; : > /tmp/token ;;',
+    '    *) log "reading Secret $1/$2: HTTP $code $(cat /tmp/kube.out)"; exit 1 ;;',
+    '  esac',
+    ...(i.acl ? ['  grep -Eq \'^[0-9a-f-]{36}$\' /tmp/token || cat /proc/sys/kernel/random/uuid > /tmp/token'] : []),
+    `  jq -n --arg ns "$1" --arg name "$2" --arg partOf ${sq(i.partOf)}${i.acl ? ' --rawfile token /tmp/token' : ''}${i.tls ? ` --rawfile ca ${TLS_DIR}/ca.crt` : ''} '{apiVersion: "v1", kind: "Secret", type: "Opaque",`
+    + ` metadata: {name: $name, namespace: $ns, labels: {"${LABEL_MANAGED_BY}": "${MANAGED_BY}", "${LABEL_PART_OF}": $partOf}},`
+    + ` stringData: ({}${i.acl ? ' + {token: ($token | gsub("\\\\s"; ""))}' : ''}${i.tls ? ' + {"ca.crt": $ca}' : ''})}' > /tmp/secret.json`,
+    '  code=$(k -X "$method" -H "Content-Type: application/json" --data-binary @/tmp/secret.json "$url")',
+    '  case "$code" in 200|201) log "Secret $1/$2 written" ;; *) log "writing Secret $1/$2: HTTP $code $(cat /tmp/kube.out)"; exit 1 ;; esac',
+    ...(i.acl ? ['  token /tmp/token "service $3 ($1/$2)" \'\' "$3"'] : []),
+    '}',
+    ...i.consumers.map((c) => `consumer ${sq(c.namespace)} ${sq(c.secretName)} ${sq(c.serviceName)}`),
+    'log done',
+    '',
+  );
+  return lines.join('\n');
 }

@@ -1,6 +1,6 @@
 import type { IRegistryEngine } from './engine';
 import type { Registry } from './registry';
-import type { BindingEndpoint, EnvVariable, IWorkload, SecretFiles } from '../architecture/binding';
+import type { BindingEndpoint, EnvVariable, IWorkload, RegistrationInfo, SecretFiles } from '../architecture/binding';
 import type { IConsole } from '../architecture/routable';
 
 /** What an engine deployed and what it hands to consumers. */
@@ -11,7 +11,12 @@ export interface DeployedRegistry {
   readonly address?: string;
   /** Engine-native connection variables for one consumer (e.g. `CONSUL_HTTP_ADDR`, `ETCD_ENDPOINTS`). */
   readonly env: (consumer: IWorkload) => EnvVariable[];
-  /** Secrets one consumer mounts as files (client certificates). */
+  /**
+   * How a registering consumer keeps its registration healthy, when the engine decides it (Consul:
+   * TTL checks). Replaces `SERVICE_REGISTRATION_HEALTH_PATH`, which tells the registry to probe.
+   */
+  readonly registrationEnv?: (consumer: IWorkload, registration: RegistrationInfo) => EnvVariable[];
+  /** Secrets one consumer mounts as files (client certificates, tokens). */
   readonly secretFiles?: (consumer: IWorkload) => SecretFiles[];
   /** The engine's web console, exposable through a Gateway. */
   readonly console?: IConsole;

@@ -31,8 +31,9 @@ export interface RegistryProps {
  *
  * `service.uses(registry)` hands the service the registry's address (`SERVICE_REGISTRY_TYPE`,
  * `SERVICE_REGISTRY_ADDRESS` and the engine's own variables such as `CONSUL_HTTP_ADDR`), what it
- * should publish (`SERVICE_REGISTRATION_NAME`, `_HOST` = pod IP, `_PORT`, `_HEALTH_PATH`), and
- * the network edge to the registry's client port.
+ * should publish (`SERVICE_REGISTRATION_NAME`, `_HOST` = pod IP, `_PORT`, and how its health is
+ * kept: `_HEALTH_PATH` for etcd and ZooKeeper, a TTL check for Consul), and the network edge to
+ * the registry's client port.
  */
 export class Registry extends Construct implements IBindable {
   /** The architecture. */
@@ -89,7 +90,11 @@ export class Registry extends Construct implements IBindable {
         { name: 'SERVICE_REGISTRATION_PORT', value: EnvValue.fromValue(String(r.port)) },
         { name: 'SERVICE_REGISTRATION_PROTOCOL', value: EnvValue.fromValue(r.protocol) },
       );
-      if (r.healthCheckPath) env.push({ name: 'SERVICE_REGISTRATION_HEALTH_PATH', value: EnvValue.fromValue(r.healthCheckPath) });
+      if (this.deployed.registrationEnv) {
+        env.push(...this.deployed.registrationEnv(consumer, r));
+      } else if (r.healthCheckPath) {
+        env.push({ name: 'SERVICE_REGISTRATION_HEALTH_PATH', value: EnvValue.fromValue(r.healthCheckPath) });
+      }
     }
     return { env, endpoints: this.deployed.endpoints, secretFiles: this.deployed.secretFiles?.(consumer) };
   }

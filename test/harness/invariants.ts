@@ -5,6 +5,8 @@ import type { K8sObject } from './synth';
 const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job']);
 const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'StorageClass', 'PriorityClass', 'IngressClass', 'GatewayClass']);
 const EXTERNAL_SECRETS = 'cdk8s-architect.dev/external-secrets';
+const PROVISIONED_SECRETS = 'cdk8s-architect.dev/provisioned-secrets';
+const WRITES_SECRETS = 'cdk8s-architect.dev/writes-secrets';
 const EXTERNAL_CONFIGMAPS = 'cdk8s-architect.dev/external-configmaps';
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
@@ -143,13 +145,20 @@ export function checkDisruptionBudgets(objects: K8sObject[]): string[] {
 }
 
 /**
- * Every ConfigMap, Secret and ServiceAccount a pod references is emitted in its namespace, or is
- * declared external in the pod template's annotation.
+ * Every ConfigMap, Secret and ServiceAccount a pod references is emitted in its namespace, is
+ * declared external in the pod template's annotation, or is declared provisioned and written by a
+ * Job of these manifests (its `writes-secrets` annotation), so that no pod waits on a Secret nobody
+ * makes.
  */
 export function checkReferences(objects: K8sObject[]): string[] {
   const out: string[] = [];
   const has = (kind: string, ns: string, name: string) =>
     objects.some((o) => o.kind === kind && o.metadata.namespace === ns && o.metadata.name === name);
+  const written = new Set<string>();
+  for (const o of objects) {
+    if (o.kind !== 'Job') continue;
+    for (const s of (podTemplate(o)?.metadata?.annotations?.[WRITES_SECRETS] ?? '').split(',').filter(Boolean)) written.add(s);
+  }
   for (const o of objects) {
     const t = podTemplate(o);
     if (!t) continue;
@@ -157,8 +166,14 @@ export function checkReferences(objects: K8sObject[]): string[] {
     const ann = t.metadata?.annotations ?? {};
     const extSecrets = new Set((ann[EXTERNAL_SECRETS] ?? '').split(',').filter(Boolean));
     const extConfigMaps = new Set((ann[EXTERNAL_CONFIGMAPS] ?? '').split(',').filter(Boolean));
+    const provisioned = new Set((ann[PROVISIONED_SECRETS] ?? '').split(',').filter(Boolean));
+    for (const name of provisioned) {
+      if (!written.has(`${ns}/${name}`)) out.push(`${id(o)}: declares Secret ${name} provisioned, but no Job writes ${ns}/${name}`);
+    }
     const secret = (name: string, where: string) => {
-      if (!has('Secret', ns, name) && !extSecrets.has(name)) out.push(`${id(o)}: ${where} references Secret ${name}, which is neither emitted nor declared external`);
+      if (!has('Secret', ns, name) && !extSecrets.has(name) && !provisioned.has(name)) {
+        out.push(`${id(o)}: ${where} references Secret ${name}, which is neither emitted nor declared external or provisioned`);
+      }
     };
     const configMap = (name: string, where: string) => {
       if (!has('ConfigMap', ns, name) && !extConfigMaps.has(name)) out.push(`${id(o)}: ${where} references ConfigMap ${name}, which is neither emitted nor declared external`);

@@ -28,6 +28,14 @@ function config(out: SynthResult, agent: Agent): Record<string, string> {
   return one(out.objects, 'ConfigMap', `obs-${KIND[agent]}-config`, 'obs-agents').data;
 }
 
+/** The provisioning Job (its name carries a hash of what it does). */
+function provisionJob(out: SynthResult, stack = 'obs'): any {
+  const jobs = find(out.objects, 'Job').filter((j) => j.metadata.name.startsWith(`${stack}-elasticsearch-provision-`));
+  expect(jobs).toHaveLength(1);
+  expect(jobs[0].metadata.name).toMatch(new RegExp(`^${stack}-elasticsearch-provision-[0-9a-f]{10}$`));
+  return jobs[0];
+}
+
 function daemonSet(out: SynthResult, agent: Agent): any {
   return one(out.objects, 'DaemonSet', `obs-${KIND[agent]}`, 'obs-agents');
 }
@@ -220,7 +228,8 @@ describe.each([arch.Profile.DEVELOPMENT, arch.Profile.PRODUCTION])('%s profile',
       expect(env['xpack.security.enabled']).toBe('true');
       expect(env['node.store.allow_mmap']).toBe('false');
       expect(env.ELASTIC_PASSWORD).toEqual({ secretKeyRef: { name: 'obs-elasticsearch', key: 'password' } });
-      expect(env.ES_JAVA_OPTS).toBe(production ? '-Xms2048m -Xmx2048m' : '-Xms512m -Xmx512m');
+      expect(env.ES_JAVA_OPTS).toBe(`${production ? '-Xms2048m -Xmx2048m' : '-Xms512m -Xmx512m'} -Xlog:disable -Xlog:all=warning:stderr:utctime,level,tags `
+        + '-Xlog:gc*,gc+age=trace,safepoint:file=logs/gc.log:utctime,level,pid,tags:filecount=4,filesize=16m');
       if (production) {
         expect(env['discovery.type']).toBeUndefined();
         expect(env['discovery.seed_hosts']).toBe('obs-elasticsearch-headless');
@@ -267,7 +276,7 @@ describe.each([arch.Profile.DEVELOPMENT, arch.Profile.PRODUCTION])('%s profile',
     });
 
     test('the provisioning Job sets the kibana_system password and creates the log writer', () => {
-      const job = one(out.objects, 'Job', 'obs-elasticsearch-provision', 'obs');
+      const job = provisionJob(out);
       const script: string = job.spec.template.spec.containers[0].command[2];
       expect(script).toContain('_security/role/log-writer');
       expect(script).toContain('"names":["k8s-logs-*"]');
@@ -320,14 +329,15 @@ describe('RFC 5424 mapping', () => {
       });
       return cancelled ? 'dropped' : f;
     };
-    expect(run({ level: 'ERROR' })).toMatchObject({ severity: 'err', severity_code: 3 });
-    expect(run({ severity: 'Fatal' })).toMatchObject({ severity: 'crit', severity_code: 2 });
-    expect(run({ 'log.level': 'warn' })).toMatchObject({ severity: 'warning', severity_code: 4 });
-    expect(run({ level: 'info' })).toBe('dropped');
-    expect(run({ level: 'trace' })).toBe('dropped');
-    expect(run({ level: 'whatever', message: 'x' })).toEqual({ level: 'whatever', message: 'x' });
+    // the application's JSON fields are decoded under "app"; the level is also written as ECS log.level
+    expect(run({ 'app.level': 'ERROR' })).toMatchObject({ 'severity': 'err', 'severity_code': 3, 'log.level': 'ERROR' });
+    expect(run({ 'app.severity': 'Fatal' })).toMatchObject({ 'severity': 'crit', 'severity_code': 2, 'log.level': 'Fatal' });
+    expect(run({ 'app.log.level': 'warn' })).toMatchObject({ 'severity': 'warning', 'severity_code': 4, 'log.level': 'warn' });
+    expect(run({ 'app.level': 'info' })).toBe('dropped');
+    expect(run({ 'app.level': 'trace' })).toBe('dropped');
+    expect(run({ 'app.level': 'whatever', 'message': 'x' })).toEqual({ 'app.level': 'whatever', 'message': 'x', 'log.level': 'whatever' });
     expect(run({ message: 'plain text' })).toEqual({ message: 'plain text' });
-    expect(run({ 'level': 'error', 'kubernetes.annotations.cdk8s-architect_dev/logs': 'false' })).toBe('dropped');
+    expect(run({ 'app.level': 'error', 'kubernetes.annotations.cdk8s-architect_dev/logs': 'false' })).toBe('dropped');
   });
 });
 
@@ -343,7 +353,7 @@ describe('options', () => {
     const sts = one(out.objects, 'StatefulSet', 'obs-elasticsearch', 'obs');
     expect(sts.spec.replicas).toBe(5);
     expect(envOf(sts).ELASTIC_PASSWORD).toEqual({ secretKeyRef: { name: 'es-admin', key: 'pw' } });
-    expect(one(out.objects, 'Job', 'obs-elasticsearch-provision', 'obs').spec.template.spec.containers[0].command[2]).not.toContain('kibana_system');
+    expect(provisionJob(out).spec.template.spec.containers[0].command[2]).not.toContain('kibana_system');
     expect(daemonSet(out, 'fluentd').spec.template.spec.containers[0].image).toBe('fluent/fluentd-kubernetes-daemonset:v1.19.3-debian-elasticsearch9-1.1');
   });
 

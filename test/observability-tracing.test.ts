@@ -142,6 +142,8 @@ describe.each(cases)('%s', (kind, factory, backendName, backendPort) => {
   });
 
   test('production stores in Elasticsearch: credentials by secretKeyRef, declared external, edge to 9200', () => {
+    // SkyWalking stores in BanyanDB in production (its OAP 10.x refuses Elasticsearch 9): see below
+    if (kind === 'skywalking') return;
     const workload = one(prod.out.objects, 'Deployment', backendName, NS);
     const env = envOf(workload);
     const [userVar, passVar] = kind === 'skywalking' ? ['SW_ES_USER', 'SW_ES_PASSWORD'] : ['ES_USERNAME', 'ES_PASSWORD'];
@@ -186,7 +188,7 @@ describe('backend specifics', () => {
     expect(c.readinessProbe.httpGet).toEqual({ path: '/health', port: 9411, scheme: 'HTTP' });
   });
 
-  test('SkyWalking: OTLP traces handler, BanyanDB in development, Elasticsearch in production, UI wired to the OAP', () => {
+  test('SkyWalking: OTLP traces handler, BanyanDB (emptyDir) in development, BanyanDB on a volume in production, UI wired to the OAP', () => {
     const devOut = build(arch.Profile.DEVELOPMENT, arch.Tracing.skywalking()).out;
     const dev = envOf(one(devOut.objects, 'Deployment', 'observability-skywalking-oap', NS));
     expect(dev.SW_OTEL_RECEIVER_ENABLED_HANDLERS).toContain('otlp-traces');
@@ -199,12 +201,23 @@ describe('backend specifics', () => {
     expect(bydb.containers[0].args).toEqual(['standalone']);
     expect(bydb.volumes.find((v: any) => v.name === 'writable-tmp').emptyDir).toBeDefined();
 
+    expect(dev.SW_CORE_RECORD_DATA_TTL).toBe('7');
+    expect(dev.SW_CORE_METRICS_DATA_TTL).toBe('7');
+
     const prodOut = build(arch.Profile.PRODUCTION, arch.Tracing.skywalking()).out;
     const prod = envOf(one(prodOut.objects, 'Deployment', 'observability-skywalking-oap', NS));
-    expect(prod.SW_STORAGE).toBe('elasticsearch');
-    expect(prod.SW_STORAGE_ES_CLUSTER_NODES).toBe('observability-elasticsearch.observability.svc.cluster.local:9200');
-    expect(prod.SW_STORAGE_ES_HTTP_PROTOCOL).toBe('http');
+    expect(prod.SW_STORAGE).toBe('banyandb');
+    expect(prod.SW_STORAGE_BANYANDB_TARGETS).toBe('observability-banyandb.observability.svc.cluster.local:17912');
     expect(find(prodOut.objects, 'Deployment', 'observability-banyandb')).toHaveLength(0);
+    expect(find(prodOut.objects, 'StatefulSet', 'observability-elasticsearch')).toHaveLength(0);
+    const sts = one(prodOut.objects, 'StatefulSet', 'observability-banyandb', NS);
+    expect(sts.spec.replicas).toBe(1);
+    expect(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('50Gi');
+    expect(sts.spec.template.spec.containers[0].volumeMounts).toEqual([{ name: 'data', mountPath: '/tmp' }]);
+    expect(sts.spec.template.spec.containers[0].args).toEqual(['standalone']);
+    expect(peerPorts(policy(prodOut, 'observability-skywalking-oap', NS), 'egress', 'observability-banyandb')).toEqual([17912]);
+    // the UI is stateless: two in production
+    expect(one(prodOut.objects, 'Deployment', 'observability-skywalking-ui', NS).spec.replicas).toBe(2);
     const ui = envOf(one(prodOut.objects, 'Deployment', 'observability-skywalking-ui', NS));
     expect(ui.SW_OAP_ADDRESS).toBe('http://observability-skywalking-oap.observability.svc.cluster.local:12800');
     expect(peerPorts(policy(prodOut, 'observability-skywalking-ui', NS), 'egress', 'observability-skywalking-oap')).toEqual([9412, 12800]);
@@ -269,6 +282,36 @@ describe('validation', () => {
 
   test('several backend replicas with memory storage', () => {
     expect(attempt(D, arch.Tracing.jaeger({ backendReplicas: 2 }))).toThrow(/backendReplicas 2 with TracingStorage\.MEMORY would split the traces.*Fix: use 1 replica/);
+  });
+
+  test('SkyWalking OAP 10.x on Elasticsearch 9 is refused at synth, an 8.x Elasticsearch or OAP 11 is accepted', () => {
+    const P = arch.Profile.PRODUCTION;
+    expect(attempt(P, arch.Tracing.skywalking({ storage: arch.TracingStorage.ELASTICSEARCH })))
+      .toThrow(/\[shop\/observability\] tracing storage "elasticsearch" pairs the SkyWalking OAP "apache\/skywalking-oap-server:10\.3\.0" with Elasticsearch 9, .*Unsupported version.*Fix: use TracingStorage\.BANYANDB/);
+    const on = (tracing: arch.ITracingBackend, image?: string) => {
+      const app = newTestApp();
+      const shop = new arch.BackendArchitecture(app, 'shop', { profile: P });
+      new arch.ObservabilityStack(shop, 'observability', {
+        tracing,
+        logging: arch.Logging.fluentBit({ store: arch.LogStore.elasticsearch({ image }), kibanaImage: image?.replace('elasticsearch/elasticsearch', 'kibana/kibana') }),
+      });
+      return synthApp(app);
+    };
+    const es8 = on(arch.Tracing.skywalking({ storage: arch.TracingStorage.ELASTICSEARCH }), 'docker.elastic.co/elasticsearch/elasticsearch:8.19.20');
+    const env = envOf(one(es8.objects, 'Deployment', 'observability-skywalking-oap', NS));
+    expect(env.SW_STORAGE).toBe('elasticsearch');
+    expect(env.SW_STORAGE_ES_CLUSTER_NODES).toBe('observability-elasticsearch.observability.svc.cluster.local:9200');
+    expect(env.SW_ES_PASSWORD).toEqual({ secretKeyRef: { name: 'observability-elasticsearch', key: 'password' } });
+    expect(peerPorts(policy(es8, 'observability-skywalking-oap', NS), 'egress', 'observability-elasticsearch')).toEqual([9200]);
+    expect(() => on(arch.Tracing.skywalking({ storage: arch.TracingStorage.ELASTICSEARCH, oapImage: 'apache/skywalking-oap-server:11.0.0' }))).not.toThrow();
+  });
+
+  test('BanyanDB is SkyWalking\'s only', () => {
+    expect(attempt(D, arch.Tracing.jaeger({ storage: arch.TracingStorage.BANYANDB }))).toThrow(/tracing storage "banyandb" is SkyWalking's own database.*Fix:/);
+  });
+
+  test('retentionDays', () => {
+    expect(attempt(D, arch.Tracing.jaeger({ retentionDays: 0 }))).toThrow(/tracing retentionDays 0 is out of range.*Fix:/);
   });
 
   test('several SkyWalking OAP replicas', () => {

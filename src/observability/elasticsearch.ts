@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import type { ElasticsearchStoreOptions } from './logging-options';
@@ -6,6 +7,7 @@ import { IWorkload, NetworkPort, Protocol, SecretKeyReference } from '../archite
 import { Profile } from '../architecture/profile';
 import { fail, show } from '../internal/errors';
 import { ANNOTATION_EXTERNAL_SECRETS } from '../internal/labels';
+import { lazy } from '../internal/lazy';
 import { objectName, validateDnsLabel, validateImage, validateInteger } from '../internal/names';
 import { secureContainer } from '../internal/pod';
 import { resolveResources } from '../internal/profile-defaults';
@@ -24,6 +26,41 @@ export const KIBANA_PORT = 5601;
 export const LOG_INDEX_PREFIX = 'k8s-logs';
 /** The user (and role) the provisioning Job creates for the log shippers: write access to `k8s-logs-*` only. */
 export const LOG_WRITER_USER = 'log-writer';
+
+/**
+ * The JVM's unified logging in the image's jvm.options writes `logs/gc.log` with
+ * `filecount=32,filesize=64m` (up to 2 GiB, Elastic's "GC logging settings"), which would overflow
+ * the `logs` emptyDir and get the pod evicted. ES_JAVA_OPTS come after jvm.options on the command
+ * line: `-Xlog:disable` clears that configuration, then warnings go to stderr and the GC log is
+ * bounded to GC_LOG_FILES x GC_LOG_FILE_MIB.
+ */
+export const ES_GC_LOG_FILES = 4;
+export const ES_GC_LOG_FILE_MIB = 16;
+/** The most the process writes below `logs/`: the bounded GC log plus a fatal-error file (`hs_err_pid*.log`, `-XX:ErrorFile=logs/...`) of a few MiB. */
+export const ES_LOGS_MAX_MIB = ES_GC_LOG_FILES * ES_GC_LOG_FILE_MIB + 16;
+/** The `logs` emptyDir: the maximum above with a margin (the image's log4j2 configuration logs to the console). */
+export const ES_LOGS_VOLUME_MIB = 256;
+const ES_GC_LOG_OPTS = '-Xlog:disable -Xlog:all=warning:stderr:utctime,level,tags '
+  + `-Xlog:gc*,gc+age=trace,safepoint:file=logs/gc.log:utctime,level,pid,tags:filecount=${ES_GC_LOG_FILES},filesize=${ES_GC_LOG_FILE_MIB}m`;
+
+/** How long one kind of data is kept in the shared cluster (an ILM policy), and how its indices get it. */
+export interface IndexRetentionRule {
+  /** The ILM policy's (and, for owned indices, the index template's) name. */
+  readonly policy: string;
+  /** Every index pattern the writer creates (one index per day). */
+  readonly patterns: string[];
+  /** Days after an index's creation before ILM deletes it. */
+  readonly deleteAfterDays: number;
+  /** Who writes these indices (for the script's comments and the error messages). */
+  readonly writer: string;
+  /**
+   * The library owns these indices: an index template with the policy, these settings and these
+   * mappings. Without it the writer installs its own template (Jaeger, Zipkin), which a second
+   * template would replace (Elasticsearch applies only the highest-priority one): the policy is
+   * then set on the writer's indices by the provisioning Job and the daily retention CronJob.
+   */
+  readonly template?: { readonly settings: Record<string, unknown>; readonly mappings: Record<string, unknown> };
+}
 
 /** `elasticsearch` in the official image (USER 1000:0); Kibana and Logstash use 1000 too. */
 const UID = 1000;
@@ -49,8 +86,43 @@ export interface ElasticsearchEndpoint {
   readonly logWriterPasswordSecret: SecretKeyReference;
   /** Kibana, if deployed. */
   readonly kibana?: StatelessWorkload;
+  /** The major version of the image (undefined when pinned by digest only). */
+  readonly majorVersion?: number;
+  /** Every registered retention rule. */
+  readonly retentionRules: readonly IndexRetentionRule[];
   /** Adds the edge `client` -> Elasticsearch (9200), both NetworkPolicy sides. */
   connect(client: IWorkload): void;
+  /** Registers the indices a component writes and how long they are kept (the provisioning Job creates the policy). */
+  retain(rule: IndexRetentionRule): void;
+}
+
+/** The major version in an image tag such as "...:9.5.2" (undefined for a digest or an unusual tag). */
+export function imageMajorVersion(image: string): number | undefined {
+  const m = /:(\d+)\.\d+[^/@]*(@sha256:[0-9a-f]+)?$/.exec(image);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** The retention part of the provisioning script: ILM policies, owned index templates, policies on the writers' indices. */
+export function retentionScript(rules: readonly IndexRetentionRule[]): string[] {
+  const lines: string[] = [];
+  for (const r of [...rules].sort((a, b) => a.policy.localeCompare(b.policy))) {
+    lines.push(`# ${r.writer}: ${r.patterns.join(', ')}, deleted ${r.deleteAfterDays} days after creation`);
+    lines.push(`call -X PUT "$es/_ilm/policy/${r.policy}" -d '${JSON.stringify({
+      policy: { _meta: { managed_by: 'cdk8s-architect' }, phases: { delete: { min_age: `${r.deleteAfterDays}d`, actions: { delete: {} } } } },
+    })}'`);
+    if (r.template) {
+      lines.push(`call -X PUT "$es/_index_template/${r.policy}" -d '${JSON.stringify({
+        index_patterns: r.patterns,
+        // above the built-in templates (priority 100 and below for logs-*-* and friends)
+        priority: 200,
+        _meta: { managed_by: 'cdk8s-architect' },
+        template: { settings: { 'index.lifecycle.name': r.policy, ...r.template.settings }, mappings: r.template.mappings },
+      })}'`);
+    }
+    // existing indices (and, for writers with their own template, every new one: the CronJob)
+    lines.push(`call -X PUT "$es/${r.patterns.join(',')}/_settings?allow_no_indices=true&expand_wildcards=open" -d '${JSON.stringify({ 'index.lifecycle.name': r.policy })}'`);
+  }
+  return lines;
 }
 
 export interface DeployElasticsearchOptions extends ElasticsearchStoreOptions {
@@ -154,7 +226,8 @@ export function deployElasticsearch(stack: ObservabilityStack, options: DeployEl
     volumes: [
       // the image's config directory, copied by the init container (the entrypoint adds the keystore)
       { name: 'config', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
-      { name: 'logs', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } },
+      // the bounded GC log (ES_LOGS_MAX_MIB) with a margin
+      { name: 'logs', emptyDir: { sizeLimit: k8s.Quantity.fromString(`${ES_LOGS_VOLUME_MIB}Mi`) } },
       // ES_TMPDIR (JNA, native libraries) and a heap dump on OutOfMemoryError would go to data
       { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('512Mi') } },
       ...(single ? [] : [{ name: 'transport-tls', secret: { secretName: transportSecret, defaultMode: 0o440 } }]),
@@ -175,7 +248,7 @@ export function deployElasticsearch(stack: ObservabilityStack, options: DeployEl
         { name: 'node.store.allow_mmap', value: 'false' },
         { name: 'xpack.security.enabled', value: 'true' },
         { name: 'xpack.security.http.ssl.enabled', value: 'false' },
-        { name: 'ES_JAVA_OPTS', value: `-Xms${heap}m -Xmx${heap}m` },
+        { name: 'ES_JAVA_OPTS', value: `-Xms${heap}m -Xmx${heap}m ${ES_GC_LOG_OPTS}` },
         { name: 'ES_TMPDIR', value: '/tmp' },
         { name: 'ELASTIC_PASSWORD', valueFrom: { secretKeyRef: { name: password.secretName, key: password.key } } },
       ];
@@ -228,8 +301,11 @@ export function deployElasticsearch(stack: ObservabilityStack, options: DeployEl
     cluster.allowIngressFrom(client, ports);
   };
 
-  // ---- provisioning: the kibana_system password and the log writer (idempotent PUT/POSTs)
+  // ---- provisioning: the kibana_system password, the log writer, the retention of every kind of
+  // data (idempotent PUT/POSTs). The retention rules are registered by the pillars after this
+  // function returns, so the scripts are rendered at synth time.
   const kibana = options.kibana ?? true;
+  const rules: IndexRetentionRule[] = [];
   const provision = new TaskPods(stack, 'elasticsearch-provision', {
     architecture: arch,
     chart,
@@ -239,32 +315,61 @@ export function deployElasticsearch(stack: ObservabilityStack, options: DeployEl
   });
   connect(provision);
   const json = 'esc() { printf \'%s\' "$1" | sed \'s/\\\\/\\\\\\\\/g; s/"/\\\\"/g\'; }';
-  const script = [
+  const prologue = [
     'set -eu',
     `es=${sq(url)}`,
-    json,
     'call() { curl -fsS -m 30 -u "elastic:$ELASTIC_PASSWORD" -H \'Content-Type: application/json\' "$@"; echo; }',
     'until call -o /dev/null "$es/_cluster/health?wait_for_status=yellow&timeout=5s"; do echo "waiting for $es"; sleep 5; done',
+  ];
+  const script = () => [
+    ...prologue,
+    json,
     `call -X PUT "$es/_security/role/${LOG_WRITER_USER}" -d '${JSON.stringify({
       cluster: ['monitor'],
       indices: [{ names: [`${LOG_INDEX_PREFIX}-*`], privileges: ['create_index', 'create_doc', 'write', 'view_index_metadata', 'auto_configure'] }],
     })}'`,
     `call -X PUT "$es/_security/user/${LOG_WRITER_USER}" -d "{\\"password\\":\\"$(esc "$LOG_WRITER_PASSWORD")\\",\\"roles\\":[\\"${LOG_WRITER_USER}\\"]}"`,
     ...(kibana ? ['call -X POST "$es/_security/user/kibana_system/_password" -d "{\\"password\\":\\"$(esc "$KIBANA_PASSWORD")\\"}"'] : []),
+    ...retentionScript(rules),
     'echo done',
   ].join('\n');
   const jobSecrets = [...new Set([password.secretName, logWriter.secretName, ...(kibana ? [kibanaSecret] : [])])].sort();
+  const jobEnv: kplus.k8s.EnvVar[] = [
+    { name: 'ELASTIC_PASSWORD', valueFrom: { secretKeyRef: { name: password.secretName, key: password.key } } },
+    { name: 'LOG_WRITER_PASSWORD', valueFrom: { secretKeyRef: { name: logWriter.secretName, key: logWriter.key } } },
+    ...(kibana ? [{ name: 'KIBANA_PASSWORD', valueFrom: { secretKeyRef: { name: kibanaSecret, key: 'kibana-system-password' } } }] : []),
+  ];
   provision.job(provision.podTemplate([secureContainer({
     name: 'provision',
     image,
-    command: ['/bin/sh', '-c', script],
-    env: [
-      { name: 'ELASTIC_PASSWORD', valueFrom: { secretKeyRef: { name: password.secretName, key: password.key } } },
-      { name: 'LOG_WRITER_PASSWORD', valueFrom: { secretKeyRef: { name: logWriter.secretName, key: logWriter.key } } },
-      ...(kibana ? [{ name: 'KIBANA_PASSWORD', valueFrom: { secretKeyRef: { name: kibanaSecret, key: 'kibana-system-password' } } }] : []),
-    ],
+    command: lazy(() => ['/bin/sh', '-c', script()]),
+    env: jobEnv,
     resources: { cpuRequestMillis: 10, cpuLimitMillis: 200, memoryRequestMebibytes: 32, memoryLimitMebibytes: 128 },
-  })], UID, undefined, { [ANNOTATION_EXTERNAL_SECRETS]: jobSecrets.join(',') }), { backoffLimit: 10, activeDeadlineSeconds: 3600 });
+  })], UID, undefined, { [ANNOTATION_EXTERNAL_SECRETS]: jobSecrets.join(',') }), {
+    // a Job's template is immutable: the name carries a hash of what it does (every step is idempotent)
+    name: lazy(() => `${objectName(stack, name, 'provision')}-${createHash('sha256')
+      .update(JSON.stringify({ script: script(), env: jobEnv, image })).digest('hex').slice(0, 10)}`),
+    backoffLimit: 10,
+    activeDeadlineSeconds: 3600,
+  });
+
+  // Writers that install their own index template (Jaeger, Zipkin) create an index a day: the
+  // CronJob sets the ILM policy on the new ones (and re-asserts the policies and owned templates).
+  const retention = new TaskPods(stack, 'elasticsearch-retention', {
+    architecture: arch,
+    chart,
+    name: objectName(stack, name, 'retention'),
+    namespace: ns,
+    identity: { name, instance: `${arch.name}-${name}-retention`, component: 'retention', partOf: arch.name },
+  });
+  connect(retention);
+  retention.cronJob('17 * * * *', retention.podTemplate([secureContainer({
+    name: 'retention',
+    image,
+    command: lazy(() => ['/bin/sh', '-c', [...prologue, ...retentionScript(rules), 'echo done'].join('\n')]),
+    env: [{ name: 'ELASTIC_PASSWORD', valueFrom: { secretKeyRef: { name: password.secretName, key: password.key } } }],
+    resources: { cpuRequestMillis: 10, cpuLimitMillis: 200, memoryRequestMebibytes: 32, memoryLimitMebibytes: 128 },
+  })], UID, undefined, { [ANNOTATION_EXTERNAL_SECRETS]: password.secretName }));
 
   // ---- Kibana
   let kibanaWorkload: StatelessWorkload | undefined;
@@ -331,6 +436,15 @@ export function deployElasticsearch(stack: ObservabilityStack, options: DeployEl
     passwordSecret: password,
     logWriterPasswordSecret: logWriter,
     kibana: kibanaWorkload,
+    majorVersion: imageMajorVersion(image),
     connect,
+    retain: (rule: IndexRetentionRule) => {
+      if (rules.some((r) => r.policy === rule.policy)) {
+        fail(stack, `the retention policy ${show(rule.policy)} is registered twice`, 'register each kind of data once');
+      }
+      validateInteger(stack, `${rule.writer} retentionDays`, rule.deleteAfterDays, 1, 3650, 'keep the data from 1 to 3650 days');
+      rules.push(rule);
+    },
+    retentionRules: rules,
   };
 }

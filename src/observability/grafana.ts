@@ -106,6 +106,10 @@ export function deployGrafana(stack: ObservabilityStack, chart: Chart, s: Grafan
     name,
     namespace: stack.namespace,
     identity: { name, instance: `${arch.name}-${name}`, component: 'grafana', partOf: arch.name },
+    // One replica in every profile, deliberately: sessions (user_auth_token) and UI edits live in
+    // the SQLite database on an emptyDir, so two replicas with separate databases would log users
+    // out whenever a request reached the other one; datasources and dashboards are provisioned
+    // from the ConfigMap, so a restart loses only sessions and UI edits.
     replicas: 1,
     ports: [{ name: 'http', port: GRAFANA_PORT, appProtocol: 'http' }],
     uid: UID,

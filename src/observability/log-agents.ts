@@ -62,6 +62,22 @@ export function severityKeywords(): string[] {
 /** Where a record's level may be (JSON logs): checked in this order. */
 export const LEVEL_FIELDS = ['level', 'severity', 'log.level'];
 
+/**
+ * The key every agent puts an application's JSON fields under (Fluent Bit's `Merge_Log_Key`,
+ * Fluentd's `hash_value_field`, Filebeat's `decode_json_fields` target). At the top level, the
+ * fields of every application would share one mapping per daily index: one application logging
+ * `user` as a string and another as an object makes every later document of the day fail. The
+ * index template maps this key as `flattened` (one field, no sub-mappings, no conflicts).
+ */
+export const APP_FIELDS_KEY = 'app';
+
+/**
+ * Fluent Bit's bounded retries (its scheduler waits 5 s doubling to 2000 s, about 40 minutes over
+ * 8 retries): a chunk Elasticsearch keeps refusing (one bad record fails the whole chunk) is
+ * dropped and logged instead of being retried forever while the node's tail input pauses.
+ */
+export const AGENT_RETRY_LIMIT = 8;
+
 // ---------------------------------------------------------------------------------------------
 // Destinations
 
@@ -107,10 +123,12 @@ function severity(tag, timestamp, record)
   if type(k) == "table" and type(k["annotations"]) == "table" and k["annotations"]["${ANNOTATION_LOGS}"] == "false" then
     return -1, timestamp, record
   end
-  local raw = record["level"]
-  if raw == nil then raw = record["severity"] end
-  if raw == nil then raw = record["log.level"] end
-  if raw == nil and type(record["log"]) == "table" then raw = record["log"]["level"] end
+  local fields = record["${APP_FIELDS_KEY}"]
+  if type(fields) ~= "table" then fields = record end
+  local raw = fields["level"]
+  if raw == nil then raw = fields["severity"] end
+  if raw == nil then raw = fields["log.level"] end
+  if raw == nil and type(fields["log"]) == "table" then raw = fields["log"]["level"] end
   if type(raw) ~= "string" then return 0, timestamp, record end
   local code = LEVELS[string.lower(raw)]
   if code == nil then return 0, timestamp, record end
@@ -138,7 +156,9 @@ export function fluentBitConfig(ctx: AgentConfigContext): string {
     Logstash_Prefix ${d.elasticsearch.indexPrefix}
     Suppress_Type_Name On
     Replace_Dots On
-    Retry_Limit False
+    Generate_ID On
+    Trace_Error On
+    Retry_Limit ${AGENT_RETRY_LIMIT}
 `;
   } else {
     output = `[OUTPUT]
@@ -150,7 +170,7 @@ export function fluentBitConfig(ctx: AgentConfigContext): string {
     Format json
     Json_Date_Key @timestamp
     Json_Date_Format iso8601
-    Retry_Limit False
+    Retry_Limit ${AGENT_RETRY_LIMIT}
 `;
   }
   return `[SERVICE]
@@ -179,6 +199,7 @@ export function fluentBitConfig(ctx: AgentConfigContext): string {
     Match kube.*
     Kube_Tag_Prefix kube.var.log.containers.
     Merge_Log On
+    Merge_Log_Key ${APP_FIELDS_KEY}
     Keep_Log Off
     K8S-Logging.Parser Off
     K8S-Logging.Exclude On
@@ -202,7 +223,9 @@ export const FLUENTD_MONITOR_PORT = 24220;
 function rubyCodeExpression(): string {
   const byCode = new Map<number, string[]>();
   for (const [name, code] of Object.entries(severityAliases())) byCode.set(code, [...(byCode.get(code) ?? []), name]);
-  const raw = '(record["level"] || record["severity"] || record["log.level"] || (record["log"].is_a?(Hash) ? record["log"]["level"] : nil))';
+  // the application's JSON fields are under APP_FIELDS_KEY (the parser filter's hash_value_field)
+  const f = `(record["${APP_FIELDS_KEY}"].is_a?(Hash) ? record["${APP_FIELDS_KEY}"] : record)`;
+  const raw = `(${f}["level"] || ${f}["severity"] || ${f}["log.level"] || (${f}["log"].is_a?(Hash) ? ${f}["log"]["level"] : nil))`;
   const whens = [...byCode.entries()].sort(([a], [b]) => a - b).map(([code, names]) => `when ${names.map((n) => `"${n}"`).join(', ')} then ${code}`).join(' ');
   return `(case ${raw}.to_s.downcase ${whens} else nil end)`;
 }
@@ -219,6 +242,8 @@ export function fluentdConfig(ctx: AgentConfigContext): string {
     chunk_limit_size 8MB
     total_limit_size 512MB
     overflow_action drop_oldest_chunk
+    # unavailable store: retry (the buffer is bounded above); a refused record is not retried:
+    # out_elasticsearch routes a 4xx item to the error stream, out_http drops a 4xx chunk other than 429
     retry_forever true
     retry_max_interval 30
   </buffer>`;
@@ -238,6 +263,11 @@ export function fluentdConfig(ctx: AgentConfigContext): string {
   suppress_type_name true
   verify_es_version_at_startup false
   include_tag_key false
+  # idempotent writes: the id is generated once per record (filter_genid) and travels with the
+  # buffered chunk, so a retried bulk request cannot index a record twice
+  id_key _hash
+  remove_keys _hash
+  write_operation create
 ${buffer}
 </match>`;
   } else {
@@ -246,6 +276,8 @@ ${buffer}
   @id out_logstash
   endpoint http://${d.logstash!.host}:${LOGSTASH_HTTP_PORT}/
   json_array true
+  # Logstash answers 429 when its queue is full: retry it (and gateway errors) instead of dropping the chunk
+  retryable_response_codes [429, 502, 503, 504]
   <format>
     @type json
   </format>
@@ -281,6 +313,18 @@ ${buffer}
   </parse>
 </source>
 
+# CRI splits lines longer than 16 KiB into partial records (logtag P) ending with a full one (F):
+# join them (fluent-plugin-concat, in the image) before anything parses the message
+<filter kubernetes.**>
+  @type concat
+  @id filter_concat_cri_partials
+  key log
+  use_partial_cri_logtag true
+  partial_cri_logtag_key logtag
+  partial_cri_stream_key stream
+  separator ""
+</filter>
+
 <filter kubernetes.**>
   @type kubernetes_metadata
   @id filter_kubernetes_metadata
@@ -302,6 +346,7 @@ ${buffer}
   key_name log
   reserve_data true
   remove_key_name_field true
+  hash_value_field ${APP_FIELDS_KEY}
   emit_invalid_record_to_error false
   <parse>
     @type json
@@ -328,6 +373,33 @@ ${dropped.length > 0 ? `
   </exclude>
 </filter>
 ` : ''}
+# label and annotation keys keep no dots: "app" and "app.kubernetes.io/name" would be a mapping
+# conflict (a keyword and an object) in Elasticsearch (fluent-plugin-dedot_filter, in the image)
+<filter kubernetes.**>
+  @type dedot
+  @id filter_dedot
+  de_dot true
+  de_dot_separator _
+  de_dot_nested true
+</filter>
+${d.elasticsearch ? `
+<filter kubernetes.**>
+  @type elasticsearch_genid
+  @id filter_genid
+  hash_id_key _hash
+</filter>
+` : `
+# the event time (the CRI timestamp): out_http's JSON formatter sends only the record (out_http
+# has no <inject> section), and Logstash would otherwise stamp the arrival time
+<filter kubernetes.**>
+  @type record_transformer
+  @id filter_event_time
+  enable_ruby true
+  <record>
+    @timestamp \${Time.at(time.to_r).utc.iso8601(9)}
+  </record>
+</filter>
+`}
 ${output}
 `;
 }
@@ -335,6 +407,15 @@ ${output}
 // ---- Filebeat (YAML; filestream + add_kubernetes_metadata + decode_json_fields + script)
 
 export const FILEBEAT_HTTP_PORT = 5066;
+/** Filebeat's logs directory (an emptyDir): only the event-data files are written there. */
+export const FILEBEAT_LOGS_DIR = '/usr/share/filebeat/logs';
+export const FILEBEAT_EVENT_FILE_BYTES = 5 * 1024 * 1024;
+/** The current file plus this many rotated ones (Beats keep at least 2). */
+export const FILEBEAT_EVENT_FILES = 2;
+/** The most Filebeat writes below FILEBEAT_LOGS_DIR. */
+export const FILEBEAT_LOGS_MAX_MIB = ((FILEBEAT_EVENT_FILES + 1) * FILEBEAT_EVENT_FILE_BYTES) / (1024 * 1024);
+/** The emptyDir: the maximum with a margin. */
+export const FILEBEAT_LOGS_VOLUME_MIB = 64;
 
 /** The script processor (ECMAScript 5.1): level -> severity/severity_code, drops opted-out pods and records below the minimum. */
 export function filebeatScript(maximumCode: number): string {
@@ -344,10 +425,12 @@ var KEYWORDS = ${JSON.stringify(severityKeywords())};
 var MAXIMUM_CODE = ${maximumCode};
 function process(event) {
   if (event.Get("kubernetes.annotations.${ANNOTATION_LOGS.replace(/\./g, '_')}") === "false") { event.Cancel(); return; }
-  var raw = event.Get("level");
-  if (raw === null || raw === undefined) { raw = event.Get("severity"); }
-  if (raw === null || raw === undefined) { raw = event.Get("log.level"); }
+  var raw = event.Get("${APP_FIELDS_KEY}.level");
+  if (raw === null || raw === undefined) { raw = event.Get("${APP_FIELDS_KEY}.severity"); }
+  if (raw === null || raw === undefined) { raw = event.Get("${APP_FIELDS_KEY}.log.level"); }
   if (typeof raw !== "string") { return; }
+  // ECS: the original level as log.level
+  event.Put("log.level", raw);
   var code = LEVELS[raw.toLowerCase()];
   if (code === undefined) { return; }
   if (code > MAXIMUM_CODE) { event.Cancel(); return; }
@@ -392,12 +475,20 @@ export function filebeatConfig(ctx: AgentConfigContext): Record<string, unknown>
             add_resource_metadata: { deployment: false, cronjob: false },
           },
         },
-        { decode_json_fields: { fields: ['message'], target: '', overwrite_keys: true, add_error_key: false } },
+        { decode_json_fields: { fields: ['message'], target: APP_FIELDS_KEY, overwrite_keys: true, add_error_key: false } },
         { script: { lang: 'javascript', id: 'severity', file: '/usr/share/filebeat/severity/severity.js' } },
       ],
     }],
     ...output,
     'path.data': ctx.stateDir,
+    // the root filesystem is read-only: logs go to stderr (-e), but raw events of failed requests
+    // always go to files (logging.event_data), by default below path.home: an emptyDir, bounded
+    'path.logs': FILEBEAT_LOGS_DIR,
+    'logging.event_data.files': {
+      path: FILEBEAT_LOGS_DIR,
+      rotateeverybytes: FILEBEAT_EVENT_FILE_BYTES,
+      keepfiles: FILEBEAT_EVENT_FILES,
+    },
     'http.enabled': true,
     'http.host': '0.0.0.0',
     'http.port': FILEBEAT_HTTP_PORT,
@@ -414,12 +505,23 @@ export function logstashPipeline(kind: LoggingKind, es: { url: string; user: str
 input {
 ${input}
 }
+filter {
+  # the document id is a hash of the whole event: an event the agent resends (it got no answer)
+  # or Logstash retries is refused as a duplicate ("create") instead of indexed twice
+  fingerprint {
+    concatenate_all_fields => true
+    method => "SHA256"
+    target => "[@metadata][id]"
+  }
+}
 output {
   elasticsearch {
     hosts => ["${es.url}"]
     user => "${es.user}"
     password => "\${ELASTICSEARCH_PASSWORD}"
     index => "${es.indexPrefix}-%{+YYYY.MM.dd}"
+    document_id => "%{[@metadata][id]}"
+    action => "create"
     data_stream => false
     manage_template => false
     ilm_enabled => false
@@ -554,6 +656,7 @@ export class LogAgent extends Construct implements IWorkload {
       hostPath('var-log-containers', '/var/log/containers', 'Directory'),
       hostPath('state', props.stateDir, 'DirectoryOrCreate'),
       { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
+      ...(props.kind === LoggingKind.FILEBEAT ? [{ name: 'logs', emptyDir: { sizeLimit: k8s.Quantity.fromString(`${FILEBEAT_LOGS_VOLUME_MIB}Mi`) } }] : []),
       // Beats' strict.perms check rejects configuration files writable by group or others
       { name: 'config', configMap: { name: this.configMapName, defaultMode: 0o440 } },
     ];
@@ -565,7 +668,10 @@ export class LogAgent extends Construct implements IWorkload {
       props.kind === LoggingKind.FILEBEAT
         ? { name: 'config', mountPath: '/etc/filebeat.yml', subPath: 'filebeat.yml', readOnly: true }
         : { name: 'config', mountPath: s.configMount, readOnly: true },
-      ...(props.kind === LoggingKind.FILEBEAT ? [{ name: 'config', mountPath: s.configMount, readOnly: true }] : []),
+      ...(props.kind === LoggingKind.FILEBEAT ? [
+        { name: 'config', mountPath: s.configMount, readOnly: true },
+        { name: 'logs', mountPath: FILEBEAT_LOGS_DIR },
+      ] : []),
     ];
     const env: kplus.k8s.EnvVar[] = [{ name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } }];
     if (props.passwordSecret) {

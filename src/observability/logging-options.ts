@@ -109,6 +109,15 @@ export interface LoggingPipelineOptions {
    */
   readonly kibanaImage?: string;
   /**
+   * Days the logs are kept: the agents write one index a day (`k8s-logs-YYYY.MM.DD`), and the
+   * provisioning Job creates the ILM policy `k8s-logs` that deletes an index this many days after
+   * its creation, with the index template that applies it (and maps the application fields as one
+   * `flattened` field). Without retention the indices grow until the disk flood-stage watermark
+   * makes every index read-only and ingestion stops.
+   * @default - 7 (development) or 14 (production)
+   */
+  readonly retentionDays?: number;
+  /**
    * Records whose level is less severe than this are dropped by the agent (records without a
    * recognized level are kept).
    * @default LogSeverity.DEBUG (nothing is dropped)

@@ -1,7 +1,7 @@
 import * as kplus from 'cdk8s-plus-28';
 import { DeployElasticsearchOptions, ElasticsearchEndpoint, LOG_INDEX_PREFIX, LOG_WRITER_USER } from './elasticsearch';
 import {
-  agentStateDir, ANNOTATION_FLUENT_BIT_EXCLUDE, ANNOTATION_LOGS, FILEBEAT_DEFAULT_IMAGE, filebeatConfig, filebeatScript,
+  agentStateDir, ANNOTATION_FLUENT_BIT_EXCLUDE, APP_FIELDS_KEY, ANNOTATION_LOGS, FILEBEAT_DEFAULT_IMAGE, filebeatConfig, filebeatScript,
   FLUENT_BIT_DEFAULT_IMAGE, fluentBitConfig, fluentBitLua, FLUENTD_DEFAULT_IMAGE, fluentdConfig, LogAgent, LOGSTASH_BEATS_PORT,
   LOGSTASH_HTTP_PORT, logstashPipeline, AgentDestination,
 } from './log-agents';
@@ -117,8 +117,27 @@ class LoggingPipeline implements ILoggingPipeline, PillarImpl {
       fail(stack, `logstash resources.memoryLimitMebibytes ${lsResources.memoryLimitMebibytes} is too small (the heap is half of it)`, 'give Logstash at least 1024 MiB');
     }
 
-    // ---- the store (the stack's shared cluster) and the agents' namespace
+    // ---- the store (the stack's shared cluster), its retention, and the agents' namespace
     const es: ElasticsearchEndpoint = stack._elasticsearch();
+    es.retain({
+      policy: LOG_INDEX_PREFIX,
+      patterns: [`${LOG_INDEX_PREFIX}-*`],
+      deleteAfterDays: o.retentionDays ?? (production ? 14 : 7),
+      writer: `the ${useLogstash ? 'Logstash' : this.kind} log pipeline`,
+      template: {
+        settings: { 'index.number_of_shards': 1, 'index.number_of_replicas': production ? 1 : 0 },
+        mappings: {
+          properties: {
+            '@timestamp': { type: 'date' },
+            'severity': { type: 'keyword' },
+            'severity_code': { type: 'byte' },
+            // every application's own fields: one field, no per-application mappings to conflict
+            [APP_FIELDS_KEY]: { type: 'flattened' },
+            'kubernetes': { properties: { labels: { type: 'flattened' }, annotations: { type: 'flattened' } } },
+          },
+        },
+      },
+    });
     const agentNamespace = objectName(stack, stack.namespace, 'agents');
     arch.addNamespace(stack, agentNamespace, {
       podSecurity: PodSecurityLevel.PRIVILEGED,

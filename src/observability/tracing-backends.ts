@@ -1,7 +1,7 @@
 import { createHash } from 'crypto';
 import { Chart, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import type { ElasticsearchEndpoint } from './elasticsearch';
+import { ElasticsearchEndpoint, imageMajorVersion } from './elasticsearch';
 import type { ObservabilityStack } from './observability-stack';
 import { CollectorExporter, deployCollector, OTEL_COLLECTOR_DEFAULT_IMAGE, OTLP_GRPC_PORT, OTLP_HTTP_PORT } from './otel-collector';
 import { DeployedPillar, InstrumentationTarget, PillarImpl } from './pillar-impl';
@@ -17,6 +17,7 @@ import { ANNOTATION_EXTERNAL_SECRETS, DOMAIN } from '../internal/labels';
 import { objectName, validateImage, validateInteger } from '../internal/names';
 import { secureContainer, writableVolumes } from '../internal/pod';
 import { resolveResources, ResolvedResources } from '../internal/profile-defaults';
+import { StatefulCluster } from '../internal/stateful-cluster';
 import { StatelessWorkload } from '../internal/stateless-workload';
 
 const k8s = kplus.k8s;
@@ -61,6 +62,7 @@ interface CommonSettings {
   readonly sampling: number;
   readonly storage: TracingStorage;
   readonly backendReplicas: number;
+  readonly retentionDays: number;
 }
 
 /** What a backend hands back to the common part: where the collector sends spans. */
@@ -127,10 +129,16 @@ abstract class TracingBackendImpl implements ITracingBackend, PillarImpl {
     if (typeof sampling !== 'number' || !Number.isFinite(sampling) || sampling < 0 || sampling > 1) {
       fail(stack, `tracing sampling ${show(sampling)} is not a ratio from 0 to 1`, 'use e.g. 1 (every trace), 0.1 (one in ten) or 0 (only traces the caller sampled)');
     }
-    const storage = o.storage ?? (production ? TracingStorage.ELASTICSEARCH : TracingStorage.MEMORY);
+    const skywalking = this.kind === TracingKind.SKYWALKING;
+    const storage = o.storage ?? (production ? (skywalking ? TracingStorage.BANYANDB : TracingStorage.ELASTICSEARCH) : TracingStorage.MEMORY);
     if (!Object.values(TracingStorage).includes(storage)) {
       fail(stack, `tracing storage ${show(storage)} is not supported`, `use one of ${Object.values(TracingStorage).map((s) => show(s)).join(', ')}`);
     }
+    if (storage === TracingStorage.BANYANDB && !skywalking) {
+      fail(stack, `tracing storage ${show(storage)} is SkyWalking's own database: ${this.kind} cannot store in it`,
+        'use TracingStorage.ELASTICSEARCH (production) or TracingStorage.MEMORY (development)');
+    }
+    const retentionDays = validateInteger(stack, 'tracing retentionDays', o.retentionDays ?? 7, 1, 3650, 'keep the traces from 1 to 3650 days');
     const collectorReplicas = validateInteger(stack, 'tracing collectorReplicas', o.collectorReplicas ?? (production ? 2 : 1), 1, 100,
       'use at least 1 collector (2 or more in production)');
     const collectorImage = o.collectorImage ?? OTEL_COLLECTOR_DEFAULT_IMAGE;
@@ -152,7 +160,7 @@ abstract class TracingBackendImpl implements ITracingBackend, PillarImpl {
 
     arch.addNamespace(stack, stack.namespace);
     const chart = arch._newComponentChart(stack, `${stack.componentName}-tracing`);
-    const settings: CommonSettings = { sampling, storage, backendReplicas };
+    const settings: CommonSettings = { sampling, storage, backendReplicas, retentionDays };
     const backend = this.deployBackend({ stack, chart, settings, profile });
 
     const collector = deployCollector(stack, {
@@ -242,7 +250,11 @@ export class JaegerTracing extends TracingBackendImpl {
         volumeMounts: [{ name: 'config', mountPath: '/etc/jaeger', readOnly: true }, ...tmp.mounts],
       })],
     });
-    if (es) esEdge(workload, es);
+    if (es) {
+      esEdge(workload, es);
+      // index_prefix "jaeger": jaeger-jaeger-span-YYYY-MM-DD, -service-, -dependencies- (Jaeger installs their templates)
+      es.retain({ policy: 'jaeger', patterns: ['jaeger-*'], deleteAfterDays: settings.retentionDays, writer: 'Jaeger' });
+    }
     new k8s.KubeConfigMap(chart, 'jaeger-config', {
       metadata: { name: configMapName, namespace: stack.namespace, labels: workload.labels },
       data: { 'config.yaml': configYaml },
@@ -337,7 +349,11 @@ export class ZipkinTracing extends TracingBackendImpl {
         volumeMounts: tmp.mounts,
       })],
     });
-    if (es) esEdge(workload, es);
+    if (es) {
+      esEdge(workload, es);
+      // ES_INDEX "zipkin": zipkin-span-YYYY-MM-DD and zipkin-dependency-YYYY-MM-DD (Zipkin installs their templates)
+      es.retain({ policy: 'zipkin', patterns: ['zipkin*'], deleteAfterDays: settings.retentionDays, writer: 'Zipkin' });
+    }
     return {
       exporter: { kind: 'zipkin', endpoint: `http://${workload.host}:9411/api/v2/spans` },
       workload,
@@ -345,6 +361,25 @@ export class ZipkinTracing extends TracingBackendImpl {
       console: new PlatformConsole('zipkin', workload, workload.name, 9411, false, '/health'),
     };
   }
+}
+
+/** BanyanDB standalone, its data below /tmp (an emptyDir in development, the volume otherwise). */
+function banyanDbContainer(
+  stack: ObservabilityStack, image: string, ports: kplus.k8s.ContainerPort[], profile: Profile, mounts: kplus.k8s.VolumeMount[],
+): kplus.k8s.Container {
+  return secureContainer({
+    name: 'banyandb',
+    image,
+    args: ['standalone'],
+    ports,
+    resources: resolveResources(stack, profile, undefined, profile === Profile.PRODUCTION
+      ? { cpuRequestMillis: 500, cpuLimitMillis: 2000, memoryRequestMebibytes: 1024, memoryLimitMebibytes: 2048 }
+      : { cpuRequestMillis: 100, cpuLimitMillis: 1000, memoryRequestMebibytes: 256, memoryLimitMebibytes: 1024 }),
+    startupProbe: { ...httpGet('/api/healthz', BANYANDB_HTTP), periodSeconds: 5, failureThreshold: 60 },
+    readinessProbe: { ...httpGet('/api/healthz', BANYANDB_HTTP), periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
+    livenessProbe: { ...httpGet('/api/healthz', BANYANDB_HTTP), periodSeconds: 15, timeoutSeconds: 3, failureThreshold: 5 },
+    volumeMounts: mounts,
+  });
 }
 
 const OAP_GRPC = 11800;
@@ -378,35 +413,45 @@ export class SkyWalkingTracing extends TracingBackendImpl {
     const oapName = objectName(stack, stack.componentName, 'skywalking-oap');
     const uiName = objectName(stack, stack.componentName, 'skywalking-ui');
     const es = settings.storage === TracingStorage.ELASTICSEARCH ? elasticsearchOf(stack) : undefined;
+    if (es) {
+      // OAP 10.x's Elasticsearch client accepts majors 6 to 8 ("Unsupported version" otherwise,
+      // and the OAP exits); Elasticsearch 9 is supported from SkyWalking 11.0.0 on
+      const oapMajor = imageMajorVersion(oapImage);
+      if (oapMajor !== undefined && oapMajor < 11 && es.majorVersion !== undefined && es.majorVersion >= 9) {
+        fail(stack, `tracing storage "elasticsearch" pairs the SkyWalking OAP ${show(oapImage)} with Elasticsearch ${es.majorVersion}, `
+          + 'which that OAP refuses at start ("Unsupported version": it supports Elasticsearch 6 to 8)',
+        'use TracingStorage.BANYANDB (the production default), or an 8.x Elasticsearch image in the log store (LogStore.elasticsearch({ image }), '
+          + 'with the matching Kibana), or an OAP image of SkyWalking 11 or later');
+      }
+    }
 
-    let banyanDb: StatelessWorkload | undefined;
-    if (!es) {
-      const bydbName = objectName(stack, stack.componentName, 'banyandb');
+    let banyanDb: IWorkload & { readonly host: string } | undefined;
+    const bydbName = objectName(stack, stack.componentName, 'banyandb');
+    // one BanyanDB standalone server, as the chart's default user
+    const bydb = { architecture: arch, chart, name: bydbName, namespace: stack.namespace, identity: identity(stack, bydbName, 'banyandb'), replicas: 1, uid: 1000 };
+    if (settings.storage === TracingStorage.MEMORY) {
       // standalone BanyanDB keeps its data under /tmp (the chart mounts its volumes at /tmp/<kind>): an emptyDir
       const data = writableVolumes(stack, ['/tmp'], 2048);
       banyanDb = new StatelessWorkload(stack, 'banyandb', {
-        architecture: arch,
-        chart,
-        name: bydbName,
-        namespace: stack.namespace,
-        identity: identity(stack, bydbName, 'banyandb'),
-        replicas: 1,
-        uid: 1000, // the chart's default runAsUser
+        ...bydb,
         ports: [{ name: 'grpc', port: BANYANDB_GRPC, appProtocol: 'grpc' }, { name: 'http', port: BANYANDB_HTTP, appProtocol: 'http' }],
         volumes: data.volumes,
-        containers: (w) => [secureContainer({
-          name: 'banyandb',
-          image: banyanDbImage,
-          args: ['standalone'],
-          ports: w.containerPorts,
-          resources: resolveResources(stack, ctx.profile, undefined,
-            { cpuRequestMillis: 100, cpuLimitMillis: 1000, memoryRequestMebibytes: 256, memoryLimitMebibytes: 1024 }),
-          startupProbe: { ...httpGet('/api/healthz', BANYANDB_HTTP), periodSeconds: 5, failureThreshold: 60 },
-          readinessProbe: { ...httpGet('/api/healthz', BANYANDB_HTTP), periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
-          livenessProbe: { ...httpGet('/api/healthz', BANYANDB_HTTP), periodSeconds: 15, timeoutSeconds: 3, failureThreshold: 5 },
-          volumeMounts: data.mounts,
-        })],
+        containers: (w) => [banyanDbContainer(stack, banyanDbImage, w.containerPorts, ctx.profile, data.mounts)],
       });
+    } else if (settings.storage === TracingStorage.BANYANDB) {
+      const size = validateInteger(stack, 'banyanDbStorageGibibytes', o.banyanDbStorageGibibytes ?? 50, 1, 65536, 'use a whole number of GiB');
+      // One member: BanyanDB's standalone server is one process (its cluster mode, liaison and data
+      // nodes with etcd, is not generated here). The OAP buffers and retries its writes while the
+      // pod is rescheduled; the data survives on the volume.
+      const cluster = new StatefulCluster(stack, 'banyandb', {
+        ...bydb,
+        quorum: false,
+        ports: [{ name: 'grpc', port: BANYANDB_GRPC }, { name: 'http', port: BANYANDB_HTTP }],
+        storage: { volumeName: 'data', mountPath: '/tmp', sizeGibibytes: size, storageClassName: o.banyanDbStorageClassName },
+        containers: () => [banyanDbContainer(stack, banyanDbImage,
+          [{ name: 'grpc', containerPort: BANYANDB_GRPC }, { name: 'http', containerPort: BANYANDB_HTTP }], ctx.profile, [{ name: 'data', mountPath: '/tmp' }])],
+      });
+      banyanDb = Object.assign(cluster, { host: cluster.clientHost });
     }
 
     const heap = Math.floor(oapResources.memoryLimitMebibytes * 0.6);
@@ -420,6 +465,9 @@ export class SkyWalkingTracing extends TracingBackendImpl {
       { name: 'SW_RECEIVER_ZIPKIN', value: 'default' },
       { name: 'SW_QUERY_ZIPKIN', value: 'default' },
       { name: 'SW_QUERY_ZIPKIN_REST_PORT', value: String(OAP_ZIPKIN_QUERY) },
+      // the OAP deletes its own data (Elasticsearch indices, BanyanDB) after these many days
+      { name: 'SW_CORE_RECORD_DATA_TTL', value: String(settings.retentionDays) },
+      { name: 'SW_CORE_METRICS_DATA_TTL', value: String(settings.retentionDays) },
     ];
     if (es) {
       const url = new URL(es.url);
@@ -482,7 +530,8 @@ export class SkyWalkingTracing extends TracingBackendImpl {
       name: uiName,
       namespace: stack.namespace,
       identity: identity(stack, uiName, 'skywalking-ui'),
-      replicas: 1,
+      // stateless (it proxies to the OAP): two in production
+      replicas: ctx.profile === Profile.PRODUCTION ? 2 : 1,
       uid: 1000,
       ports: [{ name: 'http', port: 8080, appProtocol: 'http' }],
       volumes: uiTmp.volumes,

@@ -8,8 +8,14 @@ export enum TracingStorage {
    * runs a single replica: for development.
    */
   MEMORY = 'memory',
-  /** The observability stack's shared Elasticsearch cluster: for production. */
+  /** The observability stack's shared Elasticsearch cluster: for production (Jaeger and Zipkin). */
   ELASTICSEARCH = 'elasticsearch',
+  /**
+   * SkyWalking only: a BanyanDB server (standalone) with a persistent volume, the storage
+   * SkyWalking develops for itself; the production default for SkyWalking, whose OAP 10.x refuses
+   * Elasticsearch 9 (it supports Elasticsearch 6 to 8 only).
+   */
+  BANYANDB = 'banyandb',
 }
 
 /** Options every tracing backend shares. */
@@ -22,9 +28,18 @@ export interface TracingOptions {
   readonly sampling?: number;
   /**
    * Where the backend keeps the spans.
-   * @default - TracingStorage.MEMORY in development, TracingStorage.ELASTICSEARCH in production
+   * @default - TracingStorage.MEMORY in development; in production TracingStorage.ELASTICSEARCH
+   * (Jaeger, Zipkin) or TracingStorage.BANYANDB (SkyWalking)
    */
   readonly storage?: TracingStorage;
+  /**
+   * Days the traces are kept. In Elasticsearch (one index a day per kind) the provisioning Job
+   * creates an ILM policy deleting an index this many days after its creation and sets it on the
+   * backend's indices (`jaeger-*`, `zipkin*`); SkyWalking deletes its own data after this many
+   * days (`SW_CORE_RECORD_DATA_TTL` and `SW_CORE_METRICS_DATA_TTL`).
+   * @default 7
+   */
+  readonly retentionDays?: number;
   /**
    * Replicas of the OpenTelemetry Collector Deployment the services send their spans to.
    * @default - 1 in development, 2 in production
@@ -84,10 +99,20 @@ export interface SkyWalkingOptions extends TracingOptions {
    */
   readonly uiImage?: string;
   /**
-   * The BanyanDB image of the development storage (the API version must match the OAP's: 0.9 for OAP 10.3).
+   * The BanyanDB image (the API version must match the OAP's: 0.9 for OAP 10.3).
    * @default "apache/skywalking-banyandb:0.9.0"
    */
   readonly banyanDbImage?: string;
+  /**
+   * Size of BanyanDB's persistent volume in GiB (TracingStorage.BANYANDB).
+   * @default 50
+   */
+  readonly banyanDbStorageGibibytes?: number;
+  /**
+   * StorageClass of BanyanDB's persistent volume.
+   * @default - the cluster's default StorageClass
+   */
+  readonly banyanDbStorageClassName?: string;
   /**
    * CPU and memory of the UI.
    * @default - 50m/500m CPU and 256/512 MiB

@@ -51,6 +51,16 @@ export interface BackendArchitectureProps {
    * @default - CoreDNS/kube-dns pods and NodeLocal DNSCache (both of its modes)
    */
   readonly dns?: ClusterDnsOptions;
+  /**
+   * A prefix for every namespace the architecture creates, so that two architectures synthesized
+   * separately can share one cluster: with `"blue"`, the registry's namespace is `blue-registry` and
+   * a bounded context `ordering` runs in `blue-ordering`. Every reference to a namespace follows
+   * (service addresses, NetworkPolicy namespace selectors, mesh and gateway policies, scrape
+   * configurations, alert routes), and an explicit `namespace` option of a component is prefixed
+   * too. A DNS-1123 label; each prefixed name must stay within 63 characters.
+   * @default - no prefix
+   */
+  readonly namespacePrefix?: string;
 }
 
 /**
@@ -148,6 +158,11 @@ export class BackendArchitecture extends Construct {
   public readonly name: string;
   /** The cluster DNS domain. */
   public readonly clusterDomain: string;
+  /**
+   * The prefix of every namespace of the architecture, if any.
+   * @default - no prefix
+   */
+  public readonly namespacePrefix?: string;
 
   private readonly app: App;
   private readonly dnsPeers: DnsPeers;
@@ -170,6 +185,9 @@ export class BackendArchitecture extends Construct {
     this.profile = props.profile ?? Profile.PRODUCTION;
     this.name = validateDnsLabel(this, 'architecture name', props.name ?? id);
     this.clusterDomain = props.clusterDomain ?? 'cluster.local';
+    if (props.namespacePrefix !== undefined) {
+      this.namespacePrefix = validateDnsLabel(this, 'namespacePrefix', props.namespacePrefix);
+    }
     if (!DNS_SUBDOMAIN.test(this.clusterDomain) || this.clusterDomain.length > 253) {
       fail(this, `clusterDomain ${show(this.clusterDomain)} is not a DNS name`, 'use the cluster\'s DNS domain, e.g. "cluster.local"');
     }
@@ -207,6 +225,24 @@ export class BackendArchitecture extends Construct {
     return [...this.namespaceRecords.keys()].sort();
   }
 
+  /**
+   * The name of the architecture's namespace for `name` (a bounded context or a component's
+   * namespace): `name` itself, or `<namespacePrefix>-<name>` when the architecture has a prefix.
+   * Fails when the result is not a DNS-1123 label of at most 63 characters, naming `requester`.
+   * @param name the namespace's name without the prefix
+   * @param requester the construct the namespace is for (named in errors)
+   */
+  public namespaceFor(name: string, requester?: IConstruct): string {
+    const full = this.namespacePrefix === undefined ? name : `${this.namespacePrefix}-${name}`;
+    if (full.length > 63 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(full)) {
+      fail(requester ?? this, `namespace ${show(full)}${this.namespacePrefix !== undefined ? ` (namespacePrefix ${show(this.namespacePrefix)} + ${show(name)})` : ''} is not a valid DNS-1123 label`,
+        this.namespacePrefix !== undefined && full.length > 63
+          ? `shorten the namespacePrefix or the namespace name: together with the "-" they must fit in 63 characters (${full.length} now)`
+          : 'use at most 63 lowercase letters, digits and "-", starting and ending with a letter or digit');
+    }
+    return full;
+  }
+
   /** The cluster-internal DNS name of a Service of this architecture. */
   public serviceHost(serviceName: string, namespace: string): string {
     return `${serviceName}.${namespace}.svc.${this.clusterDomain}`;
@@ -219,6 +255,10 @@ export class BackendArchitecture extends Construct {
    */
   public addNamespace(requester: IConstruct, namespace: string, options: NamespaceOptions = {}): void {
     validateDnsLabel(requester, 'namespace', namespace);
+    if (this.namespacePrefix !== undefined && !namespace.startsWith(`${this.namespacePrefix}-`)) {
+      fail(requester, `namespace ${show(namespace)} lacks the architecture's namespacePrefix ${show(this.namespacePrefix)}`,
+        `name it with architecture.namespaceFor(${show(namespace)}) (${show(`${this.namespacePrefix}-${namespace}`)})`);
+    }
     if (RESERVED_NAMESPACES.has(namespace) || namespace.startsWith('kube-')) {
       fail(requester, `namespace ${show(namespace)} is reserved by Kubernetes`, 'choose a namespace of your own (e.g. the bounded context\'s name)');
     }

@@ -219,7 +219,7 @@ export class Microservice extends Construct implements IWorkload, IBindable, IRo
   public readonly architecture: BackendArchitecture;
   /** The service's name (its Deployment, Service and ServiceAccount are called this). */
   public readonly componentName: string;
-  /** The namespace: its bounded context. */
+  /** The namespace: its bounded context (with the architecture's namespacePrefix, if any). */
   public readonly namespace: string;
   /** The bounded context. */
   public readonly context: string;
@@ -252,7 +252,7 @@ export class Microservice extends Construct implements IWorkload, IBindable, IRo
     const arch = this.architecture;
     this.componentName = validateServiceName(this, 'microservice name', id);
     this.context = validateDnsLabel(this, 'context', props.context ?? arch.name);
-    this.namespace = this.context;
+    this.namespace = arch.namespaceFor(this.context, this);
     this.team = props.team !== undefined ? validateLabelValue(this, 'team', props.team) : undefined;
     const tag = validateImage(this, props.image);
     this.serviceAccountName = this.componentName;

@@ -8,7 +8,7 @@ import { PodSecurityLevel } from './pod-security';
 import { Profile } from './profile';
 import { ComponentChart } from '../internal/component-chart';
 import { fail, show } from '../internal/errors';
-import { ANNOTATION_POD_SECURITY_REASON, LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY } from '../internal/labels';
+import { ANNOTATION_POD_SECURITY_REASON, LABEL_MANAGED_BY, LABEL_PART_OF, LABEL_PROFILE, MANAGED_BY } from '../internal/labels';
 import { manifestViolations, OwnedChart } from '../internal/manifest-checks';
 import { validateDnsLabel, validateServiceName } from '../internal/names';
 import { DnsPeers, namespaceBaselinePolicies } from '../internal/network';
@@ -300,6 +300,7 @@ export class BackendArchitecture extends Construct {
         labels: {
           ...common,
           ...labels,
+          [LABEL_PROFILE]: this.profile,
           'pod-security.kubernetes.io/enforce': level,
           'pod-security.kubernetes.io/enforce-version': 'v1.28',
           'pod-security.kubernetes.io/audit': level,

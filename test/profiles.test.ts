@@ -81,6 +81,6 @@ describe('development has no disruption budgets (README: "DEVELOPMENT: one small
 
   test('Namespaces carry the profile', () => {
     const { objects } = synth(arch.Profile.DEVELOPMENT, {});
-    expect(one(objects, 'Namespace', 'ordering').metadata.labels['cdk8s-architect.dev/profile']).toBe('development');
+    expect(one(objects, 'Namespace', 'ordering').metadata.labels?.['cdk8s-architect.dev/profile']).toBe('development');
   });
 });

@@ -5,11 +5,13 @@ import { Construct, IConstruct } from 'constructs';
 import { Edge } from './binding';
 import { Connection, IArchitectureExtension, NamespaceRegistration, ScrapeTarget, WorkloadRegistration } from './extension';
 import { PodSecurityLevel } from './pod-security';
+import type { ArchitectureLintOptions, LintFinding } from '../review/lint-options';
 import { Profile } from './profile';
 import { ComponentChart } from '../internal/component-chart';
 import { fail, show } from '../internal/errors';
 import { ANNOTATION_POD_SECURITY_REASON, LABEL_MANAGED_BY, LABEL_PART_OF, LABEL_PROFILE, MANAGED_BY } from '../internal/labels';
 import { manifestViolations, OwnedChart } from '../internal/manifest-checks';
+import { architectureReviewer } from '../internal/review-hook';
 import { validateDnsLabel, validateServiceName } from '../internal/names';
 import { DnsPeers, namespaceBaselinePolicies } from '../internal/network';
 
@@ -61,6 +63,18 @@ export interface BackendArchitectureProps {
    * @default - no prefix
    */
   readonly namespacePrefix?: string;
+  /**
+   * The architecture lint that runs at synth (see the README, "Architecture lint"): errors fail the
+   * synthesis, warnings are printed; promote warnings or accept findings with a reason here.
+   * @default - the rules' default severities, no suppressions
+   */
+  readonly lint?: ArchitectureLintOptions;
+  /**
+   * Write the architecture's Mermaid diagram, `<name>.mmd`, beside the manifests when `app.synth()`
+   * succeeds.
+   * @default true
+   */
+  readonly diagram?: boolean;
 }
 
 /**
@@ -164,11 +178,16 @@ export class BackendArchitecture extends Construct {
    */
   public readonly namespacePrefix?: string;
 
+  /** @internal */
+  public readonly _lintOptions: ArchitectureLintOptions;
+  /** @internal */
+  public readonly _writesDiagram: boolean;
   private readonly app: App;
   private readonly dnsPeers: DnsPeers;
   private readonly namespaceChart: Chart;
   private readonly namespaceRecords = new Map<string, NamespaceRecord>();
   private readonly edgeList: Edge[] = [];
+  private readonly useList: Array<{ readonly consumer: IConstruct; readonly via: IConstruct | object }> = [];
   private readonly componentCharts = new Map<string, IConstruct>();
   private readonly ownedCharts: OwnedChart[] = [];
   private readonly namespaceHandles: NamespaceRegistration[] = [];
@@ -213,6 +232,32 @@ export class BackendArchitecture extends Construct {
     // What the API server would reject (names, label values, duplicate objects), checked after the
     // extensions have added their objects and before any file is written.
     this.node.addValidation({ validate: () => manifestViolations(this.ownedCharts) });
+    // The architecture lint: checks across components, once the whole graph is known.
+    this._lintOptions = props.lint ?? {};
+    this._writesDiagram = props.diagram ?? true;
+    architectureReviewer().checkOptions(this, this._lintOptions);
+    this.node.addValidation({ validate: () => architectureReviewer().validate(this) });
+  }
+
+  /**
+   * The architecture lint's findings (after the `lint` options' promotions and suppressions).
+   * Call it once the program has declared everything: it completes the architecture as synthesis
+   * would (nothing can be added afterwards). `app.synth()` runs the same checks.
+   */
+  public lint(): LintFinding[] {
+    this.finalizeExtensions();
+    return architectureReviewer().lint(this);
+  }
+
+  /**
+   * The architecture as a Mermaid flowchart: bounded contexts with their microservices, the
+   * platform components, and an arrow per edge by kind (call, topic produce/consume, registry,
+   * config, gateway route; edges that cross the mesh boundary in red). `app.synth()` writes it to
+   * `<name>.mmd`. Like `lint()`, call it once the program has declared everything.
+   */
+  public diagram(): string {
+    this.finalizeExtensions();
+    return architectureReviewer().diagram(this);
   }
 
   /** Every edge declared with `uses()`, in declaration order. */
@@ -337,6 +382,16 @@ export class BackendArchitecture extends Construct {
    */
   public _newComponentChart(component: IConstruct, componentName: string): Chart {
     return this.newRootChart(component, componentName);
+  }
+
+  /** A consumer used a bindable (with or without network endpoints). @internal */
+  public _recordUse(consumer: IConstruct, via: IConstruct | object): void {
+    this.useList.push({ consumer, via });
+  }
+
+  /** Every `uses()`, in declaration order. @internal */
+  public get _useList(): Array<{ readonly consumer: IConstruct; readonly via: IConstruct | object }> {
+    return [...this.useList];
   }
 
   /** @internal */

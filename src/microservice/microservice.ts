@@ -282,6 +282,8 @@ export class Microservice extends Construct implements IWorkload, IBindable, IRo
   public readonly replicas?: number;
   /** The fewest replicas that run: the fixed count, or the autoscaler's minimum. */
   public readonly minReplicas: number;
+  /** The most replicas that run. @internal */
+  public readonly _maxReplicas: number;
   /** The chart (output file) holding this service's objects. */
   public readonly chart: Chart;
   /** What the service publishes to a client-side registry. */
@@ -332,6 +334,7 @@ export class Microservice extends Construct implements IWorkload, IBindable, IRo
     this.replicas = autoscaling ? undefined : replicasProp ?? defaultReplicas(arch.profile);
     this.minReplicas = autoscaling ? autoscaling.minReplicas : this.replicas!;
     const maxReplicas = autoscaling ? autoscaling.maxReplicas : this.replicas!;
+    this._maxReplicas = maxReplicas;
     const uid = props.runAsUser ?? DEFAULT_NON_ROOT_UID;
     validateInteger(this, 'runAsUser', uid, 1, 2147483647, 'run as a non-root numeric user (1 or above)');
     const resources = resolveResources(this, arch.profile, override.resources ? { ...props.resources, ...override.resources } : props.resources);

@@ -1,5 +1,6 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import * as arch from '../src';
@@ -28,7 +29,7 @@ test('every architecture of every example writes its diagram', () => {
   // one .mmd per BackendArchitecture
   let architectures = 0;
   for (const name of EXAMPLES) {
-    const app = new App({ outdir: fs.mkdtempSync(path.join(require('os').tmpdir(), 'count-')) });
+    const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'count-')) });
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     require(`../examples/${name}`).build(app);
     architectures += app.node.findAll().filter((c) => arch.BackendArchitecture.isBackendArchitecture(c)).length;
@@ -50,7 +51,7 @@ test('the real Mermaid parser accepts every diagram', () => {
 });
 
 test('the parser rejects a broken diagram (the check is real)', () => {
-  const bad = path.join(fs.mkdtempSync(path.join(require('os').tmpdir(), 'mmd-')), 'bad.mmd');
+  const bad = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mmd-')), 'bad.mmd');
   fs.writeFileSync(bad, `${diagrams.get('reference-architecture/shop.mmd')!.replace('flowchart LR', 'flowchart LR\n  a["unclosed --> b')}`);
   const r = spawnSync(process.execPath, [path.join(__dirname, 'harness', 'mermaid-parse.mjs'), bad], { encoding: 'utf8', timeout: 60_000 });
   expect(r.status).toBe(1);

@@ -149,7 +149,8 @@ describe('options', () => {
   }
 
   test('errors promotes a rule; warningsAsErrors promotes all', () => {
-    expect(unauthenticated({ errors: [arch.LintRule.UNAUTHENTICATED_ROUTE] }).a.lint().find((f) => f.rule === arch.LintRule.UNAUTHENTICATED_ROUTE)?.severity).toBe(arch.LintSeverity.ERROR);
+    const promoted = unauthenticated({ errors: [arch.LintRule.UNAUTHENTICATED_ROUTE] }).a.lint();
+    expect(promoted.find((f) => f.rule === arch.LintRule.UNAUTHENTICATED_ROUTE)?.severity).toBe(arch.LintSeverity.ERROR);
     const all = unauthenticated({ warningsAsErrors: true }).a.lint();
     expect(all.length).toBeGreaterThan(1);
     expect(all.every((f) => f.severity === arch.LintSeverity.ERROR)).toBe(true);
@@ -211,7 +212,7 @@ describe('the cdk8s validation plugin', () => {
     const metadata = JSON.parse(fs.readFileSync(path.join(app.outdir, 'construct-metadata.json'), 'utf8')).resources;
     const context = new ValidationContext(manifests, 'cdk8s-architect', '0.0.0', metadata, false);
     // cdk8s-cli instantiates the class named in cdk8s.yaml with the entry's properties
-    const Plugin = (arch as any)[('ArchitectureLintPlugin')];
+    const Plugin = (arch as any).ArchitectureLintPlugin;
     await new Plugin(properties).validate(context);
     return { context, outdir: app.outdir };
   }

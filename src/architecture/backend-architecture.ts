@@ -5,15 +5,15 @@ import { Construct, IConstruct } from 'constructs';
 import { Edge } from './binding';
 import { Connection, IArchitectureExtension, NamespaceRegistration, ScrapeTarget, WorkloadRegistration } from './extension';
 import { PodSecurityLevel } from './pod-security';
-import type { ArchitectureLintOptions, LintFinding } from '../review/lint-options';
 import { Profile } from './profile';
 import { ComponentChart } from '../internal/component-chart';
 import { fail, show } from '../internal/errors';
 import { ANNOTATION_POD_SECURITY_REASON, LABEL_MANAGED_BY, LABEL_PART_OF, LABEL_PROFILE, MANAGED_BY } from '../internal/labels';
 import { manifestViolations, OwnedChart } from '../internal/manifest-checks';
-import { architectureReviewer } from '../internal/review-hook';
 import { validateDnsLabel, validateServiceName } from '../internal/names';
 import { DnsPeers, namespaceBaselinePolicies } from '../internal/network';
+import { architectureReviewer } from '../internal/review-hook';
+import type { ArchitectureLintOptions, LintFinding } from '../review/lint-options';
 
 const ARCHITECTURE_SYMBOL = Symbol.for('cdk8s-architect.BackendArchitecture');
 /** Namespaces claimed by each architecture of an App: two architectures must not share one. */

@@ -179,12 +179,12 @@ export class Mesh extends Construct implements IArchitectureExtension {
     if (!this.finalizing) this.connections.push({ consumer: edge.consumer, provider: edge.provider, ports: edge.ports });
   }
 
-  /** @internal */
   /** Whether a workload runs in the mesh (known once the mesh is finalized). @internal */
   public _isEnrolled(workload: IWorkload): boolean | undefined {
     return this.enrolledWorkloads?.has(workload);
   }
 
+  /** @internal */
   public _finalize(): void {
     this.deriveCanaryConnections();
     const model = this.buildModel();

@@ -136,7 +136,9 @@ export function buildModel(arch: BackendArchitecture): ArchitectureModel {
       kind,
       engine,
       namespace: x.namespace ?? '',
-      ...(c instanceof Microservice ? { context: c.context, team: c.team, minReplicas: c.minReplicas, maxReplicas: c.replicas ?? c._maxReplicas } : {}),
+      ...(c instanceof Microservice
+        ? { context: c.context, team: c.team, minReplicas: c.minReplicas, maxReplicas: c.replicas ?? c._maxReplicas }
+        : {}),
       manifest: `${arch.name}-${name}.k8s.yaml`,
       scrapeTargets: 0,
     });
@@ -169,7 +171,10 @@ export function buildModel(arch: BackendArchitecture): ArchitectureModel {
   const dependents = new Map<IConstruct, Set<string>>();
   // a use without network endpoints (the Kubernetes-native config center, the DNS registry) is an
   // edge of the graph too: from the consumer to the component it used
-  const targetOf = (via: unknown): IConstruct | undefined => (via instanceof TopicRole ? via.queue : components.has(via as IConstruct) ? via as IConstruct : undefined);
+  const targetOf = (via: unknown): IConstruct | undefined => {
+    if (via instanceof TopicRole) return via.queue;
+    return components.has(via as IConstruct) ? via as IConstruct : undefined;
+  };
   const withEndpoints = new Set(arch.edges.map((e) => e.via as unknown));
   const uses: Array<{ consumer: IConstruct; provider: IConstruct; via: unknown; real?: { consumer: IWorkload; provider: IWorkload } }> = [];
   for (const u of arch._useList) {
@@ -177,8 +182,11 @@ export function buildModel(arch: BackendArchitecture): ArchitectureModel {
     const target = targetOf(u.via);
     if (target) uses.push({ consumer: u.consumer, provider: target, via: u.via });
   }
-  const all2 = [...arch.edges.map((e) => ({ consumer: e.consumer as IConstruct, provider: e.provider as IConstruct, via: e.via as unknown, real: e })), ...uses];
-  for (const e of all2) {
+  const graph = [
+    ...arch.edges.map((e) => ({ consumer: e.consumer as IConstruct, provider: e.provider as IConstruct, via: e.via as unknown, real: e })),
+    ...uses,
+  ];
+  for (const e of graph) {
     const from = componentOf(e.consumer);
     const to = componentOf(e.provider);
     if (!from || !to || from === to) continue;
@@ -265,7 +273,13 @@ export function buildModel(arch: BackendArchitecture): ArchitectureModel {
     for (const r of c._routeList) {
       const target = componentOf(r.target);
       if (!target) continue;
-      routes.push({ gateway: c.node.path, target: target.node.path, targetKind: components.get(target)!.kind, authenticated: r.authenticated, description: r.description });
+      routes.push({
+        gateway: c.node.path,
+        target: target.node.path,
+        targetKind: components.get(target)!.kind,
+        authenticated: r.authenticated,
+        description: r.description,
+      });
     }
   }
 

@@ -25,11 +25,13 @@ function metrics(a: arch.BackendArchitecture): void {
 
 export function build(app: App): void {
   // ---- Istio, sidecar data plane
-  const istio = new arch.BackendArchitecture(app, 'istio-shop', { profile: arch.Profile.PRODUCTION,
+  const istio = new arch.BackendArchitecture(app, 'istio-shop', {
+    profile: arch.Profile.PRODUCTION,
     lint: {
-     suppressions: [
-       { rule: arch.LintRule.UNSCRAPED_COMPONENT, path: 'istio-shop/config', reason: 'the library runs no Apollo exporter yet (README, Architecture lint); the platform team scrapes it with its own exporter' },
-     ] },
+      suppressions: [
+        { rule: arch.LintRule.UNSCRAPED_COMPONENT, path: 'istio-shop/config', reason: 'the library runs no Apollo exporter yet (README, Architecture lint); the platform team scrapes it with its own exporter' },
+      ],
+    },
   });
   metrics(istio);
   const registry = new arch.Registry(istio, 'registry', { namespace: 'istio-registry', engine: arch.RegistryEngine.etcd() });
@@ -67,11 +69,13 @@ export function build(app: App): void {
   istioMesh.setBindingPolicy(web, orders, { timeout: Duration.seconds(1), retries: { attempts: 3, methods: [arch.HttpMethod.GET] } });
 
   // ---- Istio, ambient data plane, enrolment per workload
-  const ambient = new arch.BackendArchitecture(app, 'ambient-shop', { profile: arch.Profile.PRODUCTION,
+  const ambient = new arch.BackendArchitecture(app, 'ambient-shop', {
+    profile: arch.Profile.PRODUCTION,
     lint: {
-     suppressions: [
-       { rule: arch.LintRule.UNSCRAPED_COMPONENT, path: 'ambient-shop/events', reason: 'the library runs no Kafka exporter yet (README, Architecture lint); the platform team scrapes it with its own exporter' },
-     ] },
+      suppressions: [
+        { rule: arch.LintRule.UNSCRAPED_COMPONENT, path: 'ambient-shop/events', reason: 'the library runs no Kafka exporter yet (README, Architecture lint); the platform team scrapes it with its own exporter' },
+      ],
+    },
   });
   metrics(ambient);
   const events = new arch.MessageQueue(ambient, 'events', {
@@ -101,11 +105,13 @@ export function build(app: App): void {
   });
 
   // ---- Linkerd
-  const linkerd = new arch.BackendArchitecture(app, 'linkerd-shop', { profile: arch.Profile.PRODUCTION,
+  const linkerd = new arch.BackendArchitecture(app, 'linkerd-shop', {
+    profile: arch.Profile.PRODUCTION,
     lint: {
-     suppressions: [
-       { rule: arch.LintRule.UNSCRAPED_COMPONENT, path: 'linkerd-shop/cache', reason: 'the library runs no Redis exporter yet (README, Architecture lint); the platform team scrapes it with its own exporter' },
-     ] },
+      suppressions: [
+        { rule: arch.LintRule.UNSCRAPED_COMPONENT, path: 'linkerd-shop/cache', reason: 'the library runs no Redis exporter yet (README, Architecture lint); the platform team scrapes it with its own exporter' },
+      ],
+    },
   });
   metrics(linkerd);
   const cache = new arch.MessageQueue(linkerd, 'cache', { namespace: 'linkerd-cache', engine: arch.MessageQueueEngine.redis() });

@@ -28,12 +28,14 @@ function producersAndConsumers(scope: arch.BackendArchitecture, mq: arch.Message
 }
 
 export function build(app: App): void {
-  const streams = new arch.BackendArchitecture(app, 'streams', { profile: arch.Profile.PRODUCTION,
+  const streams = new arch.BackendArchitecture(app, 'streams', {
+    profile: arch.Profile.PRODUCTION,
     lint: {
-     suppressions: [
-       { rule: arch.LintRule.UNSCRAPED_COMPONENT, reason: 'each example shows one concern; a real architecture adds an ObservabilityStack with Metrics.prometheus() (see observability.ts)' },
-       { rule: arch.LintRule.UNUSED_COMPONENT, path: 'streams/kafka', reason: 'the compacted customer-profiles topic shows the topic options; its producer and consumers are outside this example' },
-     ] },
+      suppressions: [
+        { rule: arch.LintRule.UNSCRAPED_COMPONENT, reason: 'each example shows one concern; a real architecture adds an ObservabilityStack with Metrics.prometheus() (see observability.ts)' },
+        { rule: arch.LintRule.UNUSED_COMPONENT, path: 'streams/kafka', reason: 'the compacted customer-profiles topic shows the topic options; its producer and consumers are outside this example' },
+      ],
+    },
   });
   producersAndConsumers(streams, new arch.MessageQueue(streams, 'kafka', {
     engine: arch.MessageQueueEngine.kafka({
@@ -55,15 +57,17 @@ export function build(app: App): void {
     ],
   }), 'payments');
 
-  const work = new arch.BackendArchitecture(app, 'work', { profile: arch.Profile.PRODUCTION,
+  const work = new arch.BackendArchitecture(app, 'work', {
+    profile: arch.Profile.PRODUCTION,
 
     lint: {
 
-     suppressions: [
- 
-      { rule: arch.LintRule.UNSCRAPED_COMPONENT, reason: 'each example shows one concern; a real architecture adds an ObservabilityStack with Metrics.prometheus() (see observability.ts)' },
+      suppressions: [
 
-     ] },
+        { rule: arch.LintRule.UNSCRAPED_COMPONENT, reason: 'each example shows one concern; a real architecture adds an ObservabilityStack with Metrics.prometheus() (see observability.ts)' },
+
+      ],
+    },
 
   });
   producersAndConsumers(work, new arch.MessageQueue(work, 'rabbitmq', {
@@ -94,15 +98,17 @@ export function build(app: App): void {
     topics: [{ name: 'invoices', retention: Duration.days(3) }],
   }), 'invoices');
 
-  const orders = new arch.BackendArchitecture(app, 'orders', { profile: arch.Profile.PRODUCTION,
+  const orders = new arch.BackendArchitecture(app, 'orders', {
+    profile: arch.Profile.PRODUCTION,
 
     lint: {
 
-     suppressions: [
- 
-      { rule: arch.LintRule.UNSCRAPED_COMPONENT, reason: 'each example shows one concern; a real architecture adds an ObservabilityStack with Metrics.prometheus() (see observability.ts)' },
+      suppressions: [
 
-     ] },
+        { rule: arch.LintRule.UNSCRAPED_COMPONENT, reason: 'each example shows one concern; a real architecture adds an ObservabilityStack with Metrics.prometheus() (see observability.ts)' },
+
+      ],
+    },
 
   });
   producersAndConsumers(orders, new arch.MessageQueue(orders, 'rocketmq', {
@@ -122,17 +128,19 @@ export function build(app: App): void {
     topics: [{ name: 'order-events', partitions: 8, replicationFactor: 2, retention: Duration.days(3) }],
   }), 'order-events');
 
-  const tenants = new arch.BackendArchitecture(app, 'tenants', { profile: arch.Profile.PRODUCTION,
+  const tenants = new arch.BackendArchitecture(app, 'tenants', {
+    profile: arch.Profile.PRODUCTION,
 
     lint: {
 
-     suppressions: [
- 
-      { rule: arch.LintRule.UNSCRAPED_COMPONENT, reason: 'each example shows one concern; a real architecture adds an ObservabilityStack with Metrics.prometheus() (see observability.ts)' },
- 
-      { rule: arch.LintRule.UNUSED_COMPONENT, path: 'tenants/pulsar', reason: 'the prices topic shows the topic options; its producer and consumers are outside this example' },
+      suppressions: [
 
-     ] },
+        { rule: arch.LintRule.UNSCRAPED_COMPONENT, reason: 'each example shows one concern; a real architecture adds an ObservabilityStack with Metrics.prometheus() (see observability.ts)' },
+
+        { rule: arch.LintRule.UNUSED_COMPONENT, path: 'tenants/pulsar', reason: 'the prices topic shows the topic options; its producer and consumers are outside this example' },
+
+      ],
+    },
 
   });
   producersAndConsumers(tenants, new arch.MessageQueue(tenants, 'pulsar', {
@@ -157,15 +165,17 @@ export function build(app: App): void {
     ],
   }), 'carts');
 
-  const realtime = new arch.BackendArchitecture(app, 'realtime', { profile: arch.Profile.PRODUCTION,
+  const realtime = new arch.BackendArchitecture(app, 'realtime', {
+    profile: arch.Profile.PRODUCTION,
 
     lint: {
 
-     suppressions: [
- 
-      { rule: arch.LintRule.UNSCRAPED_COMPONENT, reason: 'each example shows one concern; a real architecture adds an ObservabilityStack with Metrics.prometheus() (see observability.ts)' },
+      suppressions: [
 
-     ] },
+        { rule: arch.LintRule.UNSCRAPED_COMPONENT, reason: 'each example shows one concern; a real architecture adds an ObservabilityStack with Metrics.prometheus() (see observability.ts)' },
+
+      ],
+    },
 
   });
   producersAndConsumers(realtime, new arch.MessageQueue(realtime, 'redis', {
@@ -197,17 +207,19 @@ export function build(app: App): void {
   });
   new arch.Microservice(realtime, 'web', { image: 'ghcr.io/acme/web:7.0.0', context: 'realtime-app' }).uses(sessions);
 
-  const dev = new arch.BackendArchitecture(app, 'dev', { profile: arch.Profile.DEVELOPMENT,
+  const dev = new arch.BackendArchitecture(app, 'dev', {
+    profile: arch.Profile.DEVELOPMENT,
 
     lint: {
 
-     suppressions: [
- 
-      { rule: arch.LintRule.TOPIC_WITHOUT_CONSUMER, path: 'dev/kafka', reason: 'the development sandbox shows the producer side only; the consumers run in other teams\' sandboxes' },
- 
-      { rule: arch.LintRule.TOPIC_WITHOUT_PRODUCER, path: 'dev/pulsar', reason: 'the development sandbox shows the consumer side only; the carts producer runs in another team\'s sandbox' },
+      suppressions: [
 
-     ] },
+        { rule: arch.LintRule.TOPIC_WITHOUT_CONSUMER, path: 'dev/kafka', reason: 'the development sandbox shows the producer side only; the consumers run in other teams\' sandboxes' },
+
+        { rule: arch.LintRule.TOPIC_WITHOUT_PRODUCER, path: 'dev/pulsar', reason: 'the development sandbox shows the consumer side only; the carts producer runs in another team\'s sandbox' },
+
+      ],
+    },
 
   });
   const devKafka = new arch.MessageQueue(dev, 'kafka', { namespace: 'dev-kafka', engine: arch.MessageQueueEngine.kafka(), topics: [{ name: 'payments' }] });

@@ -34,13 +34,16 @@ export function build(
   meshEngine: arch.IMeshEngine = arch.MeshEngine.istio(),
   namespacePrefix?: string,
 ): { shop: arch.BackendArchitecture; services: arch.Microservice[] } {
-  const shop = new arch.BackendArchitecture(app, 'shop', { profile, ...(namespacePrefix !== undefined ? { namespacePrefix } : {}),
+  const shop = new arch.BackendArchitecture(app, 'shop', {
+    profile,
+    ...(namespacePrefix !== undefined ? { namespacePrefix } : {}),
     lint: {
-     suppressions: [
-       { rule: arch.LintRule.UNAUTHENTICATED_ROUTE, path: 'shop/bff', reason: 'the storefront API is public: shoppers browse without signing in, and the BFF checks the session for checkout' },
-       { rule: arch.LintRule.UNSCRAPED_COMPONENT, path: 'shop/cache', reason: 'the library runs no Redis exporter yet (README, Architecture lint); the platform team scrapes it with its own exporter' },
-       { rule: arch.LintRule.UNSCRAPED_COMPONENT, path: 'shop/events', reason: 'the library runs no Kafka exporter yet (README, Architecture lint); the platform team scrapes it with its own exporter' },
-     ] },
+      suppressions: [
+        { rule: arch.LintRule.UNAUTHENTICATED_ROUTE, path: 'shop/bff', reason: 'the storefront API is public: shoppers browse without signing in, and the BFF checks the session for checkout' },
+        { rule: arch.LintRule.UNSCRAPED_COMPONENT, path: 'shop/cache', reason: 'the library runs no Redis exporter yet (README, Architecture lint); the platform team scrapes it with its own exporter' },
+        { rule: arch.LintRule.UNSCRAPED_COMPONENT, path: 'shop/events', reason: 'the library runs no Kafka exporter yet (README, Architecture lint); the platform team scrapes it with its own exporter' },
+      ],
+    },
   });
 
   // platform: client-side service registry and configuration center

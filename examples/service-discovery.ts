@@ -35,15 +35,17 @@ export function build(app: App): void {
   const dns = new arch.BackendArchitecture(app, 'dns', { profile: arch.Profile.PRODUCTION });
   catalogService(dns, new arch.Registry(dns, 'registry', { engine: arch.RegistryEngine.dns() }));
 
-  const zk = new arch.BackendArchitecture(app, 'zk', { profile: arch.Profile.PRODUCTION,
+  const zk = new arch.BackendArchitecture(app, 'zk', {
+    profile: arch.Profile.PRODUCTION,
 
     lint: {
 
-     suppressions: [
- 
-      { rule: arch.LintRule.UNSCRAPED_COMPONENT, reason: 'each example shows one concern; a real architecture adds an ObservabilityStack with Metrics.prometheus() (see observability.ts)' },
+      suppressions: [
 
-     ] },
+        { rule: arch.LintRule.UNSCRAPED_COMPONENT, reason: 'each example shows one concern; a real architecture adds an ObservabilityStack with Metrics.prometheus() (see observability.ts)' },
+
+      ],
+    },
 
   });
   catalogService(zk, new arch.Registry(zk, 'registry', {
@@ -61,15 +63,17 @@ export function build(app: App): void {
     }),
   }));
 
-  const consul = new arch.BackendArchitecture(app, 'mesh-ready', { profile: arch.Profile.PRODUCTION,
+  const consul = new arch.BackendArchitecture(app, 'mesh-ready', {
+    profile: arch.Profile.PRODUCTION,
 
     lint: {
 
-     suppressions: [
- 
-      { rule: arch.LintRule.UNSCRAPED_COMPONENT, reason: 'each example shows one concern; a real architecture adds an ObservabilityStack with Metrics.prometheus() (see observability.ts)' },
+      suppressions: [
 
-     ] },
+        { rule: arch.LintRule.UNSCRAPED_COMPONENT, reason: 'each example shows one concern; a real architecture adds an ObservabilityStack with Metrics.prometheus() (see observability.ts)' },
+
+      ],
+    },
 
   });
   catalogService(consul, new arch.Registry(consul, 'registry', {
@@ -82,15 +86,17 @@ export function build(app: App): void {
     }),
   }));
 
-  const tls = new arch.BackendArchitecture(app, 'tls', { profile: arch.Profile.PRODUCTION,
+  const tls = new arch.BackendArchitecture(app, 'tls', {
+    profile: arch.Profile.PRODUCTION,
 
     lint: {
 
-     suppressions: [
- 
-      { rule: arch.LintRule.UNSCRAPED_COMPONENT, reason: 'each example shows one concern; a real architecture adds an ObservabilityStack with Metrics.prometheus() (see observability.ts)' },
+      suppressions: [
 
-     ] },
+        { rule: arch.LintRule.UNSCRAPED_COMPONENT, reason: 'each example shows one concern; a real architecture adds an ObservabilityStack with Metrics.prometheus() (see observability.ts)' },
+
+      ],
+    },
 
   });
   catalogService(tls, new arch.Registry(tls, 'registry', {

@@ -12,7 +12,8 @@ export enum LintRule {
   TOPIC_WITHOUT_CONSUMER = 'topic-without-consumer',
   /**
    * Two different services in one consumer group of a topic: each receives only part of the
-   * messages. Default severity: error.
+   * messages (competing consumers; deliberate only when the services are interchangeable).
+   * Default: warning.
    */
   SHARED_CONSUMER_GROUP = 'shared-consumer-group',
   /** A Microservice routed from a gateway without authentication. Default: warning. */

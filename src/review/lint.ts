@@ -12,7 +12,7 @@ const DEFAULT_SEVERITY: Record<LintRule, LintSeverity> = {
   [LintRule.NODE_LOSS]: LintSeverity.ERROR,
   [LintRule.TOPIC_WITHOUT_PRODUCER]: LintSeverity.WARNING,
   [LintRule.TOPIC_WITHOUT_CONSUMER]: LintSeverity.WARNING,
-  [LintRule.SHARED_CONSUMER_GROUP]: LintSeverity.ERROR,
+  [LintRule.SHARED_CONSUMER_GROUP]: LintSeverity.WARNING,
   [LintRule.UNAUTHENTICATED_ROUTE]: LintSeverity.WARNING,
   [LintRule.UNUSED_COMPONENT]: LintSeverity.WARNING,
   [LintRule.UNSCRAPED_COMPONENT]: LintSeverity.WARNING,

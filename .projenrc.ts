@@ -54,6 +54,9 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     'ajv@^8.17.1',
     // generated tests (random JSON documents for the YAML writer)
     'fast-check@^4.3.0',
+    // the real Mermaid parser checks every generated architecture diagram (test/tools/mermaid-parse.mjs, in a DOM from jsdom)
+    'mermaid@11.12.3',
+    'jsdom@^26.1.0',
   ],
 
   eslintOptions: {

@@ -27,7 +27,14 @@ function service(scope: arch.BackendArchitecture, config: arch.ConfigCenter): vo
 }
 
 export function build(app: App): void {
-  const nacos = new arch.BackendArchitecture(app, 'nacos', { profile: arch.Profile.PRODUCTION });
+  const nacos = new arch.BackendArchitecture(app, 'nacos', {
+    profile: arch.Profile.PRODUCTION,
+    lint: {
+      suppressions: [
+        { rule: arch.LintRule.UNSCRAPED_COMPONENT, reason: 'each example shows one concern; a real architecture adds an ObservabilityStack with Metrics.prometheus() (see observability.ts)' },
+      ],
+    },
+  });
   service(nacos, new arch.ConfigCenter(nacos, 'config', {
     namespace: 'nacos',
     engine: arch.ConfigCenterEngine.nacos({
@@ -50,7 +57,14 @@ export function build(app: App): void {
   }));
 
   // Nacos on the company's managed MySQL (schema loaded by the DBA from Nacos's mysql-schema.sql)
-  const managed = new arch.BackendArchitecture(app, 'managed', { profile: arch.Profile.PRODUCTION });
+  const managed = new arch.BackendArchitecture(app, 'managed', {
+    profile: arch.Profile.PRODUCTION,
+    lint: {
+      suppressions: [
+        { rule: arch.LintRule.UNSCRAPED_COMPONENT, reason: 'each example shows one concern; a real architecture adds an ObservabilityStack with Metrics.prometheus() (see observability.ts)' },
+      ],
+    },
+  });
   service(managed, new arch.ConfigCenter(managed, 'config', {
     namespace: 'managed-nacos',
     engine: arch.ConfigCenterEngine.nacos({
@@ -65,7 +79,19 @@ export function build(app: App): void {
     }),
   }));
 
-  const apollo = new arch.BackendArchitecture(app, 'apollo', { profile: arch.Profile.PRODUCTION });
+  const apollo = new arch.BackendArchitecture(app, 'apollo', {
+    profile: arch.Profile.PRODUCTION,
+
+    lint: {
+
+      suppressions: [
+
+        { rule: arch.LintRule.UNSCRAPED_COMPONENT, reason: 'each example shows one concern; a real architecture adds an ObservabilityStack with Metrics.prometheus() (see observability.ts)' },
+
+      ],
+    },
+
+  });
   service(apollo, new arch.ConfigCenter(apollo, 'config', {
     namespace: 'apollo',
     engine: arch.ConfigCenterEngine.apollo({

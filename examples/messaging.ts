@@ -28,7 +28,15 @@ function producersAndConsumers(scope: arch.BackendArchitecture, mq: arch.Message
 }
 
 export function build(app: App): void {
-  const streams = new arch.BackendArchitecture(app, 'streams', { profile: arch.Profile.PRODUCTION });
+  const streams = new arch.BackendArchitecture(app, 'streams', {
+    profile: arch.Profile.PRODUCTION,
+    lint: {
+      suppressions: [
+        { rule: arch.LintRule.UNSCRAPED_COMPONENT, reason: 'each example shows one concern; a real architecture adds an ObservabilityStack with Metrics.prometheus() (see observability.ts)' },
+        { rule: arch.LintRule.UNUSED_COMPONENT, path: 'streams/kafka', reason: 'the compacted customer-profiles topic shows the topic options; its producer and consumers are outside this example' },
+      ],
+    },
+  });
   producersAndConsumers(streams, new arch.MessageQueue(streams, 'kafka', {
     engine: arch.MessageQueueEngine.kafka({
       image: 'apache/kafka:4.3.1',
@@ -49,7 +57,19 @@ export function build(app: App): void {
     ],
   }), 'payments');
 
-  const work = new arch.BackendArchitecture(app, 'work', { profile: arch.Profile.PRODUCTION });
+  const work = new arch.BackendArchitecture(app, 'work', {
+    profile: arch.Profile.PRODUCTION,
+
+    lint: {
+
+      suppressions: [
+
+        { rule: arch.LintRule.UNSCRAPED_COMPONENT, reason: 'each example shows one concern; a real architecture adds an ObservabilityStack with Metrics.prometheus() (see observability.ts)' },
+
+      ],
+    },
+
+  });
   producersAndConsumers(work, new arch.MessageQueue(work, 'rabbitmq', {
     engine: arch.MessageQueueEngine.rabbitmq({
       nodes: 3,
@@ -78,7 +98,19 @@ export function build(app: App): void {
     topics: [{ name: 'invoices', retention: Duration.days(3) }],
   }), 'invoices');
 
-  const orders = new arch.BackendArchitecture(app, 'orders', { profile: arch.Profile.PRODUCTION });
+  const orders = new arch.BackendArchitecture(app, 'orders', {
+    profile: arch.Profile.PRODUCTION,
+
+    lint: {
+
+      suppressions: [
+
+        { rule: arch.LintRule.UNSCRAPED_COMPONENT, reason: 'each example shows one concern; a real architecture adds an ObservabilityStack with Metrics.prometheus() (see observability.ts)' },
+
+      ],
+    },
+
+  });
   producersAndConsumers(orders, new arch.MessageQueue(orders, 'rocketmq', {
     engine: arch.MessageQueueEngine.rocketmq({
       image: 'apache/rocketmq:5.3.3',
@@ -96,7 +128,21 @@ export function build(app: App): void {
     topics: [{ name: 'order-events', partitions: 8, replicationFactor: 2, retention: Duration.days(3) }],
   }), 'order-events');
 
-  const tenants = new arch.BackendArchitecture(app, 'tenants', { profile: arch.Profile.PRODUCTION });
+  const tenants = new arch.BackendArchitecture(app, 'tenants', {
+    profile: arch.Profile.PRODUCTION,
+
+    lint: {
+
+      suppressions: [
+
+        { rule: arch.LintRule.UNSCRAPED_COMPONENT, reason: 'each example shows one concern; a real architecture adds an ObservabilityStack with Metrics.prometheus() (see observability.ts)' },
+
+        { rule: arch.LintRule.UNUSED_COMPONENT, path: 'tenants/pulsar', reason: 'the prices topic shows the topic options; its producer and consumers are outside this example' },
+
+      ],
+    },
+
+  });
   producersAndConsumers(tenants, new arch.MessageQueue(tenants, 'pulsar', {
     engine: arch.MessageQueueEngine.pulsar({
       image: 'apachepulsar/pulsar:4.0.12',
@@ -119,7 +165,19 @@ export function build(app: App): void {
     ],
   }), 'carts');
 
-  const realtime = new arch.BackendArchitecture(app, 'realtime', { profile: arch.Profile.PRODUCTION });
+  const realtime = new arch.BackendArchitecture(app, 'realtime', {
+    profile: arch.Profile.PRODUCTION,
+
+    lint: {
+
+      suppressions: [
+
+        { rule: arch.LintRule.UNSCRAPED_COMPONENT, reason: 'each example shows one concern; a real architecture adds an ObservabilityStack with Metrics.prometheus() (see observability.ts)' },
+
+      ],
+    },
+
+  });
   producersAndConsumers(realtime, new arch.MessageQueue(realtime, 'redis', {
     engine: arch.MessageQueueEngine.redis({
       image: 'redis:8.10.1',
@@ -149,7 +207,21 @@ export function build(app: App): void {
   });
   new arch.Microservice(realtime, 'web', { image: 'ghcr.io/acme/web:7.0.0', context: 'realtime-app' }).uses(sessions);
 
-  const dev = new arch.BackendArchitecture(app, 'dev', { profile: arch.Profile.DEVELOPMENT });
+  const dev = new arch.BackendArchitecture(app, 'dev', {
+    profile: arch.Profile.DEVELOPMENT,
+
+    lint: {
+
+      suppressions: [
+
+        { rule: arch.LintRule.TOPIC_WITHOUT_CONSUMER, path: 'dev/kafka', reason: 'the development sandbox shows the producer side only; the consumers run in other teams\' sandboxes' },
+
+        { rule: arch.LintRule.TOPIC_WITHOUT_PRODUCER, path: 'dev/pulsar', reason: 'the development sandbox shows the consumer side only; the carts producer runs in another team\'s sandbox' },
+
+      ],
+    },
+
+  });
   const devKafka = new arch.MessageQueue(dev, 'kafka', { namespace: 'dev-kafka', engine: arch.MessageQueueEngine.kafka(), topics: [{ name: 'payments' }] });
   const devPulsar = new arch.MessageQueue(dev, 'pulsar', {
     namespace: 'dev-pulsar',

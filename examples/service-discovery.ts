@@ -36,7 +36,19 @@ export function build(app: App): void {
   const dns = new arch.BackendArchitecture(app, 'dns', { profile: arch.Profile.PRODUCTION });
   catalogService(dns, new arch.Registry(dns, 'registry', { engine: arch.RegistryEngine.dns() }));
 
-  const zk = new arch.BackendArchitecture(app, 'zk', { profile: arch.Profile.PRODUCTION });
+  const zk = new arch.BackendArchitecture(app, 'zk', {
+    profile: arch.Profile.PRODUCTION,
+
+    lint: {
+
+      suppressions: [
+
+        { rule: arch.LintRule.UNSCRAPED_COMPONENT, reason: 'each example shows one concern; a real architecture adds an ObservabilityStack with Metrics.prometheus() (see observability.ts)' },
+
+      ],
+    },
+
+  });
   catalogService(zk, new arch.Registry(zk, 'registry', {
     namespace: 'zk-registry',
     engine: arch.RegistryEngine.zookeeper({
@@ -52,7 +64,19 @@ export function build(app: App): void {
     }),
   }));
 
-  const consul = new arch.BackendArchitecture(app, 'mesh-ready', { profile: arch.Profile.PRODUCTION });
+  const consul = new arch.BackendArchitecture(app, 'mesh-ready', {
+    profile: arch.Profile.PRODUCTION,
+
+    lint: {
+
+      suppressions: [
+
+        { rule: arch.LintRule.UNSCRAPED_COMPONENT, reason: 'each example shows one concern; a real architecture adds an ObservabilityStack with Metrics.prometheus() (see observability.ts)' },
+
+      ],
+    },
+
+  });
   catalogService(consul, new arch.Registry(consul, 'registry', {
     namespace: 'consul',
     engine: arch.RegistryEngine.consul({
@@ -65,7 +89,19 @@ export function build(app: App): void {
     }),
   }));
 
-  const tls = new arch.BackendArchitecture(app, 'tls', { profile: arch.Profile.PRODUCTION });
+  const tls = new arch.BackendArchitecture(app, 'tls', {
+    profile: arch.Profile.PRODUCTION,
+
+    lint: {
+
+      suppressions: [
+
+        { rule: arch.LintRule.UNSCRAPED_COMPONENT, reason: 'each example shows one concern; a real architecture adds an ObservabilityStack with Metrics.prometheus() (see observability.ts)' },
+
+      ],
+    },
+
+  });
   catalogService(tls, new arch.Registry(tls, 'registry', {
     namespace: 'etcd',
     engine: arch.RegistryEngine.etcd({

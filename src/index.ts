@@ -6,3 +6,4 @@ export * from './messaging';
 export * from './observability';
 export * from './gateway';
 export * from './mesh';
+export * from './review';

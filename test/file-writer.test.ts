@@ -21,7 +21,8 @@ function withWriteThread<T>(value: string | undefined, fn: () => T): T {
 /** A small architecture: a few component files. */
 function shop(outdir: string): App {
   const app = new App({ outdir });
-  const arch = new BackendArchitecture(app, 'shop', { profile: Profile.DEVELOPMENT });
+  // no diagram: every file in outdir is a manifest written by the YAML writer
+  const arch = new BackendArchitecture(app, 'shop', { profile: Profile.DEVELOPMENT, diagram: false });
   const a = new Microservice(arch, 'orders', { image: 'ghcr.io/acme/orders:1.0.0', context: 'ordering', team: 'checkout' });
   const b = new Microservice(arch, 'payments', { image: 'ghcr.io/acme/payments:1.0.0', context: 'payments', team: 'checkout' });
   a.uses(b);

@@ -8,10 +8,12 @@ import { PodSecurityLevel } from './pod-security';
 import { Profile } from './profile';
 import { ComponentChart } from '../internal/component-chart';
 import { fail, show } from '../internal/errors';
-import { ANNOTATION_POD_SECURITY_REASON, LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY } from '../internal/labels';
+import { ANNOTATION_POD_SECURITY_REASON, LABEL_MANAGED_BY, LABEL_PART_OF, LABEL_PROFILE, MANAGED_BY } from '../internal/labels';
 import { manifestViolations, OwnedChart } from '../internal/manifest-checks';
 import { validateDnsLabel, validateServiceName } from '../internal/names';
 import { DnsPeers, namespaceBaselinePolicies } from '../internal/network';
+import { architectureReviewer } from '../internal/review-hook';
+import type { ArchitectureLintOptions, LintFinding } from '../review/lint-options';
 
 const ARCHITECTURE_SYMBOL = Symbol.for('cdk8s-architect.BackendArchitecture');
 /** Namespaces claimed by each architecture of an App: two architectures must not share one. */
@@ -51,6 +53,28 @@ export interface BackendArchitectureProps {
    * @default - CoreDNS/kube-dns pods and NodeLocal DNSCache (both of its modes)
    */
   readonly dns?: ClusterDnsOptions;
+  /**
+   * A prefix for every namespace the architecture creates, so that two architectures synthesized
+   * separately can share one cluster: with `"blue"`, the registry's namespace is `blue-registry` and
+   * a bounded context `ordering` runs in `blue-ordering`. Every reference to a namespace follows
+   * (service addresses, NetworkPolicy namespace selectors, mesh and gateway policies, scrape
+   * configurations, alert routes), and an explicit `namespace` option of a component is prefixed
+   * too. A DNS-1123 label; each prefixed name must stay within 63 characters.
+   * @default - no prefix
+   */
+  readonly namespacePrefix?: string;
+  /**
+   * The architecture lint that runs at synth (see the README, "Architecture lint"): errors fail the
+   * synthesis, warnings are printed; promote warnings or accept findings with a reason here.
+   * @default - the rules' default severities, no suppressions
+   */
+  readonly lint?: ArchitectureLintOptions;
+  /**
+   * Write the architecture's Mermaid diagram, `<name>.mmd`, beside the manifests when `app.synth()`
+   * succeeds.
+   * @default true
+   */
+  readonly diagram?: boolean;
 }
 
 /**
@@ -148,12 +172,22 @@ export class BackendArchitecture extends Construct {
   public readonly name: string;
   /** The cluster DNS domain. */
   public readonly clusterDomain: string;
+  /**
+   * The prefix of every namespace of the architecture, if any.
+   * @default - no prefix
+   */
+  public readonly namespacePrefix?: string;
 
+  /** @internal */
+  public readonly _lintOptions: ArchitectureLintOptions;
+  /** @internal */
+  public readonly _writesDiagram: boolean;
   private readonly app: App;
   private readonly dnsPeers: DnsPeers;
   private readonly namespaceChart: Chart;
   private readonly namespaceRecords = new Map<string, NamespaceRecord>();
   private readonly edgeList: Edge[] = [];
+  private readonly useList: Array<{ readonly consumer: IConstruct; readonly via: IConstruct | object }> = [];
   private readonly componentCharts = new Map<string, IConstruct>();
   private readonly ownedCharts: OwnedChart[] = [];
   private readonly namespaceHandles: NamespaceRegistration[] = [];
@@ -170,6 +204,9 @@ export class BackendArchitecture extends Construct {
     this.profile = props.profile ?? Profile.PRODUCTION;
     this.name = validateDnsLabel(this, 'architecture name', props.name ?? id);
     this.clusterDomain = props.clusterDomain ?? 'cluster.local';
+    if (props.namespacePrefix !== undefined) {
+      this.namespacePrefix = validateDnsLabel(this, 'namespacePrefix', props.namespacePrefix);
+    }
     if (!DNS_SUBDOMAIN.test(this.clusterDomain) || this.clusterDomain.length > 253) {
       fail(this, `clusterDomain ${show(this.clusterDomain)} is not a DNS name`, 'use the cluster\'s DNS domain, e.g. "cluster.local"');
     }
@@ -195,6 +232,32 @@ export class BackendArchitecture extends Construct {
     // What the API server would reject (names, label values, duplicate objects), checked after the
     // extensions have added their objects and before any file is written.
     this.node.addValidation({ validate: () => manifestViolations(this.ownedCharts) });
+    // The architecture lint: checks across components, once the whole graph is known.
+    this._lintOptions = props.lint ?? {};
+    this._writesDiagram = props.diagram ?? true;
+    architectureReviewer().checkOptions(this, this._lintOptions);
+    this.node.addValidation({ validate: () => architectureReviewer().validate(this) });
+  }
+
+  /**
+   * The architecture lint's findings (after the `lint` options' promotions and suppressions).
+   * Call it once the program has declared everything: it completes the architecture as synthesis
+   * would (nothing can be added afterwards). `app.synth()` runs the same checks.
+   */
+  public lint(): LintFinding[] {
+    this.finalizeExtensions();
+    return architectureReviewer().lint(this);
+  }
+
+  /**
+   * The architecture as a Mermaid flowchart: bounded contexts with their microservices, the
+   * platform components, and an arrow per edge by kind (call, topic produce/consume, registry,
+   * config, gateway route; edges that cross the mesh boundary in red). `app.synth()` writes it to
+   * `<name>.mmd`. Like `lint()`, call it once the program has declared everything.
+   */
+  public diagram(): string {
+    this.finalizeExtensions();
+    return architectureReviewer().diagram(this);
   }
 
   /** Every edge declared with `uses()`, in declaration order. */
@@ -205,6 +268,24 @@ export class BackendArchitecture extends Construct {
   /** The names of the namespaces the architecture creates, sorted. */
   public get namespaceNames(): string[] {
     return [...this.namespaceRecords.keys()].sort();
+  }
+
+  /**
+   * The name of the architecture's namespace for `name` (a bounded context or a component's
+   * namespace): `name` itself, or `<namespacePrefix>-<name>` when the architecture has a prefix.
+   * Fails when the result is not a DNS-1123 label of at most 63 characters, naming `requester`.
+   * @param name the namespace's name without the prefix
+   * @param requester the construct the namespace is for (named in errors)
+   */
+  public namespaceFor(name: string, requester?: IConstruct): string {
+    const full = this.namespacePrefix === undefined ? name : `${this.namespacePrefix}-${name}`;
+    if (full.length > 63 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(full)) {
+      fail(requester ?? this, `namespace ${show(full)}${this.namespacePrefix !== undefined ? ` (namespacePrefix ${show(this.namespacePrefix)} + ${show(name)})` : ''} is not a valid DNS-1123 label`,
+        this.namespacePrefix !== undefined && full.length > 63
+          ? `shorten the namespacePrefix or the namespace name: together with the "-" they must fit in 63 characters (${full.length} now)`
+          : 'use at most 63 lowercase letters, digits and "-", starting and ending with a letter or digit');
+    }
+    return full;
   }
 
   /** The cluster-internal DNS name of a Service of this architecture. */
@@ -219,6 +300,10 @@ export class BackendArchitecture extends Construct {
    */
   public addNamespace(requester: IConstruct, namespace: string, options: NamespaceOptions = {}): void {
     validateDnsLabel(requester, 'namespace', namespace);
+    if (this.namespacePrefix !== undefined && !namespace.startsWith(`${this.namespacePrefix}-`)) {
+      fail(requester, `namespace ${show(namespace)} lacks the architecture's namespacePrefix ${show(this.namespacePrefix)}`,
+        `name it with architecture.namespaceFor(${show(namespace)}) (${show(`${this.namespacePrefix}-${namespace}`)})`);
+    }
     if (RESERVED_NAMESPACES.has(namespace) || namespace.startsWith('kube-')) {
       fail(requester, `namespace ${show(namespace)} is reserved by Kubernetes`, 'choose a namespace of your own (e.g. the bounded context\'s name)');
     }
@@ -260,6 +345,7 @@ export class BackendArchitecture extends Construct {
         labels: {
           ...common,
           ...labels,
+          [LABEL_PROFILE]: this.profile,
           'pod-security.kubernetes.io/enforce': level,
           'pod-security.kubernetes.io/enforce-version': 'v1.28',
           'pod-security.kubernetes.io/audit': level,
@@ -296,6 +382,16 @@ export class BackendArchitecture extends Construct {
    */
   public _newComponentChart(component: IConstruct, componentName: string): Chart {
     return this.newRootChart(component, componentName);
+  }
+
+  /** A consumer used a bindable (with or without network endpoints). @internal */
+  public _recordUse(consumer: IConstruct, via: IConstruct | object): void {
+    this.useList.push({ consumer, via });
+  }
+
+  /** Every `uses()`, in declaration order. @internal */
+  public get _useList(): Array<{ readonly consumer: IConstruct; readonly via: IConstruct | object }> {
+    return [...this.useList];
   }
 
   /** @internal */

@@ -104,6 +104,8 @@ export class Gateway extends Construct implements IRoutable {
   public readonly engine: IGatewayEngine;
   private readonly settings: ResolvedGatewaySettings;
   private readonly deployed: DeployedGateway;
+  /** Every route: its target and whether a request must authenticate (for the diagram and the lint). @internal */
+  public readonly _routeList: Array<{ readonly target: IWorkload; readonly authenticated: boolean; readonly description: string }> = [];
   private readonly routeKeys = new Map<string, string>();
   private readonly routeNames = new Set<string>();
   private readonly edgeKeys = new Set<string>();
@@ -296,6 +298,7 @@ export class Gateway extends Construct implements IRoutable {
       console,
     };
     this.deployed.addRoute(route);
+    this._routeList.push({ target: backend.workload, authenticated: auth !== undefined, description: routeDesc });
     this.routeKeys.set(key, routeDesc);
     this.routeNames.add(name);
 

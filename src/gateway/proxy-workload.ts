@@ -92,6 +92,7 @@ export function deployProxy(gateway: Gateway, p: ProxyWorkloadProps): StatelessW
     identity,
     replicas: autoscaled ? undefined : s.replicas,
     maxReplicas: s.maxReplicas,
+    minReplicas: s.replicas,
     ports: p.ports,
     uid: p.uid,
     volumes: p.volumes,

@@ -11,6 +11,8 @@ export const MANAGED_BY = 'cdk8s-architect';
 export const DOMAIN = 'cdk8s-architect.dev';
 export const LABEL_CONTEXT = `${DOMAIN}/bounded-context`;
 export const LABEL_TEAM = `${DOMAIN}/team`;
+/** The architecture's profile ("development" or "production"), on its Namespace objects. */
+export const LABEL_PROFILE = `${DOMAIN}/profile`;
 /** Annotation listing Secrets/ConfigMaps a workload reads that are managed outside these manifests. */
 export const ANNOTATION_EXTERNAL_SECRETS = `${DOMAIN}/external-secrets`;
 export const ANNOTATION_EXTERNAL_CONFIGMAPS = `${DOMAIN}/external-configmaps`;

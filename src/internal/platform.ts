@@ -12,11 +12,15 @@ export interface PlatformPlacement {
   readonly namespace: string;
 }
 
-/** Resolves a platform component's name and namespace (default: the component's name). */
+/**
+ * Resolves a platform component's name and namespace (default: the component's name; with the
+ * architecture's namespacePrefix in front).
+ */
 export function placePlatformComponent(component: Construct, id: string, namespace?: string): PlatformPlacement {
   const architecture = BackendArchitecture.of(component);
   const componentName = validateDnsLabel(component, 'component name', id);
-  return { architecture, componentName, namespace: validateDnsLabel(component, 'namespace', namespace ?? componentName) };
+  const name = validateDnsLabel(component, 'namespace', namespace ?? componentName);
+  return { architecture, componentName, namespace: architecture.namespaceFor(name, component) };
 }
 
 /** Declares the component's namespace and creates its chart (one output file). */

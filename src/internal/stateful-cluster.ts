@@ -13,6 +13,7 @@ import { PodTemplateExtras, registerWorkload, serviceInfo } from './workload-reg
 import { BackendArchitecture } from '../architecture/backend-architecture';
 import { IWorkload, NetworkPort, Protocol } from '../architecture/binding';
 import { WorkloadController, WorkloadPortInfo } from '../architecture/extension';
+import { Profile } from '../architecture/profile';
 
 const k8s = kplus.k8s;
 
@@ -130,6 +131,8 @@ export class StatefulCluster extends Construct implements IWorkload {
   public readonly namespace: string;
   public readonly serviceAccountName: string;
   public readonly replicas: number;
+  /** Members form a majority quorum. */
+  public readonly quorum: boolean;
   public readonly headlessServiceName: string;
   public readonly clientServiceName: string;
   public readonly labels: Record<string, string>;
@@ -146,6 +149,7 @@ export class StatefulCluster extends Construct implements IWorkload {
     this.componentName = props.identity.name;
     this.namespace = props.namespace;
     this.replicas = validateInteger(scope, 'replicas', props.replicas, 1, 99, 'use at least 1 member');
+    this.quorum = props.quorum;
     if (props.quorum && props.replicas % 2 === 0) {
       fail(scope, `a quorum of ${props.replicas} members is even: it tolerates no more failures than ${props.replicas - 1} and can split evenly`, `use an odd number of members (${props.replicas - 1} or ${props.replicas + 1}; 3 or 5 in production)`);
     }
@@ -246,7 +250,8 @@ export class StatefulCluster extends Construct implements IWorkload {
       },
     });
 
-    if (props.replicas > 1) {
+    // development has no disruption budgets (Profile.DEVELOPMENT)
+    if (props.replicas > 1 && arch.profile === Profile.PRODUCTION) {
       disruptionBudget(chart, `${id}-pdb`, {
         name: objectName(scope, props.name),
         namespace: this.namespace,

@@ -11,6 +11,7 @@ import { PodTemplateExtras, registerWorkload, serviceInfo } from './workload-reg
 import type { BackendArchitecture } from '../architecture/backend-architecture';
 import { IWorkload, NetworkPort, Protocol } from '../architecture/binding';
 import { WorkloadController, WorkloadPortInfo, WorkloadRegistration } from '../architecture/extension';
+import { Profile } from '../architecture/profile';
 
 const k8s = kplus.k8s;
 
@@ -51,6 +52,11 @@ export interface StatelessWorkloadProps {
    * @default - replicas
    */
   readonly maxReplicas?: number;
+  /**
+   * The autoscaler's minimum, when an autoscaler owns the replica count (for the architecture lint).
+   * @default - replicas, or 1
+   */
+  readonly minReplicas?: number;
   /** The ports; the first is the primary one. */
   readonly ports: StatelessWorkloadPort[];
   /** The containers, built once the workload knows its names. */
@@ -113,6 +119,8 @@ export class StatelessWorkload extends Construct implements IWorkload {
   public readonly host: string;
   /** The fixed replica count (undefined when an autoscaler owns it). */
   public readonly replicas?: number;
+  /** The fewest replicas that run (the fixed count, or the autoscaler's minimum). */
+  public readonly minReplicas: number;
   /** Labels of every object (the Deployment and pods also carry the version label). */
   public readonly labels: Record<string, string>;
   public readonly deployment: kplus.k8s.KubeDeployment;
@@ -163,6 +171,7 @@ export class StatelessWorkload extends Construct implements IWorkload {
     }
     validateInteger(scope, 'maximum replicas', maxReplicas, props.replicas ?? 1, 1000, 'use a maximum at least as large as the replica count');
     this.replicas = props.replicas;
+    this.minReplicas = props.replicas ?? props.minReplicas ?? 1;
 
     this.selector = selectorLabels(props.identity);
     this.labels = recommendedLabels(props.identity, props.extraLabels);
@@ -224,7 +233,8 @@ export class StatelessWorkload extends Construct implements IWorkload {
       },
     });
 
-    if (replicated) {
+    // development has no disruption budgets (Profile.DEVELOPMENT): a drain never waits for a developer's pods
+    if (replicated && arch.profile === Profile.PRODUCTION) {
       disruptionBudget(chart, `${id}-pdb`, { name: this.name, namespace: this.namespace, labels: this.labels, selector: this.selector, maxUnavailable: 1 });
     }
 

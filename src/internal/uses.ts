@@ -23,6 +23,7 @@ export function applyUse(
     fail(consumer, `${target.bindingDescription} uses itself`, 'remove the uses() call: a service reaches its own pods without a binding');
   }
   const binding = target.bind(consumer);
+  consumer.architecture._recordUse(consumer, target);
   for (const endpoint of binding.endpoints ?? []) {
     if (endpoint.workload === consumer) {
       fail(consumer, `${target.bindingDescription} binds ${show(consumer.componentName)} to itself`, 'remove the uses() call: a service reaches its own pods without a binding');

@@ -91,6 +91,7 @@ export class Mesh extends Construct implements IArchitectureExtension {
   private readonly registrations: WorkloadRegistration[] = [];
   private readonly connections: Connection[] = [];
   private readonly namespaces: NamespaceRegistration[] = [];
+  private enrolledWorkloads?: Set<IWorkload>;
   private readonly excluded: Set<IWorkload>;
   private readonly forced: Set<IWorkload>;
   private readonly servicePolicies: ServicePolicy[] = [];
@@ -178,10 +179,16 @@ export class Mesh extends Construct implements IArchitectureExtension {
     if (!this.finalizing) this.connections.push({ consumer: edge.consumer, provider: edge.provider, ports: edge.ports });
   }
 
+  /** Whether a workload runs in the mesh (known once the mesh is finalized). @internal */
+  public _isEnrolled(workload: IWorkload): boolean | undefined {
+    return this.enrolledWorkloads?.has(workload);
+  }
+
   /** @internal */
   public _finalize(): void {
     this.deriveCanaryConnections();
     const model = this.buildModel();
+    this.enrolledWorkloads = new Set(model.enrolled.map((m) => m.reg.workload));
     this.finalizing = true;
     this.validatePolicies(model);
     this.markPods(model);

@@ -120,6 +120,11 @@ export class MessageQueue extends Construct implements IBindable {
     return t.topic;
   }
 
+  /** A declared topic with its defaults applied (for the lint). @internal */
+  public _resolvedTopic(name: string): ResolvedTopic | undefined {
+    return this.topicMap.get(name)?.resolved;
+  }
+
   /** The consumer groups bound to `topic` so far, sorted (complete at synth time). */
   public consumerGroups(topic: string): string[] {
     return [...(this.groups.get(topic) ?? [])].sort();

@@ -14,7 +14,7 @@ export interface ResolvedTopic {
 
 /** A producer or consumer role of a topic: what `uses()` binds. */
 export class TopicRole implements IBindable {
-  constructor(private readonly queue: MessageQueue, private readonly topic: string, private readonly group?: string) {}
+  constructor(public readonly queue: MessageQueue, public readonly topic: string, public readonly group?: string) {}
 
   public get architecture(): BackendArchitecture {
     return this.queue.architecture;

@@ -60,6 +60,47 @@ export interface AutoscalingOptions {
   readonly targetCpuUtilizationPercent?: number;
 }
 
+/**
+ * What a {@link Microservice} runs with in one profile: each field set here replaces the one of
+ * the props. `replicas` and `autoscaling` replace each other (an override with `replicas` runs a
+ * fixed count even where the props autoscale, and the reverse); `resources` are merged field by
+ * field over the props' resources.
+ */
+export interface MicroserviceProfileOverrides {
+  /**
+   * Fixed replica count in this profile. Mutually exclusive with `autoscaling`.
+   * @default - the props' replicas or autoscaling
+   */
+  readonly replicas?: number;
+  /**
+   * Autoscaling in this profile. Mutually exclusive with `replicas`.
+   * @default - the props' replicas or autoscaling
+   */
+  readonly autoscaling?: AutoscalingOptions;
+  /**
+   * CPU and memory in this profile, merged over the props' `resources`.
+   * @default - the props' resources
+   */
+  readonly resources?: ComputeResources;
+}
+
+/**
+ * Per-profile overrides of a {@link Microservice}: the one for the architecture's profile applies,
+ * so one program describes both environments.
+ */
+export interface MicroserviceProfiles {
+  /**
+   * Overrides in `Profile.DEVELOPMENT`.
+   * @default - none
+   */
+  readonly development?: MicroserviceProfileOverrides;
+  /**
+   * Overrides in `Profile.PRODUCTION`.
+   * @default - none
+   */
+  readonly production?: MicroserviceProfileOverrides;
+}
+
 /** Properties of a {@link Microservice}. */
 export interface MicroserviceProps {
   /** Container image, pinned with a tag (not "latest") or a digest. */
@@ -89,6 +130,12 @@ export interface MicroserviceProps {
    * @default - no autoscaling
    */
   readonly autoscaling?: AutoscalingOptions;
+  /**
+   * Replicas, autoscaling and resources per profile, e.g.
+   * `{ development: { replicas: 1 }, production: { autoscaling: { minReplicas: 3, maxReplicas: 12 } } }`.
+   * @default - the same settings in every profile
+   */
+  readonly profiles?: MicroserviceProfiles;
   /**
    * CPU and memory requests and limits.
    * @default - the profile's defaults
@@ -220,7 +267,7 @@ export class Microservice extends Construct implements IWorkload, IBindable, IRo
   public readonly architecture: BackendArchitecture;
   /** The service's name (its Deployment, Service and ServiceAccount are called this). */
   public readonly componentName: string;
-  /** The namespace: its bounded context. */
+  /** The namespace: its bounded context (with the architecture's namespacePrefix, if any). */
   public readonly namespace: string;
   /** The bounded context. */
   public readonly context: string;
@@ -234,6 +281,10 @@ export class Microservice extends Construct implements IWorkload, IBindable, IRo
   public readonly host: string;
   /** Fixed replica count (undefined with autoscaling). */
   public readonly replicas?: number;
+  /** The fewest replicas that run: the fixed count, or the autoscaler's minimum. */
+  public readonly minReplicas: number;
+  /** The most replicas that run. @internal */
+  public readonly _maxReplicas: number;
   /** The chart (output file) holding this service's objects. */
   public readonly chart: Chart;
   /** What the service publishes to a client-side registry. */
@@ -253,7 +304,7 @@ export class Microservice extends Construct implements IWorkload, IBindable, IRo
     const arch = this.architecture;
     this.componentName = validateServiceName(this, 'microservice name', id);
     this.context = validateDnsLabel(this, 'context', props.context ?? arch.name);
-    this.namespace = this.context;
+    this.namespace = arch.namespaceFor(this.context, this);
     this.team = props.team !== undefined ? validateLabelValue(this, 'team', props.team) : undefined;
     const tag = validateImage(this, props.image);
     this.serviceAccountName = this.componentName;
@@ -264,15 +315,30 @@ export class Microservice extends Construct implements IWorkload, IBindable, IRo
     if (props.replicas !== undefined && props.autoscaling !== undefined) {
       fail(this, `both replicas (${props.replicas}) and autoscaling are set`, 'set either a fixed replica count or autoscaling, not both');
     }
-    if (props.replicas !== undefined) {
-      validateInteger(this, 'replicas', props.replicas, 1, 1000, 'use at least 1 replica (2 or more for availability)');
+    for (const [profile, o] of Object.entries(props.profiles ?? {}) as Array<[string, MicroserviceProfileOverrides | undefined]>) {
+      if (!(Object.values(Profile) as string[]).includes(profile)) {
+        fail(this, `profiles.${profile} is not a profile`, `use ${Object.values(Profile).map((p) => show(p)).join(' or ')}`);
+      }
+      if (o?.replicas !== undefined && o.autoscaling !== undefined) {
+        fail(this, `profiles.${profile} sets both replicas (${o.replicas}) and autoscaling`, 'set either a fixed replica count or autoscaling for the profile, not both');
+      }
     }
-    const autoscaling = props.autoscaling ? this.validateAutoscaling(props.autoscaling) : undefined;
-    this.replicas = autoscaling ? undefined : props.replicas ?? defaultReplicas(arch.profile);
+    const override: MicroserviceProfileOverrides = (props.profiles ?? {})[arch.profile] ?? {};
+    const overridesScaling = override.replicas !== undefined || override.autoscaling !== undefined;
+    const replicasProp = overridesScaling ? override.replicas : props.replicas;
+    const autoscalingProp = overridesScaling ? override.autoscaling : props.autoscaling;
+    const what = (field: string) => (overridesScaling ? `profiles.${arch.profile}.${field}` : field);
+    if (replicasProp !== undefined) {
+      validateInteger(this, what('replicas'), replicasProp, 1, 1000, 'use at least 1 replica (2 or more for availability)');
+    }
+    const autoscaling = autoscalingProp ? this.validateAutoscaling(autoscalingProp) : undefined;
+    this.replicas = autoscaling ? undefined : replicasProp ?? defaultReplicas(arch.profile);
+    this.minReplicas = autoscaling ? autoscaling.minReplicas : this.replicas!;
     const maxReplicas = autoscaling ? autoscaling.maxReplicas : this.replicas!;
+    this._maxReplicas = maxReplicas;
     const uid = props.runAsUser ?? DEFAULT_NON_ROOT_UID;
     validateInteger(this, 'runAsUser', uid, 1, 2147483647, 'run as a non-root numeric user (1 or above)');
-    const resources = resolveResources(this, arch.profile, props.resources);
+    const resources = resolveResources(this, arch.profile, override.resources ? { ...props.resources, ...override.resources } : props.resources);
     const grace = props.terminationGracePeriod?.toSeconds() ?? 30;
     validateInteger(this, 'terminationGracePeriod (seconds)', grace, 1, 3600, 'use a whole number of seconds from 1 to 3600');
 
@@ -326,6 +392,7 @@ export class Microservice extends Construct implements IWorkload, IBindable, IRo
       version: tag.startsWith('sha256:') ? tag.slice(7, 19) : tag,
       replicas: this.replicas,
       maxReplicas,
+      minReplicas: this.minReplicas,
       ports: this.ports.map((p) => ({ name: p.name, port: p.port, appProtocol: p.protocol })),
       uid,
       volumes: lazy(() => [...writable.volumes, ...this.secretFileVolumes().volumes]),

@@ -59,6 +59,8 @@ export class ObservabilityStack extends Construct implements IArchitectureExtens
   public readonly componentName: string;
   /** The namespace of the stack's servers. */
   public readonly namespace: string;
+  /** The kinds of the stack's pillars ("jaeger", "fluent-bit", "prometheus", ...), for the diagram and the lint. @internal */
+  public readonly _pillarKinds: { readonly tracing?: string; readonly logging?: string; readonly metrics?: string };
   private readonly pillars: DeployedPillar[] = [];
   /** The logging pipeline (its store options shape the shared Elasticsearch cluster). */
   private readonly loggingPipeline?: ILoggingPipeline;
@@ -72,6 +74,7 @@ export class ObservabilityStack extends Construct implements IArchitectureExtens
     this.componentName = placement.componentName;
     this.namespace = placement.namespace;
     this.loggingPipeline = props.logging;
+    this._pillarKinds = { tracing: props.tracing?.kind, logging: props.logging?.kind, metrics: props.metrics?.kind };
     if (!props.tracing && !props.logging && !props.metrics) {
       fail(this, 'the stack has no pillar', 'choose at least one of tracing, logging and metrics');
     }

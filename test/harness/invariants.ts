@@ -123,17 +123,25 @@ export function checkServices(objects: K8sObject[]): string[] {
   return out;
 }
 
-/** Every workload that can run more than one replica has a PodDisruptionBudget that selects its pods. */
+/**
+ * In production, every workload that can run more than one replica has a PodDisruptionBudget that
+ * selects its pods; in development (the namespace's `cdk8s-architect.dev/profile` label) there is
+ * no PodDisruptionBudget at all.
+ */
 export function checkDisruptionBudgets(objects: K8sObject[]): string[] {
   const out: string[] = [];
+  const profileOf = new Map(objects.filter((o) => o.kind === 'Namespace').map((n) => [n.metadata.name, n.metadata.labels?.['cdk8s-architect.dev/profile']]));
   const pdbs = objects.filter((o) => o.kind === 'PodDisruptionBudget');
+  for (const p of pdbs) {
+    if (profileOf.get(p.metadata.namespace!) !== 'production') out.push(`${id(p)}: a PodDisruptionBudget outside production (profile ${profileOf.get(p.metadata.namespace!)})`);
+  }
   const hpas = objects.filter((o) => o.kind === 'HorizontalPodAutoscaler');
   for (const o of objects.filter((x) => x.kind === 'Deployment' || x.kind === 'StatefulSet')) {
     const hpa = hpas.find((h) => h.metadata.namespace === o.metadata.namespace
       && h.spec.scaleTargetRef.kind === o.kind && h.spec.scaleTargetRef.name === o.metadata.name);
     const max = hpa ? hpa.spec.maxReplicas : (o.spec.replicas ?? 1);
     if (hpa && o.spec.replicas !== undefined) out.push(`${id(o)}: has both a fixed replica count and an HPA`);
-    if (max <= 1) continue;
+    if (max <= 1 || profileOf.get(o.metadata.namespace!) !== 'production') continue;
     const labels = o.spec.template.metadata?.labels;
     const pdb = pdbs.find((p) => p.metadata.namespace === o.metadata.namespace && matches(p.spec.selector?.matchLabels, labels));
     if (!pdb) out.push(`${id(o)}: ${max} replicas but no PodDisruptionBudget`);

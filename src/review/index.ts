@@ -1,0 +1,3 @@
+import './reviewer';
+export * from './lint-options';
+export * from './plugin';

@@ -106,6 +106,12 @@ describe('generated MySQL backups', () => {
   test('bad settings fail at synth with the path and the fix; an external database takes no backup settings', () => {
     expect(() => nacos(arch.Profile.PRODUCTION, { databaseBackup: { keep: 0 } })).toThrow(/shop\/config.*databaseBackup\.keep.*0/s);
     expect(() => nacos(arch.Profile.PRODUCTION, { databaseBackup: { schedule: 'daily' } })).toThrow(/databaseBackup\.schedule "daily" is not a 5-field cron expression/);
+    // no generated MySQL to back up: the option would be ignored, so it is an error
+    expect(() => nacos(arch.Profile.DEVELOPMENT, { databaseBackup: { keep: 3 } })).toThrow(/shop\/config.*databaseBackup is set, but development runs on Nacos's embedded storage/s);
+    expect(() => nacos(arch.Profile.PRODUCTION, {
+      database: { host: 'mysql.example.internal', user: 'nacos', passwordSecret: { secretName: 'nacos-db', key: 'password' } },
+      databaseBackup: { keep: 3 },
+    })).toThrow(/databaseBackup is set, but database points to the external MySQL "mysql.example.internal"/);
     expect(() => apollo(arch.Profile.PRODUCTION, {
       database: { host: 'mysql.example.internal', user: 'apollo', passwordSecret: { secretName: 'apollo-db', key: 'password' } },
       mysqlBackup: { keep: 3 },

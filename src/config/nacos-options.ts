@@ -138,6 +138,7 @@ export interface NacosOptions {
   /**
    * Backups of the generated MySQL (production without `database`): a CronJob writes a consistent
    * `mysqldump` of the Nacos database to its own PersistentVolumeClaim and keeps the newest ones.
+   * Setting it where no MySQL is generated (development, or an external `database`) is an error.
    * @default - daily at 02:30, the 7 newest kept, on a claim as large as the database's
    */
   readonly databaseBackup?: MySqlBackupOptions;

@@ -200,6 +200,10 @@ export class NacosConfigEngine implements ConfigCenterEngineImpl {
     }
 
     const generated = !external && arch.profile === Profile.PRODUCTION;
+    if (o.databaseBackup !== undefined && !generated) {
+      fail(center, `databaseBackup is set, but ${external ? `database points to the external MySQL ${show(external.host)}` : 'development runs on Nacos\'s embedded storage (no generated MySQL)'}`,
+        'remove databaseBackup (it configures backups of the MySQL generated in production only)');
+    }
     const standalone = members === 1;
 
     // ---- the cluster

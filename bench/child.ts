@@ -1,11 +1,13 @@
 /**
  * One benchmark measurement, in its own process so peak RSS belongs to it alone.
  * Usage: child.ts <architect|architect-cdk8s|baseline> <N> <outdir>
- * (architect-cdk8s: the same program with cdk8s' own YAML writer, CDK8S_ARCHITECT_YAML_WRITER=cdk8s)
+ * (architect-cdk8s: the same program rendered the way cdk8s renders it, with its own YAML writer and
+ * its own resolve, CDK8S_ARCHITECT_YAML_WRITER=cdk8s)
  * Prints one JSON line: { mode, n, objects, outputBytes, constructMs, synthMs, totalMs, cpuMs, sysMs,
  * peakRssMb, files } (cpuMs: user + system CPU time of construct + synth, which other processes on
  * the machine disturb less than the wall-clock times; sysMs: its system part, mostly creating the
- * files; files: how many files each YAML writer wrote).
+ * files; files: how many files each YAML writer wrote, and how many charts were rendered with the
+ * fast resolve walk of src/internal/fast-resolve).
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -14,6 +16,7 @@ import { ApiObject, App, Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { build } from '../examples/reference-architecture';
 import { YAML_WRITER_ENV, yamlWriterStats } from '../src/internal/component-chart';
+import { fastResolveStats } from '../src/internal/fast-resolve';
 import * as arch from 'cdk8s-architect';
 
 const [mode, nArg, outdir] = process.argv.slice(2);
@@ -71,5 +74,5 @@ console.log(JSON.stringify({
   cpuMs: Math.round((cpu.user + cpu.system) / 1000),
   sysMs: Math.round(cpu.system / 1000),
   peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
-  files: { ...yamlWriterStats },
+  files: { ...yamlWriterStats, fastResolveRenders: fastResolveStats.renders },
 }));

@@ -1,5 +1,6 @@
 import { ApiObject, App, Chart, ChartProps, DependencyGraph, Yaml } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
+import { withFastResolve } from './fast-resolve';
 import { BackgroundFileWriter, writeFileNow } from './file-writer';
 import { CANARY_DOCUMENTS, stringifyDocuments, UnsupportedValue } from './yaml-writer';
 
@@ -31,7 +32,11 @@ export class ComponentChart extends Chart {
 
   public toJson(): any[] {
     if (freshlyValidated.delete(this)) {
-      return ownDocuments(this.apiObjectsInOrder().map((o) => o.toJson()));
+      const objects = this.apiObjectsInOrder();
+      if (objects.length === 0) return ownDocuments([]);
+      const render = () => objects.map((o) => o.toJson());
+      // `CDK8S_ARCHITECT_YAML_WRITER=cdk8s` renders with cdk8s' own resolve too (for comparison)
+      return ownDocuments(architectWriterSelected() ? withFastResolve(App.of(this), objects[0], render) : render());
     }
     const json = super.toJson();
     // super.toJson() validated the whole app, which marked every chart: forget those marks, so a
@@ -70,7 +75,10 @@ export class ComponentChart extends Chart {
 // `App.synth()` is wrapped too, so that our files are written on a background thread while the
 // next charts render, and every write is finished (or its error thrown) before synth returns.
 
-/** Environment variable selecting the writer: `cdk8s` for cdk8s' own (for comparison). */
+/**
+ * Environment variable selecting the writer: `cdk8s` for cdk8s' own (for comparison), which also
+ * resolves the objects' values with cdk8s' own `resolve` instead of `./fast-resolve`.
+ */
 export const YAML_WRITER_ENV = 'CDK8S_ARCHITECT_YAML_WRITER';
 
 /**

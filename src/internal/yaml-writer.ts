@@ -64,19 +64,19 @@ export class UnsupportedValue extends Error {
 export function stringifyDocuments(docs: readonly unknown[]): string {
   const w = new Writer();
   for (let i = 0; i < docs.length; i++) {
-    if (i > 0) w.parts.push('---\n');
+    if (i > 0) w.out += '---\n';
     const doc = docs[i];
-    if (doc === undefined) w.parts.push('\n');
+    if (doc === undefined) w.out += '\n';
     else w.document(doc);
   }
-  return w.parts.join('');
+  return w.out;
 }
 
 /** One document, as `YAML.stringify(doc, cdk8s' options)` writes it (ends with a newline). */
 export function stringifyDocument(doc: unknown): string {
   const w = new Writer();
   w.document(doc);
-  return w.parts.join('');
+  return w.out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -95,9 +95,9 @@ function indentAt(level: number): string {
 /** `yaml` writes single-line keys longer than this as explicit keys (`? key`). */
 const MAX_IMPLICIT_KEY_LENGTH = 1024;
 
-/** Output goes to an array of pieces joined once at the end (cheaper than growing a string). */
+/** Output is appended to one string (V8 builds it as a rope, flattened once when it is written). */
 class Writer {
-  public readonly parts: string[] = [];
+  public out = '';
   /** Objects already written in the current document: `yaml` would alias a second occurrence. */
   private seen = new Set<object>();
 
@@ -107,9 +107,9 @@ class Writer {
       this.collection(doc, 0, '', '');
     } else {
       // a top-level scalar: ctx.indent is '' (document markers force an indented block scalar)
-      this.parts.push(scalar(doc, ''));
+      this.out += scalar(doc, '');
     }
-    this.parts.push('\n');
+    this.out += '\n';
   }
 
   /**
@@ -118,7 +118,6 @@ class Writer {
    * every other line starts with a newline and its full indentation.
    */
   public collection(value: object, level: number, before: string, beforeEmpty: string): void {
-    const parts = this.parts;
     if (this.seen.has(value)) {
       throw new UnsupportedValue('an object occurs twice in the document (yaml writes an alias)');
     }
@@ -127,19 +126,19 @@ class Writer {
       if (Object.getPrototypeOf(value) !== Array.prototype) throw new UnsupportedValue('array subclass');
       const n = value.length;
       if (n === 0) {
-        parts.push(beforeEmpty, '[]');
+        this.out += beforeEmpty + '[]';
         return;
       }
-      parts.push(before);
+      this.out += before;
       const next = '\n' + indentAt(level) + '- ';
       const inner = indentAt(level + 1);
       for (let i = 0; i < n; i++) {
-        parts.push(i === 0 ? '- ' : next);
+        this.out += i === 0 ? '- ' : next;
         const item = value[i];
         if (item !== null && typeof item === 'object') {
           this.collection(item, level + 1, '', '');
         } else {
-          parts.push(scalar(item, inner));
+          this.out += scalar(item, inner);
         }
       }
       return;
@@ -153,10 +152,10 @@ class Writer {
     const keys = Object.keys(value);
     const n = keys.length;
     if (n === 0) {
-      parts.push(beforeEmpty, '{}');
+      this.out += beforeEmpty + '{}';
       return;
     }
-    parts.push(before);
+    this.out += before;
     const newline = '\n' + indentAt(level);
     const inner = indentAt(level + 1);
     const nested = '\n' + inner;
@@ -169,19 +168,19 @@ class Writer {
         if (keyCache.size >= MAX_CACHED_KEYS) keyCache.clear();
         keyCache.set(key, k);
       }
-      if (i > 0) parts.push(newline);
+      if (i > 0) this.out += newline;
       const v = (value as any)[key];
       if (k.length > MAX_IMPLICIT_KEY_LENGTH) {
         // explicit key: `? key`, then `: value` on the next line, collections included
-        parts.push('? ', k, newline, ':');
+        this.out += '? ' + k + newline + ':';
         if (v !== null && typeof v === 'object') this.collection(v, level + 1, ' ', ' ');
-        else parts.push(' ', scalar(v, inner));
+        else this.out += ' ' + scalar(v, inner);
       } else if (v !== null && typeof v === 'object') {
         // a collection with items starts on the next line; `{}` and `[]` stay on the key's line
-        parts.push(k, ':');
+        this.out += k + ':';
         this.collection(v, level + 1, nested, ' ');
       } else {
-        parts.push(k, ': ', scalar(v, inner));
+        this.out += k + ': ' + scalar(v, inner);
       }
     }
   }

@@ -143,9 +143,19 @@ export function buildModel(arch: BackendArchitecture): ArchitectureModel {
       scrapeTargets: 0,
     });
   }
+  // the nearest enclosing component (memoized: every workload, edge and target asks)
+  const componentMemo = new Map<IConstruct, IConstruct | undefined>();
   const componentOf = (w: IConstruct): IConstruct | undefined => {
-    for (const s of w.node.scopes.slice().reverse()) if (components.has(s)) return s;
-    return undefined;
+    if (componentMemo.has(w)) return componentMemo.get(w);
+    let found: IConstruct | undefined;
+    for (let s: IConstruct | undefined = w; s; s = s.node.scope) {
+      if (components.has(s)) {
+        found = s;
+        break;
+      }
+    }
+    componentMemo.set(w, found);
+    return found;
   };
   const pathOf = (w: IConstruct) => componentOf(w)?.node.path;
 
@@ -155,11 +165,20 @@ export function buildModel(arch: BackendArchitecture): ArchitectureModel {
     const c = componentOf(t.workload);
     if (c) scrapeCount.set(c, (scrapeCount.get(c) ?? 0) + 1);
   }
+  // a component is in the mesh when one of its own (not external) workloads is enrolled
+  const ownWorkloads = new Map<IConstruct, IWorkload[]>();
+  for (const r of arch._workloadList) {
+    if (r.external) continue;
+    const c = componentOf(r.workload);
+    if (!c) continue;
+    const list = ownWorkloads.get(c);
+    if (list) list.push(r.workload);
+    else ownWorkloads.set(c, [r.workload]);
+  }
   const inMesh = (c: IConstruct): boolean | undefined => {
     if (!mesh) return undefined;
     if (c instanceof Mesh) return true;
-    const ws = arch._workloadList.filter((r) => !r.external && componentOf(r.workload) === c);
-    return ws.length > 0 && ws.some((r) => mesh!._isEnrolled(r.workload) === true);
+    return (ownWorkloads.get(c) ?? []).some((w) => mesh!._isEnrolled(w) === true);
   };
   for (const [c, m] of components) {
     components.set(c, { ...m, scrapeTargets: scrapeCount.get(c) ?? 0, inMesh: inMesh(c) });

@@ -44,10 +44,17 @@ test('a PodMonitor per scraped workload, in its namespace, with the same port, p
 
 test('the PrometheusRule carries the same rules as the library\'s own rules file', () => {
   const rule = one(out.objects, 'PrometheusRule', 'observability-alerts', 'observability');
-  const expected = alertRuleGroups({ platformKinds: ['etcd'], errorRatioThreshold: 0.05, latencySeconds: 0.5 });
+  const expected = alertRuleGroups({
+    platformKinds: ['etcd'],
+    errorRatioThreshold: 0.05,
+    latencySeconds: 0.5,
+    services: [{ namespace: 'ordering', job: 'orders', team: 'checkout', rpc: false }],
+    scrapedServices: true,
+  });
+  expect(rule.spec.groups.map((g: any) => g.name)).toEqual(['red-recording', 'microservices', 'service-ordering-orders', 'platform']);
   expect(rule.spec.groups.map((g: any) => g.name)).toEqual(expected.map((g) => g.name));
-  expect(rule.spec.groups.flatMap((g: any) => g.rules.map((r: any) => [r.alert, r.expr, r.for])))
-    .toEqual(expected.flatMap((g) => g.rules.map((r) => [r.alert, r.expr, r.for])));
+  const flat = (r: any) => [r.record ?? r.alert, r.expr, r.for];
+  expect(rule.spec.groups.flatMap((g: any) => g.rules.map(flat))).toEqual(expected.flatMap((g) => g.rules.map(flat)));
 });
 
 test('without the option, no operator objects', () => {

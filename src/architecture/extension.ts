@@ -52,6 +52,10 @@ export interface ServiceTelemetry {
   readonly version: string;
   /** The metrics endpoint, if the service exposes one. */
   readonly metrics?: { readonly port: number; readonly path: string };
+  /** How the service hands over its metrics: "prometheus" (scraped at `metrics`) or "otlp" (pushed). */
+  readonly metricsExport?: string;
+  /** The primary port speaks gRPC (the RED rules use the RPC metrics). */
+  readonly rpc?: boolean;
   /** The RFC 5424 severity keyword the service logs at (a `LogSeverity` value). */
   readonly logLevel: string;
   /** Opt-outs: false means "do not instrument this pillar". */

@@ -1,2 +1,3 @@
 export * from './microservice';
 export * from './health-check';
+export * from './metrics-export';

@@ -3,6 +3,7 @@ import { Chart, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { HealthCheck } from './health-check';
+import { MetricsExport } from './metrics-export';
 import { AppProtocol } from '../architecture/app-protocol';
 import { BackendArchitecture } from '../architecture/backend-architecture';
 import { Binding, BindingEndpoint, EnvValue, EnvVariable, IBindable, IWorkload, NetworkPort, Protocol, RegistrationInfo, SecretFiles } from '../architecture/binding';
@@ -190,8 +191,16 @@ export interface MicroserviceProps {
    */
   readonly terminationGracePeriod?: Duration;
   /**
-   * The port serving Prometheus metrics (one of the service's ports).
-   * @default - the primary port for HTTP services; none for gRPC and TCP services
+   * How the service hands its metrics to the metrics system: a Prometheus endpoint that is
+   * scraped, or OTLP pushed to the OpenTelemetry Collector.
+   * @default - MetricsExport.PROMETHEUS when `metricsPort` is set or the primary port speaks HTTP;
+   * MetricsExport.OTLP otherwise (gRPC and TCP services, which have no HTTP endpoint to scrape)
+   */
+  readonly metricsExport?: MetricsExport;
+  /**
+   * The port serving Prometheus metrics (one of the service's ports), with
+   * `MetricsExport.PROMETHEUS`.
+   * @default - the primary port for HTTP services; none for gRPC and TCP services (they push OTLP)
    */
   readonly metricsPort?: number;
   /**
@@ -371,7 +380,19 @@ export class Microservice extends Construct implements IWorkload, IBindable, IRo
     const writable = writableVolumes(this, props.writablePaths ?? ['/tmp']);
 
     const httpPrimary = this.ports[0].protocol === AppProtocol.HTTP || this.ports[0].protocol === AppProtocol.HTTP2;
-    const metricsPort = props.metricsPort ?? (httpPrimary ? this.port : undefined);
+    const metricsExport = props.metricsExport
+      ?? (props.metricsPort !== undefined || httpPrimary ? MetricsExport.PROMETHEUS : MetricsExport.OTLP);
+    if (!Object.values(MetricsExport).includes(metricsExport)) {
+      fail(this, `metricsExport ${show(metricsExport)} is not supported`, 'use MetricsExport.PROMETHEUS or MetricsExport.OTLP');
+    }
+    if (metricsExport === MetricsExport.OTLP && (props.metricsPort !== undefined || props.metricsPath !== undefined)) {
+      fail(this, 'metricsPort and metricsPath describe a scraped endpoint, but metricsExport is OTLP (the service pushes its metrics)',
+        'drop metricsPort/metricsPath, or use MetricsExport.PROMETHEUS');
+    }
+    const metricsPort = metricsExport === MetricsExport.OTLP ? undefined : props.metricsPort ?? (httpPrimary ? this.port : undefined);
+    if (metricsExport === MetricsExport.PROMETHEUS && metricsPort === undefined) {
+      fail(this, 'metricsExport is PROMETHEUS but the service has no HTTP port to scrape', 'set metricsPort to the port serving /metrics, or use MetricsExport.OTLP');
+    }
     if (metricsPort !== undefined && !this.ports.some((p) => p.port === metricsPort)) {
       fail(this, `metricsPort ${metricsPort} is not one of the service's ports`, `use one of ${this.ports.map((p) => p.port).join(', ')} or add the port to additionalPorts`);
     }
@@ -438,6 +459,8 @@ export class Microservice extends Construct implements IWorkload, IBindable, IRo
       team: this.team,
       version: tag.startsWith('sha256:') ? tag.slice(7, 19) : tag,
       metrics: metricsPort !== undefined ? { port: metricsPort, path: metricsPath } : undefined,
+      metricsExport,
+      rpc: this.ports[0].protocol === AppProtocol.GRPC,
       logLevel,
       tracing: instrumentation.tracing ?? true,
       scraping: instrumentation.metrics ?? true,

@@ -9,10 +9,26 @@ export interface AlertRule {
   readonly annotations: Record<string, string>;
 }
 
+/** One Prometheus recording rule. */
+export interface RecordingRule {
+  readonly record: string;
+  readonly expr: string;
+}
+
 /** A rule group. */
 export interface AlertRuleGroup {
   readonly name: string;
-  readonly rules: AlertRule[];
+  readonly rules: Array<AlertRule | RecordingRule>;
+}
+
+/** A microservice whose RED (rate, errors, duration) metrics the rules watch. */
+export interface RedService {
+  readonly namespace: string;
+  /** The `job` label: the service name. */
+  readonly job: string;
+  readonly team?: string;
+  /** gRPC (rpc_server_duration) rather than HTTP (http_server_request_duration). */
+  readonly rpc: boolean;
 }
 
 export interface AlertRulesInput {
@@ -22,6 +38,10 @@ export interface AlertRulesInput {
   readonly errorRatioThreshold: number;
   /** p95 latency threshold in seconds. */
   readonly latencySeconds: number;
+  /** The microservices (each gets its RED alerts). */
+  readonly services: RedService[];
+  /** Whether microservices are scraped (the ServiceDown rule on `up`). */
+  readonly scrapedServices: boolean;
 }
 
 /** The `kind` label of microservice targets. */
@@ -85,26 +105,85 @@ const PLATFORM_RULES: Record<string, AlertRule[]> = {
 /** The kinds that have rules of their own (besides "target down"). */
 export const KINDS_WITH_RULES = Object.keys(PLATFORM_RULES);
 
-/** The default alert rules: golden signals per microservice, availability and health per platform kind. */
+// The RED recording rules: one series per service (namespace, job, team) for the request rate,
+// the error rate and the 95th percentile duration, from the OpenTelemetry semantic conventions as
+// Prometheus names them (the collector's Prometheus exporter and the SDKs' Prometheus exporters
+// alike): HTTP `http.server.request.duration` (seconds, `http.response.status_code`) and RPC
+// `rpc.server.duration` (milliseconds, `rpc.grpc.status_code`).
+const RPC_DURATION = 'rpc_server_duration_milliseconds';
+/** gRPC codes that are the server's fault: UNKNOWN, DEADLINE_EXCEEDED, UNIMPLEMENTED, INTERNAL, UNAVAILABLE, DATA_LOSS. */
+const RPC_SERVER_ERRORS = '2|4|12|13|14|15';
+
+/** The recorded series (`service:<signal>:<window>`), per protocol. */
+export const RED_SERIES = {
+  http: { rate: 'service:http_requests:rate5m', errors: 'service:http_request_errors:rate5m', p95: 'service:http_request_duration_seconds:p95_5m', raw: `${HTTP_DURATION}_count` },
+  rpc: { rate: 'service:rpc_requests:rate5m', errors: 'service:rpc_request_errors:rate5m', p95: 'service:rpc_request_duration_seconds:p95_5m', raw: `${RPC_DURATION}_count` },
+};
+
+function redRecordingRules(): RecordingRule[] {
+  const ms = `kind="${MICROSERVICE_KIND}"`;
+  const rate = (metric: string, extra = '') => `sum by (${BY}) (rate(${metric}{${ms}${extra}}[5m]))`;
+  const p95 = (metric: string) => `histogram_quantile(0.95, sum by (${BY}, le) (rate(${metric}_bucket{${ms}}[5m])))`;
+  return [
+    { record: RED_SERIES.http.rate, expr: rate(`${HTTP_DURATION}_count`) },
+    { record: RED_SERIES.http.errors, expr: rate(`${HTTP_DURATION}_count`, ', http_response_status_code=~"5.."') },
+    { record: RED_SERIES.http.p95, expr: p95(HTTP_DURATION) },
+    { record: RED_SERIES.rpc.rate, expr: rate(`${RPC_DURATION}_count`) },
+    { record: RED_SERIES.rpc.errors, expr: rate(`${RPC_DURATION}_count`, `, rpc_grpc_status_code=~"${RPC_SERVER_ERRORS}"`) },
+    { record: RED_SERIES.rpc.p95, expr: `${p95(RPC_DURATION)} / 1000` },
+  ];
+}
+
+/** The alerts of one microservice, on its recorded RED series. */
+function serviceRules(svc: RedService, input: AlertRulesInput): AlertRule[] {
+  const series = svc.rpc ? RED_SERIES.rpc : RED_SERIES.http;
+  const what = svc.rpc ? 'gRPC calls' : 'HTTP requests';
+  const failing = svc.rpc ? 'fail with a server-side status (UNKNOWN, DEADLINE_EXCEEDED, UNIMPLEMENTED, INTERNAL, UNAVAILABLE, DATA_LOSS)' : 'fail with 5xx';
+  const sel = `{namespace="${svc.namespace}", job="${svc.job}"}`;
+  // The service's identity as rule labels: absent() keeps only the selector's equality labels
+  // (routing needs the team), and promtool reports rules with the same name and labels as
+  // duplicates across services.
+  const team: Record<string, string> = { namespace: svc.namespace, job: svc.job, ...(svc.team !== undefined ? { team: svc.team } : {}) };
+  const r = (alert: string, expr: string, forDuration: string, severity: string, summary: string, description: string): AlertRule => {
+    const base = rule(alert, expr, forDuration, severity, summary, description);
+    return { ...base, labels: { ...base.labels, ...team } };
+  };
+  return [
+    r('ServiceHighErrorRatio', `${series.errors}${sel} / ${series.rate}${sel} > ${input.errorRatioThreshold}`, '10m', 'warning',
+      `${svc.job} fails too many requests`,
+      `{{ $value | humanizePercentage }} of the ${what} of ${svc.namespace}/${svc.job} ${failing} (threshold ${input.errorRatioThreshold}).`),
+    r('ServiceHighLatency', `${series.p95}${sel} > ${input.latencySeconds}`, '10m', 'warning',
+      `${svc.job} answers slowly`,
+      `The 95th percentile duration of the ${what} of ${svc.namespace}/${svc.job} is {{ $value | humanizeDuration }} (threshold ${input.latencySeconds}s).`),
+    r('ServiceMetricsAbsent', `absent(${series.raw}{kind="${MICROSERVICE_KIND}", namespace="${svc.namespace}", job="${svc.job}"})`, '30m', 'warning',
+      `${svc.job} reports no request metrics`,
+      `No ${series.raw} series of ${svc.namespace}/${svc.job} for 30 minutes: the service is not instrumented, not scraped or its OTLP export fails, so its error and latency alerts cannot fire.`),
+  ];
+}
+
+/**
+ * The default rules: RED recording rules, per-microservice error, latency and missing-metrics
+ * alerts, availability of scraped services, and health per platform kind.
+ */
 export function alertRuleGroups(input: AlertRulesInput): AlertRuleGroup[] {
   const ms = `kind="${MICROSERVICE_KIND}"`;
-  const total = `sum by (${BY}) (rate(${HTTP_DURATION}_count{${ms}}[5m]))`;
-  const errors = `sum by (${BY}) (rate(${HTTP_DURATION}_count{${ms}, http_response_status_code=~"5.."}[5m]))`;
-  const groups: AlertRuleGroup[] = [{
-    name: 'microservices',
-    rules: [
-      rule('ServiceDown', `up{${ms}} == 0`, '5m', 'critical',
-        '{{ $labels.job }} instance {{ $labels.pod }} is down',
-        'Prometheus cannot scrape {{ $labels.namespace }}/{{ $labels.pod }} ({{ $labels.job }}) for 5 minutes.'),
-      rule('ServiceHighErrorRatio', `${errors} / ${total} > ${input.errorRatioThreshold}`, '10m', 'warning',
-        '{{ $labels.job }} fails too many requests',
-        `{{ $value | humanizePercentage }} of the HTTP requests of {{ $labels.namespace }}/{{ $labels.job }} fail with 5xx (threshold ${input.errorRatioThreshold}).`),
-      rule('ServiceHighLatency',
-        `histogram_quantile(0.95, sum by (${BY}, le) (rate(${HTTP_DURATION}_bucket{${ms}}[5m]))) > ${input.latencySeconds}`, '10m', 'warning',
-        '{{ $labels.job }} answers slowly',
-        `The 95th percentile HTTP latency of {{ $labels.namespace }}/{{ $labels.job }} is {{ $value | humanizeDuration }} (threshold ${input.latencySeconds}s).`),
-    ],
-  }];
+  const groups: AlertRuleGroup[] = [];
+  if (input.services.length > 0) {
+    groups.push({ name: 'red-recording', rules: redRecordingRules() });
+    if (input.scrapedServices) {
+      groups.push({
+        name: 'microservices',
+        rules: [rule('ServiceDown', `up{${ms}} == 0`, '5m', 'critical',
+          '{{ $labels.job }} instance {{ $labels.pod }} is down',
+          'Prometheus cannot scrape {{ $labels.namespace }}/{{ $labels.pod }} ({{ $labels.job }}) for 5 minutes.')],
+      });
+    }
+    // one group per service: the same alert names with the same rule labels (team, severity)
+    // repeat across services, which promtool reports as duplicates within a group
+    for (const svc of [...input.services].sort((a, b) => `${a.namespace}/${a.job}`.localeCompare(`${b.namespace}/${b.job}`))) {
+      groups.push({ name: `service-${svc.namespace}-${svc.job}`, rules: serviceRules(svc, input) });
+    }
+  }
   if (input.platformKinds.length > 0) {
     groups.push({
       name: 'platform',

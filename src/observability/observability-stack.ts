@@ -5,6 +5,7 @@ import { DeployedPillar, InstrumentationTarget, isPillarImpl, ScrapeTarget } fro
 import { ILoggingPipeline, IMetricsBackend, ITracingBackend } from './pillars';
 import type { LogSeverity } from './severity';
 import { BackendArchitecture } from '../architecture/backend-architecture';
+import type { IWorkload } from '../architecture/binding';
 import type { IArchitectureExtension, WorkloadRegistration } from '../architecture/extension';
 import type { IConsole } from '../architecture/routable';
 import { PlatformConsole } from '../internal/console';
@@ -61,6 +62,11 @@ export class ObservabilityStack extends Construct implements IArchitectureExtens
   public readonly namespace: string;
   /** The kinds of the stack's pillars ("jaeger", "fluent-bit", "prometheus", ...), for the diagram and the lint. @internal */
   public readonly _pillarKinds: { readonly tracing?: string; readonly logging?: string; readonly metrics?: string };
+  /**
+   * The OpenTelemetry Collector the tracing pillar runs (services push OTLP to it).
+   * @internal
+   */
+  public _collector?: IWorkload & { readonly host: string };
   private readonly pillars: DeployedPillar[] = [];
   /** The logging pipeline (its store options shape the shared Elasticsearch cluster). */
   private readonly loggingPipeline?: ILoggingPipeline;

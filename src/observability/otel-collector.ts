@@ -15,6 +15,11 @@ export const OTEL_COLLECTOR_DEFAULT_IMAGE = 'otel/opentelemetry-collector-contri
 export const OTLP_GRPC_PORT = 4317;
 export const OTLP_HTTP_PORT = 4318;
 const HEALTH_PORT = 13133;
+/**
+ * The collector's Prometheus exporter (the OTLP metrics services push, for Prometheus to scrape);
+ * 8889 is the port the exporter's documentation and the upstream examples use.
+ */
+export const PROMETHEUS_EXPORTER_PORT = 8889;
 /** The image's user (Dockerfile `USER 10001:10001`). */
 const UID = 10001;
 const CONFIG_DIR = '/etc/otelcol-contrib';
@@ -29,7 +34,13 @@ export type CollectorExporter =
 export interface CollectorConfigOptions {
   /** The collector container's memory limit: `memory_limiter` keeps the heap below it. */
   readonly memoryLimitMebibytes: number;
-  readonly exporter: CollectorExporter;
+  /** The traces backend (none: a metrics-only collector, without a traces pipeline). */
+  readonly exporter?: CollectorExporter;
+  /**
+   * Also run a metrics pipeline: OTLP metrics in, the Prometheus exporter out on
+   * PROMETHEUS_EXPORTER_PORT, every resource attribute a label (namespace, team, ...).
+   */
+  readonly metrics?: boolean;
 }
 
 /**
@@ -41,10 +52,11 @@ export function renderCollectorConfig(o: CollectorConfigOptions): string {
   const limit = Math.floor(o.memoryLimitMebibytes * 0.8);
   const spike = Math.max(1, Math.floor(o.memoryLimitMebibytes * 0.2));
   // The gRPC OTLP exporter is `otlp_grpc` since collector v0.144.0 (`otlp` is a deprecated alias).
-  const exporterId = o.exporter.kind === 'otlp' ? `otlp_grpc/${o.exporter.name}` : 'zipkin';
-  const exporter = o.exporter.kind === 'otlp'
-    ? { endpoint: o.exporter.endpoint, tls: { insecure: true } }
-    : { endpoint: o.exporter.endpoint };
+  const traces = o.exporter;
+  const exporterId = traces === undefined ? undefined : traces.kind === 'otlp' ? `otlp_grpc/${traces.name}` : 'zipkin';
+  const exporter = traces === undefined ? undefined : traces.kind === 'otlp'
+    ? { endpoint: traces.endpoint, tls: { insecure: true } }
+    : { endpoint: traces.endpoint };
   const config = {
     receivers: {
       otlp: {
@@ -59,7 +71,16 @@ export function renderCollectorConfig(o: CollectorConfigOptions): string {
       batch: { send_batch_size: 8192, timeout: '5s' },
     },
     exporters: {
-      [exporterId]: { ...exporter, sending_queue: { enabled: true }, retry_on_failure: { enabled: true } },
+      ...(exporterId ? { [exporterId]: { ...exporter, sending_queue: { enabled: true }, retry_on_failure: { enabled: true } } } : {}),
+      ...(o.metrics ? {
+        prometheus: {
+          endpoint: `0.0.0.0:${PROMETHEUS_EXPORTER_PORT}`,
+          // service.name/namespace become job, k8s.namespace.name and team labels of their own
+          resource_to_telemetry_conversion: { enabled: true },
+          // a service that stops pushing drops out after 5 minutes (the exporter's default)
+          metric_expiration: '5m',
+        },
+      } : {}),
     },
     extensions: {
       health_check: { endpoint: `0.0.0.0:${HEALTH_PORT}` },
@@ -67,7 +88,8 @@ export function renderCollectorConfig(o: CollectorConfigOptions): string {
     service: {
       extensions: ['health_check'],
       pipelines: {
-        traces: { receivers: ['otlp'], processors: ['memory_limiter', 'batch'], exporters: [exporterId] },
+        ...(exporterId ? { traces: { receivers: ['otlp'], processors: ['memory_limiter', 'batch'], exporters: [exporterId] } } : {}),
+        ...(o.metrics ? { metrics: { receivers: ['otlp'], processors: ['memory_limiter', 'batch'], exporters: ['prometheus'] } } : {}),
       },
     },
   };
@@ -80,7 +102,10 @@ export interface CollectorProps {
   readonly image: string;
   readonly replicas: number;
   readonly resources: ResolvedResources;
-  readonly exporter: CollectorExporter;
+  /** The traces backend (none: metrics only). */
+  readonly exporter?: CollectorExporter;
+  /** Run the metrics pipeline (see CollectorConfigOptions.metrics). */
+  readonly metrics?: boolean;
 }
 
 /**
@@ -89,7 +114,7 @@ export interface CollectorProps {
  */
 export function deployCollector(stack: ObservabilityStack, p: CollectorProps): StatelessWorkload {
   const arch = stack.architecture;
-  const configYaml = renderCollectorConfig({ memoryLimitMebibytes: p.resources.memoryLimitMebibytes, exporter: p.exporter });
+  const configYaml = renderCollectorConfig({ memoryLimitMebibytes: p.resources.memoryLimitMebibytes, exporter: p.exporter, metrics: p.metrics });
   const configMapName = `${p.name}-config`;
   const identity = { name: p.name, instance: `${arch.name}-${p.name}`, component: 'otel-collector', partOf: arch.name };
   const health = { httpGet: { path: '/', port: k8s.IntOrString.fromNumber(HEALTH_PORT), scheme: 'HTTP' } };
@@ -104,6 +129,7 @@ export function deployCollector(stack: ObservabilityStack, p: CollectorProps): S
     ports: [
       { name: 'otlp-grpc', port: OTLP_GRPC_PORT, appProtocol: 'grpc' },
       { name: 'otlp-http', port: OTLP_HTTP_PORT, appProtocol: 'http' },
+      ...(p.metrics ? [{ name: 'prom-metrics', port: PROMETHEUS_EXPORTER_PORT, appProtocol: 'http' }] : []),
     ],
     podAnnotations: { [`${DOMAIN}/config-hash`]: createHash('sha256').update(configYaml).digest('hex').slice(0, 16) },
     volumes: [{ name: 'config', configMap: { name: configMapName } }],

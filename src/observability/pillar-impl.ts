@@ -20,6 +20,10 @@ export interface InstrumentationTarget {
   readonly version: string;
   /** The metrics endpoint, if the service exposes one. */
   readonly metrics?: { readonly port: number; readonly path: string };
+  /** How the service hands over its metrics: "prometheus" (scraped at `metrics`) or "otlp" (pushed). */
+  readonly metricsExport?: string;
+  /** The primary port speaks gRPC (the RED rules use the RPC metrics). */
+  readonly rpc?: boolean;
   /** The RFC 5424 severity the service logs at. */
   readonly logLevel: LogSeverity;
   /** Opt-outs: false means "do not instrument this pillar". */

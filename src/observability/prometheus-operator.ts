@@ -1,7 +1,8 @@
 import { Chart } from 'cdk8s';
-import { AlertRuleGroup } from './alert-rules';
+import { AlertRule, AlertRuleGroup, MICROSERVICE_KIND, RecordingRule } from './alert-rules';
 import {
   PodMonitor,
+  PodMonitorSpecPodMetricsEndpointsMetricRelabelingsAction,
   PodMonitorSpecPodMetricsEndpointsRelabelingsAction,
   PrometheusRule,
   PrometheusRuleSpecGroupsRulesExpr,
@@ -51,6 +52,39 @@ export function operatorPodMonitor(o: OperatorObjectsProps, m: OperatorPodMonito
   });
 }
 
+/**
+ * The PodMonitor of the OTLP metrics: the collector's Prometheus exporter, with the same label
+ * handling as the library's own `otlp-metrics` job (honoured `job`, `namespace` from
+ * `k8s_namespace_name`, `kind="microservice"`).
+ */
+export function operatorOtlpPodMonitor(
+  o: OperatorObjectsProps,
+  m: { readonly id: string; readonly name: string; readonly namespace: string; readonly selector: Record<string, string>; readonly port: number },
+): PodMonitor {
+  const A = PodMonitorSpecPodMetricsEndpointsMetricRelabelingsAction;
+  return new PodMonitor(o.chart, m.id, {
+    metadata: { name: m.name, namespace: m.namespace, labels: o.labels },
+    spec: {
+      selector: { matchLabels: { ...m.selector } },
+      podMetricsEndpoints: [{
+        portNumber: m.port,
+        path: '/metrics',
+        honorLabels: true,
+        metricRelabelings: [
+          { action: A.REPLACE, sourceLabels: ['job'], regex: '.+/(.+)', targetLabel: 'job', replacement: '$1' },
+          { action: A.REPLACE, sourceLabels: ['k8s_namespace_name'], regex: '(.+)', targetLabel: 'namespace', replacement: '$1' },
+          { action: A.REPLACE, targetLabel: 'kind', replacement: MICROSERVICE_KIND },
+          { action: A.LABELDROP, regex: 'k8s_namespace_name|service_name|service_namespace' },
+        ],
+      }],
+    },
+  });
+}
+
+function isRecording(r: AlertRule | RecordingRule): r is RecordingRule {
+  return (r as RecordingRule).record !== undefined;
+}
+
 export function operatorPrometheusRule(
   o: OperatorObjectsProps,
   id: string,
@@ -63,7 +97,7 @@ export function operatorPrometheusRule(
     spec: {
       groups: lazy(() => groups().map((g) => ({
         name: g.name,
-        rules: g.rules.map((r) => ({
+        rules: g.rules.map((r) => (isRecording(r) ? { record: r.record, expr: PrometheusRuleSpecGroupsRulesExpr.fromString(r.expr) } : {
           alert: r.alert,
           expr: PrometheusRuleSpecGroupsRulesExpr.fromString(r.expr),
           for: r.for,

@@ -2,14 +2,16 @@ import { createHash } from 'crypto';
 import { Chart, Duration, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { IConstruct } from 'constructs';
-import { alertRuleGroups, AlertmanagerReceiver, MICROSERVICE_KIND, renderAlertmanagerConfig, renderAlertRules } from './alert-rules';
+import { alertRuleGroups, AlertmanagerReceiver, MICROSERVICE_KIND, RedService, renderAlertmanagerConfig, renderAlertRules } from './alert-rules';
 import { deployGrafana } from './grafana';
 import type { ObservabilityStack } from './observability-stack';
+import { deployCollector, OTEL_COLLECTOR_DEFAULT_IMAGE, OTLP_HTTP_PORT, PROMETHEUS_EXPORTER_PORT } from './otel-collector';
 import { DeployedPillar, InstrumentationTarget, PillarImpl, ScrapeTarget } from './pillar-impl';
 import { IMetricsBackend, MetricsKind } from './pillars';
-import { operatorPodMonitor, operatorPrometheusRule } from './prometheus-operator';
+import { operatorOtlpPodMonitor, operatorPodMonitor, operatorPrometheusRule } from './prometheus-operator';
 import { PrometheusOptions } from './prometheus-options';
-import { IWorkload, Protocol } from '../architecture/binding';
+import { tracingEnv } from './tracing-backends';
+import { EnvValue, EnvVariable, IWorkload, Protocol } from '../architecture/binding';
 import { Profile } from '../architecture/profile';
 import type { IConsole } from '../architecture/routable';
 import { PlatformConsole } from '../internal/console';
@@ -59,6 +61,43 @@ export interface PrometheusConfigInput {
   readonly ruleFile: string;
   /** Labels added to every series and alert sent (e.g. the architecture). */
   readonly externalLabels: Record<string, string>;
+  /**
+   * The OpenTelemetry Collector whose Prometheus exporter serves the OTLP metrics services push
+   * (none: no service pushes).
+   */
+  readonly otlpCollector?: { readonly namespace: string; readonly podSelector: Record<string, string>; readonly port: number };
+}
+
+/** The scrape job of the OTLP metrics (the collector's Prometheus exporter). */
+export const OTLP_METRICS_JOB = 'otlp-metrics';
+
+/**
+ * The job scraping the collector's Prometheus exporter. The exporter names each series' `job`
+ * after `service.namespace/service.name` (honoured) and turns every resource attribute into a
+ * label; the metric relabeling gives the series the labels of a scraped service: `job` = the
+ * service name, `namespace` = its Kubernetes namespace (`k8s.namespace.name`), `team` (already a
+ * resource attribute) and `kind="microservice"`.
+ */
+function otlpMetricsJob(c: NonNullable<PrometheusConfigInput['otlpCollector']>): Record<string, unknown> {
+  const selector = Object.entries(c.podSelector).sort(([a], [b]) => a.localeCompare(b));
+  return {
+    job_name: OTLP_METRICS_JOB,
+    honor_labels: true,
+    kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: [c.namespace] } }],
+    relabel_configs: [
+      { source_labels: selector.map(([k]) => metaLabel(k)), action: 'keep', regex: selector.map(([, v]) => v).join(';') },
+      { source_labels: ['__meta_kubernetes_pod_phase'], action: 'drop', regex: 'Pending|Succeeded|Failed|Unknown' },
+      { source_labels: ['__meta_kubernetes_pod_ip'], regex: '([^:]+)', replacement: `$1:${c.port}`, target_label: '__address__' },
+      { source_labels: ['__meta_kubernetes_pod_ip'], regex: '(.+:.+)', replacement: `[$1]:${c.port}`, target_label: '__address__' },
+      { source_labels: ['__meta_kubernetes_pod_name'], target_label: 'collector' },
+    ],
+    metric_relabel_configs: [
+      { source_labels: ['job'], regex: '.+/(.+)', target_label: 'job', replacement: '$1' },
+      { source_labels: ['k8s_namespace_name'], regex: '(.+)', target_label: 'namespace', replacement: '$1' },
+      { target_label: 'kind', replacement: MICROSERVICE_KIND },
+      { action: 'labeldrop', regex: 'k8s_namespace_name|service_name|service_namespace' },
+    ],
+  };
 }
 
 /**
@@ -93,6 +132,7 @@ export function renderPrometheusConfig(input: PrometheusConfigInput): string {
           { source_labels: ['__meta_kubernetes_pod_name'], target_label: 'pod' },
         ],
       },
+      ...(input.otlpCollector ? [otlpMetricsJob(input.otlpCollector)] : []),
     ],
   };
   return Yaml.stringify(config);
@@ -175,6 +215,9 @@ export class PrometheusMetricsBackend implements IMetricsBackend, PillarImpl {
     const namespaces = new Set<string>();
     const teams = new Set<string>();
     const platformKinds = new Set<string>();
+    const services: RedService[] = [];
+    let scrapedServices = false;
+    let otlpCollector: (IWorkload & { readonly host: string }) | undefined;
 
     // ---- Alertmanager ----
     const amName = objectName(stack, stack.componentName, 'alertmanager');
@@ -273,8 +316,14 @@ export class PrometheusMetricsBackend implements IMetricsBackend, PillarImpl {
       alertmanagers: amTargets,
       ruleFile: `${CONFIG_DIR}/alerts.yml`,
       externalLabels: { architecture: arch.name },
+      otlpCollector: otlpCollector
+        ? { namespace: otlpCollector.namespace, podSelector: otlpCollector.podSelector, port: PROMETHEUS_EXPORTER_PORT }
+        : undefined,
     });
-    const rules = () => renderAlertRules({ platformKinds: [...platformKinds], errorRatioThreshold: errorRatio, latencySeconds: latencyMs / 1000 });
+    const ruleInput = () => ({
+      platformKinds: [...platformKinds], errorRatioThreshold: errorRatio, latencySeconds: latencyMs / 1000, services, scrapedServices,
+    });
+    const rules = () => renderAlertRules(ruleInput());
     const prometheus = new StatefulCluster(stack, 'prometheus', {
       architecture: arch,
       chart,
@@ -345,7 +394,7 @@ export class PrometheusMetricsBackend implements IMetricsBackend, PillarImpl {
       : undefined;
     if (operator) {
       operatorPrometheusRule(operator, 'operator-rules', objectName(stack, stack.componentName, 'alerts'), ns,
-        () => alertRuleGroups({ platformKinds: [...platformKinds], errorRatioThreshold: errorRatio, latencySeconds: latencyMs / 1000 }));
+        () => alertRuleGroups(ruleInput()));
     }
     const podMonitor = (w: IWorkload, name: string, port: number, path: string, kind: string, job: string) => {
       if (!operator) return;
@@ -374,10 +423,50 @@ export class PrometheusMetricsBackend implements IMetricsBackend, PillarImpl {
     return {
       consoles,
       instrument: (target: InstrumentationTarget) => {
-        if (!target.scraping || !target.metrics) return;
+        if (!target.scraping) return;
+        if (target.team) teams.add(target.team);
+        const red = { namespace: target.workload.namespace, job: target.serviceName, team: target.team, rpc: target.rpc ?? false };
+        if (target.metricsExport === 'otlp') {
+          // the tracing pillar's collector, or (no tracing) a metrics-only collector of our own
+          const collector = stack._collector ??= deployCollector(stack, {
+            chart,
+            name: objectName(stack, stack.componentName, 'otel-collector'),
+            image: OTEL_COLLECTOR_DEFAULT_IMAGE,
+            replicas: prod ? 2 : 1,
+            resources: resolveResources(stack, arch.profile, undefined, prod
+              ? { cpuRequestMillis: 200, cpuLimitMillis: 1000, memoryRequestMebibytes: 256, memoryLimitMebibytes: 512 }
+              : { cpuRequestMillis: 50, cpuLimitMillis: 500, memoryRequestMebibytes: 128, memoryLimitMebibytes: 256 }),
+            metrics: true,
+          });
+          const source = `observability stack ${show(stack.node.path)} (metrics)`;
+          // without a tracing pillar, the service's identity (service.name, k8s.namespace.name,
+          // team: the labels the rules select on) comes from here, with traces off
+          if (stack._pillarKinds.tracing === undefined) target.addEnv(tracingEnv(target, collector.host, 0, arch.profile, true, false), source);
+          target.addEnv(otlpMetricsEnv(collector.host, scrapeSeconds), source);
+          const otlp = [{ port: OTLP_HTTP_PORT, protocol: Protocol.TCP }];
+          target.workload.allowEgressTo(collector, otlp);
+          collector.allowIngressFrom(target.workload, otlp);
+          if (!otlpCollector) {
+            otlpCollector = collector;
+            scrapeWorkload(collector, PROMETHEUS_EXPORTER_PORT);
+            if (operator) {
+              operatorOtlpPodMonitor(operator, {
+                id: 'operator-podmonitor-otlp',
+                name: objectName(stack, stack.componentName, OTLP_METRICS_JOB),
+                namespace: collector.namespace,
+                selector: collector.podSelector,
+                port: PROMETHEUS_EXPORTER_PORT,
+              });
+            }
+          }
+          services.push(red);
+          return;
+        }
+        if (!target.metrics) return;
         const { port, path } = target.metrics;
         target.addPodAnnotations(scrapeAnnotations({ port, path, kind: MICROSERVICE_KIND, job: target.serviceName }));
-        if (target.team) teams.add(target.team);
+        scrapedServices = true;
+        services.push(red);
         scrapeWorkload(target.workload, target.metrics.port);
         podMonitor(target.workload, objectName(stack, target.serviceName, 'metrics'), port, path, MICROSERVICE_KIND, target.serviceName);
       },
@@ -389,6 +478,22 @@ export class PrometheusMetricsBackend implements IMetricsBackend, PillarImpl {
       },
     };
   }
+}
+
+/**
+ * The OpenTelemetry SDK variables of a service that pushes its metrics to the collector: OTLP/HTTP
+ * to the collector's metrics path, cumulative temporality (the Prometheus exporter's model), one
+ * export per scrape interval.
+ */
+export function otlpMetricsEnv(collectorHost: string, intervalSeconds: number): EnvVariable[] {
+  const v = (name: string, value: string): EnvVariable => ({ name, value: EnvValue.fromValue(value) });
+  return [
+    v('OTEL_METRICS_EXPORTER', 'otlp'),
+    v('OTEL_EXPORTER_OTLP_METRICS_ENDPOINT', `http://${collectorHost}:${OTLP_HTTP_PORT}/v1/metrics`),
+    v('OTEL_EXPORTER_OTLP_METRICS_PROTOCOL', 'http/protobuf'),
+    v('OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE', 'cumulative'),
+    v('OTEL_METRIC_EXPORT_INTERVAL', String(intervalSeconds * 1000)),
+  ];
 }
 
 /** Prometheus (or Grafana) reaching a workload's port: egress on one side, ingress on the other. */

@@ -5,7 +5,7 @@ import { ElasticsearchEndpoint, imageMajorVersion } from './elasticsearch';
 import type { ObservabilityStack } from './observability-stack';
 import { CollectorExporter, deployCollector, OTEL_COLLECTOR_DEFAULT_IMAGE, OTLP_GRPC_PORT, OTLP_HTTP_PORT } from './otel-collector';
 import { DeployedPillar, InstrumentationTarget, PillarImpl } from './pillar-impl';
-import { ITracingBackend, TracingKind } from './pillars';
+import { ITracingBackend, MetricsKind, TracingKind } from './pillars';
 import { JaegerOptions, SkyWalkingOptions, TracingOptions, TracingStorage, ZipkinOptions } from './tracing-options';
 import { EnvValue, EnvVariable, IWorkload, NetworkPort, Protocol } from '../architecture/binding';
 import { Profile } from '../architecture/profile';
@@ -87,7 +87,10 @@ function encodeAttribute(s: string): string {
 }
 
 /** The standard OpenTelemetry SDK variables a traced service gets. @internal */
-export function tracingEnv(target: InstrumentationTarget, collectorHost: string, sampling: number, profile: Profile): EnvVariable[] {
+export function tracingEnv(
+  target: InstrumentationTarget, collectorHost: string, sampling: number, profile: Profile, otlpMetrics: boolean = false,
+  traces: boolean = target.tracing,
+): EnvVariable[] {
   const attrs: Array<[string, string]> = [
     ['service.namespace', target.context],
     ['service.version', target.version],
@@ -100,15 +103,20 @@ export function tracingEnv(target: InstrumentationTarget, collectorHost: string,
     v('OTEL_SERVICE_NAME', target.serviceName),
     v('OTEL_EXPORTER_OTLP_ENDPOINT', `http://${collectorHost}:${OTLP_HTTP_PORT}`),
     v('OTEL_EXPORTER_OTLP_PROTOCOL', 'http/protobuf'),
-    v('OTEL_TRACES_EXPORTER', 'otlp'),
-    // the collector runs a traces pipeline only
-    v('OTEL_METRICS_EXPORTER', 'none'),
+    v('OTEL_TRACES_EXPORTER', traces ? 'otlp' : 'none'),
+    // metrics pushed over OTLP: the metrics pillar sets OTEL_METRICS_EXPORTER and its endpoint
+    ...(otlpMetrics ? [] : [v('OTEL_METRICS_EXPORTER', 'none')]),
     v('OTEL_LOGS_EXPORTER', 'none'),
     v('OTEL_TRACES_SAMPLER', 'parentbased_traceidratio'),
     v('OTEL_TRACES_SAMPLER_ARG', String(sampling)),
     v('OTEL_PROPAGATORS', 'tracecontext,baggage'),
     v('OTEL_RESOURCE_ATTRIBUTES', attrs.map(([k, val]) => `${encodeAttribute(k)}=${encodeAttribute(val)}`).join(',')),
   ];
+}
+
+/** The service pushes OTLP metrics that the Prometheus metrics pillar takes. @internal */
+export function pushesMetrics(stack: ObservabilityStack, target: InstrumentationTarget): boolean {
+  return target.scraping && target.metricsExport === 'otlp' && stack._pillarKinds.metrics === MetricsKind.PROMETHEUS;
 }
 
 /**
@@ -170,7 +178,10 @@ abstract class TracingBackendImpl implements ITracingBackend, PillarImpl {
       replicas: collectorReplicas,
       resources: collectorResources,
       exporter: backend.exporter,
+      // the OTLP metrics of the services, for Prometheus to scrape
+      metrics: stack._pillarKinds.metrics === MetricsKind.PROMETHEUS,
     });
+    stack._collector = collector;
     collector.allowEgressTo(backend.workload, backend.ports);
     backend.workload.allowIngressFrom(collector, backend.ports);
 
@@ -178,8 +189,10 @@ abstract class TracingBackendImpl implements ITracingBackend, PillarImpl {
     return {
       consoles: [backend.console],
       instrument: (target: InstrumentationTarget) => {
-        if (!target.tracing) return;
-        target.addEnv(tracingEnv(target, collector.host, sampling, profile), `observability stack ${show(stack.node.path)} (tracing)`);
+        const otlpMetrics = pushesMetrics(stack, target);
+        // a service that pushes metrics but is not traced still needs its identity variables
+        if (!target.tracing && !otlpMetrics) return;
+        target.addEnv(tracingEnv(target, collector.host, sampling, profile, otlpMetrics), `observability stack ${show(stack.node.path)} (tracing)`);
         target.workload.allowEgressTo(collector, otlpPorts);
         collector.allowIngressFrom(target.workload, otlpPorts);
       },

@@ -1,0 +1,182 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as yaml from 'js-yaml';
+import { requireProgram } from './tooling';
+import * as arch from '../../src';
+import { newTestApp, one, synthApp, SynthResult } from '../harness/synth';
+
+/**
+ * The RED rules and the metrics contract, run by the real tools (Debian packages `prometheus` and
+ * `prometheus-alertmanager`) on the synthesized files:
+ * - `promtool check rules` and `promtool check config` (the OTLP job's metric relabeling included);
+ * - `promtool test rules`: synthetic series that must fire each per-service alert and series that
+ *   must not (gRPC client errors are not server errors, a service with traffic is not "absent");
+ * - `amtool config routes test`: each per-service alert reaches its team's receiver.
+ *
+ * The only substitutions are those of prometheus.test.ts (Debian's 2.42 has no Kubernetes service
+ * discovery: a static target instead; Alertmanager 0.25 has no `url_file`: a literal URL).
+ */
+jest.setTimeout(60_000);
+
+let out: SynthResult;
+let tmp: string;
+let rulesFile: string;
+
+beforeAll(() => {
+  const app = newTestApp();
+  const shop = new arch.BackendArchitecture(app, 'shop', { profile: arch.Profile.PRODUCTION });
+  new arch.ObservabilityStack(shop, 'observability', {
+    tracing: arch.Tracing.jaeger({ storage: arch.TracingStorage.MEMORY, backendReplicas: 1 }),
+    metrics: arch.Metrics.prometheus({ alertmanager: { receivers: [{}, { team: 'checkout' }] } }),
+  });
+  // scraped (HTTP), pushing (gRPC: the default), and a service that never reports
+  new arch.Microservice(shop, 'orders', { image: 'ghcr.io/acme/orders:1.4.2', context: 'ordering', team: 'checkout' });
+  new arch.Microservice(shop, 'payments', {
+    image: 'ghcr.io/acme/payments:2.0.1', context: 'payments', team: 'checkout', protocol: arch.AppProtocol.GRPC, port: 9090,
+  });
+  new arch.Microservice(shop, 'catalog', { image: 'ghcr.io/acme/catalog:5.1.0', context: 'catalog' });
+  out = synthApp(app);
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'prometheus-rules-'));
+  rulesFile = path.join(tmp, 'alerts.yml');
+  fs.writeFileSync(rulesFile, data()['alerts.yml']);
+});
+
+afterAll(() => {
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+function data(): Record<string, string> {
+  return one(out.objects, 'ConfigMap', 'observability-prometheus-config', 'observability').data;
+}
+
+function run(program: string, args: string[], stdoutOnly = false): string {
+  const r = spawnSync(program, args, { encoding: 'utf8', timeout: 30_000, cwd: tmp });
+  if (r.status !== 0) throw new Error(`${path.basename(program)} ${args.join(' ')} failed (${r.status}):\n${r.stdout}${r.stderr}`);
+  return stdoutOnly ? r.stdout : `${r.stdout}${r.stderr}`;
+}
+
+const promtool = () => requireProgram(['promtool', '/usr/bin/promtool'], 'prometheus');
+
+/** The synthesized rule of a service's alert. */
+function ruleOf(alert: string, job: string): any {
+  const groups = (yaml.load(data()['alerts.yml']) as any).groups;
+  const found = groups.flatMap((g: any) => g.rules).filter((r: any) => r.alert === alert && r.expr.includes(`job="${job}"`));
+  expect(found).toHaveLength(1);
+  return found[0];
+}
+
+/** The synthesized annotations, with the `$value` the series below produce filled in. */
+function annotations(r: any, value: string): Record<string, string> {
+  return Object.fromEntries(Object.entries(r.annotations as Record<string, string>)
+    .map(([k, v]) => [k, v.replace(/\{\{ \$value \| humanize(Percentage|Duration) \}\}/g, value)]));
+}
+
+test('promtool accepts the rules and the configuration with the OTLP metrics job', () => {
+  expect(run(promtool(), ['check', 'rules', rulesFile])).toMatch(/SUCCESS: \d+ rules found/);
+  const config = yaml.load(data()['prometheus.yml']) as any;
+  config.rule_files = [rulesFile];
+  const jobs = config.scrape_configs.map((j: any) => j.job_name);
+  expect(jobs).toEqual(['prometheus', 'alertmanager', 'architecture-pods', 'otlp-metrics']);
+  for (const j of config.scrape_configs) {
+    if (!j.kubernetes_sd_configs) continue;
+    delete j.kubernetes_sd_configs;
+    j.static_configs = [{ targets: ['10.0.0.1:8889'] }];
+  }
+  const file = path.join(tmp, 'prometheus.yml');
+  fs.writeFileSync(file, yaml.dump(config));
+  expect(run(promtool(), ['check', 'config', file])).toMatch(/SUCCESS/);
+});
+
+test('promtool test rules: each RED alert fires on the series that should fire it, and only there', () => {
+  const ms = 'kind="microservice"';
+  const orders = `${ms}, namespace="ordering", job="orders", team="checkout"`;
+  const payments = `${ms}, namespace="payments", job="payments", team="checkout"`;
+  const tests = {
+    rule_files: [rulesFile],
+    evaluation_interval: '1m',
+    tests: [{
+      interval: '1m',
+      input_series: [
+        // orders: 1 request/s, 10 % of them 5xx, fast
+        { series: `http_server_request_duration_seconds_count{${orders}, http_response_status_code="200"}`, values: '0+54x45' },
+        { series: `http_server_request_duration_seconds_count{${orders}, http_response_status_code="503"}`, values: '0+6x45' },
+        { series: `http_server_request_duration_seconds_bucket{${orders}, le="0.1"}`, values: '0+60x45' },
+        { series: `http_server_request_duration_seconds_bucket{${orders}, le="+Inf"}`, values: '0+60x45' },
+        { series: `up{${orders}, pod="orders-1"}`, values: '1x45' },
+        // payments (pushed over OTLP, relabeled like a scraped service): NOT_FOUND answers only
+        // (client errors), but slow: p95 = 100 + 900 * (0.95 * 150 - 100) / 50 = 865 ms
+        { series: `rpc_server_duration_milliseconds_count{${payments}, rpc_grpc_status_code="0"}`, values: '0+100x45' },
+        { series: `rpc_server_duration_milliseconds_count{${payments}, rpc_grpc_status_code="5"}`, values: '0+50x45' },
+        { series: `rpc_server_duration_milliseconds_bucket{${payments}, le="100"}`, values: '0+100x45' },
+        { series: `rpc_server_duration_milliseconds_bucket{${payments}, le="1000"}`, values: '0+150x45' },
+        { series: `rpc_server_duration_milliseconds_bucket{${payments}, le="+Inf"}`, values: '0+150x45' },
+        // catalog: nothing at all
+      ],
+      promql_expr_test: [
+        { expr: 'service:http_requests:rate5m', eval_time: '20m', exp_samples: [{ labels: 'service:http_requests:rate5m{namespace="ordering", job="orders", team="checkout"}', value: 1 }] },
+        { expr: 'service:http_request_errors:rate5m', eval_time: '20m', exp_samples: [{ labels: 'service:http_request_errors:rate5m{namespace="ordering", job="orders", team="checkout"}', value: 0.1 }] },
+        { expr: 'service:rpc_request_errors:rate5m', eval_time: '20m', exp_samples: [] },
+        { expr: 'service:rpc_request_duration_seconds:p95_5m > 0.86 < 0.87', eval_time: '20m', exp_samples: [{ labels: 'service:rpc_request_duration_seconds:p95_5m{namespace="payments", job="payments", team="checkout"}', value: 0.865 }] },
+      ],
+      alert_rule_test: [
+        {
+          eval_time: '25m',
+          alertname: 'ServiceHighErrorRatio',
+          exp_alerts: [{
+            exp_labels: { severity: 'warning', team: 'checkout', namespace: 'ordering', job: 'orders' },
+            exp_annotations: annotations(ruleOf('ServiceHighErrorRatio', 'orders'), '10%'),
+          }],
+        },
+        {
+          eval_time: '25m',
+          alertname: 'ServiceHighLatency',
+          exp_alerts: [{
+            exp_labels: { severity: 'warning', team: 'checkout', namespace: 'payments', job: 'payments' },
+            exp_annotations: annotations(ruleOf('ServiceHighLatency', 'payments'), '865ms'),
+          }],
+        },
+        // not yet: absent for 30 minutes
+        { eval_time: '25m', alertname: 'ServiceMetricsAbsent', exp_alerts: [] },
+        {
+          eval_time: '40m',
+          alertname: 'ServiceMetricsAbsent',
+          exp_alerts: [{
+            exp_labels: { severity: 'warning', kind: 'microservice', namespace: 'catalog', job: 'catalog' },
+            exp_annotations: annotations(ruleOf('ServiceMetricsAbsent', 'catalog'), ''),
+          }],
+        },
+        { eval_time: '25m', alertname: 'ServiceDown', exp_alerts: [] },
+      ],
+    }],
+  };
+  const file = path.join(tmp, 'alerts.test.yml');
+  fs.writeFileSync(file, yaml.dump(tests, { lineWidth: -1 }));
+  expect(run(promtool(), ['test', 'rules', file])).toMatch(/SUCCESS/);
+});
+
+test('amtool: each per-service alert reaches its team\'s receiver, the others the default one', () => {
+  const amtool = requireProgram(['amtool', '/usr/bin/amtool'], 'prometheus-alertmanager');
+  const config = yaml.load(one(out.objects, 'ConfigMap', 'observability-alertmanager-config', 'observability').data['alertmanager.yml']) as any;
+  for (const r of config.receivers) {
+    for (const w of r.webhook_configs ?? []) {
+      w.url = 'https://hooks.example.com/alerts';
+      delete w.url_file;
+    }
+  }
+  const file = path.join(tmp, 'alertmanager.yml');
+  fs.writeFileSync(file, yaml.dump(config));
+  expect(run(amtool, ['check-config', file])).toMatch(/SUCCESS/);
+  const receiverOf = (labels: Record<string, string>) => run(amtool, ['config', 'routes', 'test', `--config.file=${file}`,
+    ...Object.entries(labels).map(([k, v]) => `${k}=${v}`)], true).trim();
+  const groups = (yaml.load(data()['alerts.yml']) as any).groups;
+  const perService = groups.filter((g: any) => g.name.startsWith('service-')).flatMap((g: any) => g.rules);
+  expect(perService).toHaveLength(9);
+  for (const r of perService) {
+    const job = /job="([^"]+)"/.exec(r.expr)![1];
+    // the labels an alert of this rule carries: its rule labels, namespace and job
+    expect({ job, receiver: receiverOf({ alertname: r.alert, job, ...r.labels }) })
+      .toEqual({ job, receiver: job === 'catalog' ? 'default' : 'team-checkout' });
+  }
+});

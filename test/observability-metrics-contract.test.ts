@@ -10,7 +10,7 @@ import { envOf, find, K8sObject, newTestApp, one, synthApp, SynthResult } from '
  */
 const NS = 'observability';
 
-function build(opts: { operator?: boolean; tracing?: boolean; mesh?: boolean } = {}): SynthResult {
+function build(opts: { operator?: boolean; tracing?: boolean; mesh?: boolean; sidecar?: boolean } = {}): SynthResult {
   const app = newTestApp();
   const shop = new arch.BackendArchitecture(app, 'shop', { profile: arch.Profile.PRODUCTION });
   new arch.ObservabilityStack(shop, NS, {
@@ -33,6 +33,7 @@ function build(opts: { operator?: boolean; tracing?: boolean; mesh?: boolean } =
     image: 'ghcr.io/acme/catalog:5.1.0', context: 'catalog', metricsExport: arch.MetricsExport.OTLP, instrumentation: { tracing: false },
   });
   if (opts.mesh) new arch.Mesh(shop, 'mesh', { engine: arch.MeshEngine.istio({ mode: arch.IstioDataPlaneMode.AMBIENT }) });
+  if (opts.sidecar) new arch.Mesh(shop, 'mesh', { engine: arch.MeshEngine.istio() });
   return synthApp(app);
 }
 
@@ -146,6 +147,15 @@ test('with a mesh (Istio ambient: Prometheus runs meshed), the push and the scra
     .flatMap((r: any) => r.from.flatMap((f: any) => f.source.principals));
   expect(principalsOn('4318')).toEqual(expect.arrayContaining(['cluster.local/ns/payments/sa/payments', 'cluster.local/ns/catalog/sa/catalog']));
   expect(principalsOn('8889')).toEqual(['cluster.local/ns/observability/sa/observability-prometheus']);
+});
+
+test('Istio sidecars: Prometheus (outside the mesh) scrapes the collector around its sidecar; the collector and the traces backend stay meshed', () => {
+  const o = build({ sidecar: true });
+  const collector = one(o.objects, 'Deployment', 'observability-otel-collector', NS);
+  expect(collector.spec.template.metadata.annotations['traffic.sidecar.istio.io/excludeInboundPorts']).toBe('8889');
+  expect(collector.spec.template.metadata.annotations['sidecar.istio.io/inject']).toBeUndefined();
+  expect(one(o.objects, 'Deployment', 'observability-jaeger', NS).spec.template.metadata.annotations['sidecar.istio.io/inject']).toBeUndefined();
+  expect(checkAll(o.objects)).toEqual([]);
 });
 
 describe('declaration errors', () => {

@@ -205,9 +205,17 @@ function mergedScraping(model: MeshModel): void {
   }
   for (const m of model.enrolled) {
     const t = m.reg.telemetry;
-    if (!t?.metrics || !t.scraping) continue;
     const scrapers = scrapedBy.get(m.reg.workload) ?? [];
     if (scrapers.length === 0) continue;
+    if (!t) {
+      // a platform Deployment's metrics port (the collector's Prometheus exporter): plaintext
+      // from the scraper outside the mesh, around the sidecar; the NetworkPolicy still admits only
+      // the scraper on that port
+      const ports = [...new Set(scrapers.flatMap((c) => c.ports.map((p) => p.port)))].sort((a, b) => a - b);
+      m.reg.addPodAnnotations({ 'traffic.sidecar.istio.io/excludeInboundPorts': ports.join(',') });
+      continue;
+    }
+    if (!t.metrics || !t.scraping) continue;
     m.reg.addPodAnnotations({
       'prometheus.io/scrape': 'true',
       'prometheus.io/port': String(t.metrics.port),

@@ -350,10 +350,15 @@ export class Mesh extends Construct implements IArchitectureExtension {
     };
   }
 
-  /** Prometheus outside an Istio sidecar mesh scrapes a microservice's merged metrics (15020). */
+  /**
+   * Prometheus outside an Istio sidecar mesh scrapes a microservice's merged metrics (15020), and
+   * a meshed platform Deployment (the OpenTelemetry Collector's Prometheus exporter) on its
+   * metrics port, which bypasses the sidecar (`traffic.sidecar.istio.io/excludeInboundPorts`).
+   */
   private isMergedScrape(consumer: Member, provider: Member): boolean {
-    return this.engine.kind === MeshKind.ISTIO && this.engine.istioMode === IstioDataPlaneMode.SIDECAR
-      && consumer.reg.kind === SCRAPER_KIND && provider.reg.telemetry?.metrics !== undefined && provider.reg.telemetry.scraping;
+    if (this.engine.kind !== MeshKind.ISTIO || this.engine.istioMode !== IstioDataPlaneMode.SIDECAR || consumer.reg.kind !== SCRAPER_KIND) return false;
+    if (provider.reg.telemetry) return provider.reg.telemetry.metrics !== undefined && provider.reg.telemetry.scraping;
+    return provider.reg.controller === WorkloadController.DEPLOYMENT;
   }
 
   private validatePolicies(model: MeshModel): void {

@@ -356,7 +356,8 @@ export class Mesh extends Construct implements IArchitectureExtension {
    * metrics port, which bypasses the sidecar (`traffic.sidecar.istio.io/excludeInboundPorts`).
    */
   private isMergedScrape(consumer: Member, provider: Member): boolean {
-    if (this.engine.kind !== MeshKind.ISTIO || this.engine.istioMode !== IstioDataPlaneMode.SIDECAR || consumer.reg.kind !== SCRAPER_KIND) return false;
+    const sidecars = this.engine.kind === MeshKind.ISTIO && this.engine.istioMode === IstioDataPlaneMode.SIDECAR;
+    if (!sidecars || consumer.reg.kind !== SCRAPER_KIND) return false;
     if (provider.reg.telemetry) return provider.reg.telemetry.metrics !== undefined && provider.reg.telemetry.scraping;
     return provider.reg.controller === WorkloadController.DEPLOYMENT;
   }

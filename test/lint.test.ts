@@ -117,7 +117,9 @@ describe('rules', () => {
 
   test('unused platform components, unscraped ones, single replicas others depend on', () => {
     const { a, orders } = shop();
-    const cache = new arch.MessageQueue(a, 'cache', { engine: arch.MessageQueueEngine.redis() });
+    // Redis is scraped through its redis_exporter sidecar; RocketMQ has no exporter yet
+    new arch.MessageQueue(a, 'redis', { engine: arch.MessageQueueEngine.redis() });
+    const cache = new arch.MessageQueue(a, 'cache', { engine: arch.MessageQueueEngine.rocketmq() });
     new arch.Registry(a, 'registry', { engine: arch.RegistryEngine.etcd() });
     const payments = new arch.Microservice(a, 'payments', { image: IMAGE('payments'), replicas: 1 });
     orders.uses(payments);
@@ -125,7 +127,7 @@ describe('rules', () => {
     const f = a.lint();
     expect(f.find((x) => x.rule === arch.LintRule.UNUSED_COMPONENT && x.path === 'shop/registry')?.message).toBe('etcd registry "registry" is deployed but no service uses it');
     expect(f.find((x) => x.rule === arch.LintRule.UNSCRAPED_COMPONENT && x.path === 'shop/cache')?.message)
-      .toBe('nobody scrapes the metrics of redis message queue "cache": the library runs no metrics endpoint or exporter for redis that Prometheus could scrape');
+      .toBe('nobody scrapes the metrics of rocketmq message queue "cache": the library runs no metrics endpoint or exporter for rocketmq that Prometheus could scrape');
     // etcd and RabbitMQ are scraped by the stack's Prometheus
     expect(f.filter((x) => x.rule === arch.LintRule.UNSCRAPED_COMPONENT).map((x) => x.path)).toEqual(['shop/cache']);
     expect(f.find((x) => x.rule === arch.LintRule.SINGLE_REPLICA_DEPENDENCY && x.path === 'shop/payments')?.message)

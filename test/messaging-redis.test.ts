@@ -170,7 +170,8 @@ describe('production: 3 Redis pods and 3 Sentinels', () => {
   test('services: client and headless for Redis (6379) and for the Sentinels (26379)', () => {
     const ports = (n: string) => one(r.out.objects, 'Service', n, 'events').spec.ports.map((p: any) => p.port);
     expect(ports('events')).toEqual([6379]);
-    expect(ports('events-headless')).toEqual([6379]);
+    // the exporter's port is on the headless Service only (Prometheus scrapes the pods)
+    expect(ports('events-headless')).toEqual([6379, 9121]);
     expect(ports('events-sentinel')).toEqual([26379]);
     expect(one(r.out.objects, 'Service', 'events-sentinel-headless', 'events').spec.publishNotReadyAddresses).toBe(true);
   });
@@ -219,9 +220,10 @@ describe('production: 3 Redis pods and 3 Sentinels', () => {
       expect(rules(policy(r.out, svc, ns), 'egress')).toEqual(['shop-events 6379/TCP', 'shop-events-sentinel 26379/TCP']);
     }
     expect(rules(policy(r.out, 'events', 'events'), 'ingress')).toEqual([
-      'shop-audit 6379/TCP', 'shop-billing 6379/TCP', 'shop-events 6379/TCP', 'shop-events-sentinel 6379/TCP', 'shop-events-streams 6379/TCP', 'shop-orders 6379/TCP',
+      'shop-audit 6379/TCP', 'shop-billing 6379/TCP', 'shop-events 6379/TCP', 'shop-events 9121/TCP', 'shop-events-sentinel 6379/TCP', 'shop-events-streams 6379/TCP', 'shop-orders 6379/TCP',
     ]);
-    expect(rules(policy(r.out, 'events', 'events'), 'egress')).toEqual(['shop-events 6379/TCP', 'shop-events-sentinel 26379/TCP']);
+    // members reach each other on every declared port, the exporter's included (as RabbitMQ's 15692)
+    expect(rules(policy(r.out, 'events', 'events'), 'egress')).toEqual(['shop-events 6379/TCP', 'shop-events 9121/TCP', 'shop-events-sentinel 26379/TCP']);
     expect(rules(policy(r.out, 'events-sentinel', 'events'), 'egress')).toEqual(['shop-events 6379/TCP', 'shop-events-sentinel 26379/TCP']);
     expect(rules(policy(r.out, 'events-sentinel', 'events'), 'ingress')).toEqual([
       'shop-audit 26379/TCP', 'shop-billing 26379/TCP', 'shop-events 26379/TCP', 'shop-events-sentinel 26379/TCP', 'shop-events-streams 26379/TCP', 'shop-orders 26379/TCP',

@@ -189,4 +189,11 @@ export interface RedisOptions {
    * @default - 25m/250m CPU and 32/64 MiB
    */
   readonly sentinelResources?: ComputeResources;
+  /**
+   * The Prometheus exporter that runs next to each Redis pod (Redis has no Prometheus endpoint of
+   * its own): it reads `INFO` over localhost with the Redis password and serves `/metrics` on
+   * 9121, which the architecture's metrics system scrapes.
+   * @default "oliver006/redis_exporter:v1.88.0"
+   */
+  readonly exporterImage?: string;
 }

@@ -23,6 +23,10 @@ import { TaskPods } from '../internal/task-pods';
 export const REDIS_DEFAULT_IMAGE = 'redis:8.10.1';
 export const REDIS_PORT = 6379;
 export const SENTINEL_PORT = 26379;
+/** oliver006/redis_exporter, pinned (the newest tag of the upstream repository, v1.88.0). */
+export const REDIS_EXPORTER_DEFAULT_IMAGE = 'oliver006/redis_exporter:v1.88.0';
+/** The exporter's default `--web.listen-address` (`:9121`, its Dockerfile's EXPOSE). */
+export const REDIS_EXPORTER_PORT = 9121;
 /** The image's `redis` user and group. */
 const UID = 999;
 const DATA_DIR = '/data';
@@ -342,6 +346,25 @@ function ping(port: number, accept: string): kplus.k8s.Probe {
 }
 
 /**
+ * The redis_exporter sidecar (flags from its main.go: `REDIS_ADDR`, `REDIS_PASSWORD`,
+ * `--web.listen-address` default `:9121`; `/health` always answers "ok", so it is the probe of
+ * the exporter process, while `redis_up` reports Redis itself). A static binary on `scratch`:
+ * read-only root, any non-root user.
+ */
+function redisExporter(image: string, password: kplus.k8s.EnvVar): kplus.k8s.Container {
+  const health = { httpGet: { path: '/health', port: kplus.k8s.IntOrString.fromNumber(REDIS_EXPORTER_PORT) } };
+  return secureContainer({
+    name: 'redis-exporter',
+    image,
+    env: [{ name: 'REDIS_ADDR', value: `redis://127.0.0.1:${REDIS_PORT}` }, password],
+    ports: [{ name: 'metrics', containerPort: REDIS_EXPORTER_PORT }],
+    resources: { cpuRequestMillis: 10, cpuLimitMillis: 200, memoryRequestMebibytes: 16, memoryLimitMebibytes: 64 },
+    readinessProbe: { ...health, periodSeconds: 10, timeoutSeconds: 3 },
+    livenessProbe: { ...health, periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 4 },
+  });
+}
+
+/**
  * Redis: one instance in development; in production a primary with replicas (one StatefulSet)
  * monitored by Sentinels (a second StatefulSet).
  *
@@ -365,6 +388,8 @@ export class RedisEngine implements MessageQueueEngineImpl {
     // ---- validation (before any object exists)
     const image = o.image ?? REDIS_DEFAULT_IMAGE;
     validateImage(mq, image);
+    const exporterImage = o.exporterImage ?? REDIS_EXPORTER_DEFAULT_IMAGE;
+    validateImage(mq, exporterImage);
     const replicas = validateInteger(mq, 'replicas', o.replicas ?? (production ? 3 : 1), 1, 9, 'use 1 to 9 Redis pods (one primary, the rest replicas)');
     if (production && replicas < 2) {
       fail(mq, `replicas ${replicas} leaves production without a replica to fail over to`, 'use at least 2 Redis pods in production (3 recommended)');
@@ -474,7 +499,9 @@ export class RedisEngine implements MessageQueueEngineImpl {
       replicas,
       quorum: false,
       uid: UID,
-      ports: [{ name: 'redis', port: REDIS_PORT }],
+      ports: [{ name: 'redis', port: REDIS_PORT }, { name: 'metrics', port: REDIS_EXPORTER_PORT, peerOnly: true }],
+      // redis_exporter, next to each Redis
+      metrics: { port: REDIS_EXPORTER_PORT, path: '/metrics', kind: 'redis' },
       // the preStop failover (at most 30 s), then the AOF/RDB flush on SIGTERM
       terminationGracePeriodSeconds: replicated ? 60 : 30,
       storage: { volumeName: 'data', mountPath: DATA_DIR, sizeGibibytes: storage, storageClassName: o.storageClassName },
@@ -516,7 +543,7 @@ export class RedisEngine implements MessageQueueEngineImpl {
             ],
           }),
           ...(replicated ? { lifecycle: { preStop: { exec: { command: ['sh', '-c', REDIS_PRESTOP_SCRIPT] } } } } : {}),
-        }];
+        }, redisExporter(exporterImage, secretEnv('REDIS_PASSWORD'))];
       },
     });
 

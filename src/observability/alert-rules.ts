@@ -93,6 +93,22 @@ const PLATFORM_RULES: Record<string, AlertRule[]> = {
       'RabbitMQ {{ $labels.namespace }}/{{ $labels.job }} queues keep growing',
       '{{ $value }} ready messages and growing: consumers do not keep up.'),
   ],
+  // redis_exporter (oliver006/redis_exporter) next to each Redis pod
+  'redis': [
+    rule('RedisDown', 'redis_up{kind="redis"} == 0', '2m', 'critical',
+      'Redis {{ $labels.pod }} does not answer its exporter',
+      'The exporter next to Redis {{ $labels.pod }} of {{ $labels.namespace }}/{{ $labels.job }} cannot reach it.'),
+    rule('RedisMemoryNearMaxmemory',
+      'redis_memory_used_bytes{kind="redis"} / (redis_memory_max_bytes{kind="redis"} > 0) > 0.9', '10m', 'warning',
+      'Redis {{ $labels.pod }} is close to maxmemory',
+      'Redis {{ $labels.pod }} of {{ $labels.namespace }}/{{ $labels.job }} uses {{ $value | humanizePercentage }} of maxmemory: it evicts keys or, with noeviction, refuses writes.'),
+    rule('RedisEvictingKeys', 'rate(redis_evicted_keys_total{kind="redis"}[5m]) > 0', '15m', 'warning',
+      'Redis {{ $labels.pod }} evicts keys',
+      'Redis {{ $labels.pod }} of {{ $labels.namespace }}/{{ $labels.job }} evicts {{ $value }} keys/s: maxmemory is too small for the data set (expected only for a cache).'),
+    rule('RedisReplicaLinkDown', 'redis_master_link_up{kind="redis"} == 0', '5m', 'critical',
+      'Redis replica {{ $labels.pod }} lost its primary',
+      'Redis replica {{ $labels.pod }} of {{ $labels.namespace }}/{{ $labels.job }} has no link to its primary for 5 minutes.'),
+  ],
   'pulsar-broker': [
     rule('PulsarBacklogGrowing',
       'sum by (namespace, job) (pulsar_msg_backlog{kind="pulsar-broker"}) > 10000'

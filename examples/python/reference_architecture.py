@@ -27,11 +27,6 @@ def build(app: App, profile: arch.Profile = arch.Profile.PRODUCTION) -> arch.Bac
                 ),
                 arch.LintSuppression(
                     rule=arch.LintRule.UNSCRAPED_COMPONENT,
-                    path="shop/cache",
-                    reason="the library runs no Redis exporter yet (README, Architecture lint); the platform team scrapes it with its own exporter",
-                ),
-                arch.LintSuppression(
-                    rule=arch.LintRule.UNSCRAPED_COMPONENT,
                     path="shop/events",
                     reason="the library runs no Kafka exporter yet (README, Architecture lint); the platform team scrapes it with its own exporter",
                 ),

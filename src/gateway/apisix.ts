@@ -1,4 +1,3 @@
-import { Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { ApisixOptions } from './apisix-options';
 import { DeployedGateway, GatewayEngineImpl, ResolvedGatewaySettings, ResolvedHeaders, ResolvedRoute, unsupported } from './engine-impl';
@@ -8,6 +7,7 @@ import { GatewayKind } from './gateway-engine';
 import { PathMatch } from './gateway-options';
 import { deployProxy, proxySettings } from './proxy-workload';
 import { AppProtocol } from '../architecture/app-protocol';
+import { stringifyYaml } from '../internal/component-chart';
 import { fail, show } from '../internal/errors';
 import { lazy } from '../internal/lazy';
 import { envPrefix, objectName, validateDnsLabel, validateImage } from '../internal/names';
@@ -33,7 +33,7 @@ export function renderApisixConfig(envs: string[], clientTimeoutSeconds?: number
     ? { http: { client_header_timeout: `${clientTimeoutSeconds}s`, client_body_timeout: `${clientTimeoutSeconds}s` } }
     : {};
   const nginx = { ...(envs.length > 0 ? { envs } : {}), ...http };
-  return Yaml.stringify({
+  return stringifyYaml({
     deployment: { role: 'data_plane', role_data_plane: { config_provider: 'yaml' } },
     apisix: { node_listen: [HTTP_PORT], enable_admin: false, status: { ip: '0.0.0.0', port: STATUS_PORT } },
     ...(Object.keys(nginx).length > 0 ? { nginx_config: nginx } : {}),
@@ -90,7 +90,7 @@ export class ApisixEngine implements GatewayEngineImpl {
     }
     if (settings.maxRequestBodyKibibytes !== undefined) globalPlugins['client-control'] = { max_body_size: settings.maxRequestBodyKibibytes * 1024 };
     const render = () => [
-      Yaml.stringify({
+      stringifyYaml({
         routes,
         upstreams,
         ...(consumers.size > 0 ? { consumers: [...consumers.keys()].sort().map((k) => consumers.get(k)) } : {}),

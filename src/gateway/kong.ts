@@ -1,4 +1,3 @@
-import { Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { DeployedGateway, GatewayEngineImpl, ResolvedGatewaySettings, ResolvedHeaders, ResolvedRoute, unsupported } from './engine-impl';
 import type { Gateway } from './gateway';
@@ -8,6 +7,7 @@ import { PathMatch } from './gateway-options';
 import { KongOptions } from './kong-options';
 import { deployProxy, proxySettings } from './proxy-workload';
 import { AppProtocol } from '../architecture/app-protocol';
+import { stringifyYaml } from '../internal/component-chart';
 import { lazy } from '../internal/lazy';
 import { objectName, validateImage } from '../internal/names';
 import { deployPlatformComponent } from '../internal/platform';
@@ -79,7 +79,7 @@ export class KongGatewayEngine implements GatewayEngineImpl {
     if (settings.maxRequestBodyKibibytes !== undefined) {
       globalPlugins.push({ name: 'request-size-limiting', config: { allowed_payload_size: settings.maxRequestBodyKibibytes, size_unit: 'kilobytes' } });
     }
-    const render = () => Yaml.stringify({
+    const render = () => stringifyYaml({
       _format_version: '3.0',
       services,
       ...(upstreams.length > 0 ? { upstreams } : {}),

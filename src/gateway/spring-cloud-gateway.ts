@@ -1,4 +1,3 @@
-import { Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { DeployedGateway, GatewayEngineImpl, ResolvedGatewaySettings, ResolvedRoute, unsupported } from './engine-impl';
 import type { Gateway } from './gateway';
@@ -8,6 +7,7 @@ import { deployProxy, proxySettings } from './proxy-workload';
 import { SpringCloudGatewayOptions } from './spring-cloud-gateway-options';
 import { AppProtocol } from '../architecture/app-protocol';
 import { EnvVariable } from '../architecture/binding';
+import { stringifyYaml } from '../internal/component-chart';
 import { fail, show } from '../internal/errors';
 import { lazy } from '../internal/lazy';
 import { objectName, validateImage, validateInteger } from '../internal/names';
@@ -131,7 +131,7 @@ export class SpringCloudGatewayEngine implements GatewayEngineImpl {
           },
         } : {}),
       };
-      return Yaml.stringify({
+      return stringifyYaml({
         server: { port },
         management: { endpoint: { health: { probes: { enabled: true } } } },
         spring: {

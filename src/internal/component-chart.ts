@@ -105,13 +105,36 @@ function architectWriterSelected(): boolean {
   throw new Error(`${YAML_WRITER_ENV}=${JSON.stringify(v)} is not a YAML writer. Fix: set it to "architect" (the default) or "cdk8s"`);
 }
 
+/**
+ * YAML text for configuration files the library embeds in ConfigMaps (Prometheus rules, collector
+ * and gateway configurations): the same bytes as cdk8s' `Yaml.stringify(...docs)`, written by our
+ * writer when it writes cdk8s' canary documents identically and is selected, else by cdk8s'.
+ */
+export function stringifyYaml(...docs: unknown[]): string {
+  if (architectWriterSelected() && writerAgrees()) {
+    try {
+      return stringifyDocuments(docs);
+    } catch (e) {
+      if (!(e instanceof UnsupportedValue)) throw e;
+    }
+  }
+  return Yaml.stringify(...docs);
+}
+
+let agrees: boolean | undefined;
+
+function writerAgrees(): boolean {
+  if (agrees === undefined) agrees = writesLikeCdk8s();
+  return agrees;
+}
+
 let installed = false;
 
 function installYamlWriter(): void {
   if (installed) return;
   installed = true;
   // another `yaml` inside another cdk8s could write other bytes: then keep cdk8s' writer
-  yamlWriterStats.agreesWithCdk8s = writesLikeCdk8s();
+  yamlWriterStats.agreesWithCdk8s = writerAgrees();
   if (!yamlWriterStats.agreesWithCdk8s) return;
   const cdk8sSave = Yaml.save;
   Yaml.save = function save(filePath: string, docs: any[]): void {
@@ -143,15 +166,17 @@ function installYamlWriter(): void {
   // returns (or throws) only once every file is on disk.
   const appSynth = App.prototype.synth;
   App.prototype.synth = function synth(this: App): void {
-    if (synthWriter) return appSynth.call(this); // a synth inside a synth: the outer one flushes
+    if (synthPass !== undefined) return appSynth.call(this); // a synth inside a synth: the outer one flushes
     const writer = BackgroundFileWriter.get();
     synthWriter = writer;
+    synthPass = ++synthPasses;
     let failed = true;
     try {
       appSynth.call(this);
       failed = false;
     } finally {
       synthWriter = undefined;
+      synthPass = undefined;
       if (writer) {
         try {
           writer.flush();
@@ -166,6 +191,29 @@ function installYamlWriter(): void {
 
 /** The background writer of the `App.synth()` in progress, if any. */
 let synthWriter: BackgroundFileWriter | undefined;
+
+/** The number of the `App.synth()` in progress (`undefined` outside of one), and how many began. */
+let synthPass: number | undefined;
+let synthPasses = 0;
+
+/**
+ * `produce`, computed once per `App.synth()`: for a synth-time value that several objects of a
+ * synth embed (a configuration file and the hash of it in a pod annotation). The graph cannot
+ * change during a synth; outside of one (`Testing.synth(chart)`, `chart.toJson()`) every call
+ * computes the value anew, so a graph changed between two synths is never served stale.
+ */
+export function oncePerSynth<T>(produce: () => T): () => T {
+  let pass: number | undefined;
+  let value: T;
+  return () => {
+    if (synthPass === undefined) return produce();
+    if (pass !== synthPass) {
+      value = produce();
+      pass = synthPass;
+    }
+    return value;
+  };
+}
 
 function writesLikeCdk8s(): boolean {
   try {

@@ -1,4 +1,4 @@
-import { Yaml } from 'cdk8s';
+import { stringifyYaml } from '../internal/component-chart';
 
 /** One Prometheus alerting rule. */
 export interface AlertRule {
@@ -216,7 +216,7 @@ export function alertRuleGroups(input: AlertRulesInput): AlertRuleGroup[] {
 
 /** The rules file (`promtool check rules` format). */
 export function renderAlertRules(input: AlertRulesInput): string {
-  return Yaml.stringify({ groups: alertRuleGroups(input) });
+  return stringifyYaml({ groups: alertRuleGroups(input) });
 }
 
 /** A receiver of the Alertmanager configuration. */
@@ -260,5 +260,5 @@ export function renderAlertmanagerConfig(input: AlertmanagerConfigInput): string
       ...(r.urlFile ? { webhook_configs: [{ url_file: r.urlFile, send_resolved: true }] } : {}),
     })),
   };
-  return Yaml.stringify(config);
+  return stringifyYaml(config);
 }

@@ -1,7 +1,8 @@
-import { Chart, Yaml } from 'cdk8s';
+import { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import type { ObservabilityStack } from './observability-stack';
 import { ComputeResources } from '../architecture/resources';
+import { stringifyYaml } from '../internal/component-chart';
 import { ANNOTATION_EXTERNAL_SECRETS } from '../internal/labels';
 import { objectName, validateDnsLabel, validateImage } from '../internal/names';
 import { secureContainer, writableVolumes } from '../internal/pod';
@@ -26,7 +27,7 @@ export interface GrafanaSettings {
 
 /** The provisioned data sources: Prometheus (default) and Alertmanager. */
 export function renderGrafanaDatasources(prometheusUrl: string, alertmanagerUrl: string): string {
-  return Yaml.stringify({
+  return stringifyYaml({
     apiVersion: 1,
     datasources: [
       { name: 'Prometheus', uid: 'prometheus', type: 'prometheus', access: 'proxy', url: prometheusUrl, isDefault: true, editable: false },
@@ -37,7 +38,7 @@ export function renderGrafanaDatasources(prometheusUrl: string, alertmanagerUrl:
 
 /** The dashboard provider: files from the mounted ConfigMap, in a folder of their own. */
 export function renderGrafanaDashboardProvider(): string {
-  return Yaml.stringify({
+  return stringifyYaml({
     apiVersion: 1,
     providers: [{ name: 'cdk8s-architect', folder: 'Architecture', type: 'file', disableDeletion: true, allowUiUpdates: false, options: { path: DASHBOARD_DIR } }],
   });

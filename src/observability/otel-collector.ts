@@ -1,8 +1,9 @@
 import { createHash } from 'crypto';
-import { Chart, Yaml } from 'cdk8s';
+import { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import type { ObservabilityStack } from './observability-stack';
 import { Protocol } from '../architecture/binding';
+import { stringifyYaml } from '../internal/component-chart';
 import { DOMAIN } from '../internal/labels';
 import { secureContainer } from '../internal/pod';
 import { ResolvedResources } from '../internal/profile-defaults';
@@ -93,7 +94,7 @@ export function renderCollectorConfig(o: CollectorConfigOptions): string {
       },
     },
   };
-  return Yaml.stringify(config);
+  return stringifyYaml(config);
 }
 
 export interface CollectorProps {

@@ -1,5 +1,5 @@
 import { createHash } from 'crypto';
-import { Chart, Duration, Yaml } from 'cdk8s';
+import { Chart, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { IConstruct } from 'constructs';
 import { alertRuleGroups, AlertmanagerReceiver, MICROSERVICE_KIND, RedService, renderAlertmanagerConfig, renderAlertRules } from './alert-rules';
@@ -14,6 +14,7 @@ import { tracingEnv } from './tracing-backends';
 import { EnvValue, EnvVariable, IWorkload, Protocol } from '../architecture/binding';
 import { Profile } from '../architecture/profile';
 import type { IConsole } from '../architecture/routable';
+import { oncePerSynth, stringifyYaml } from '../internal/component-chart';
 import { PlatformConsole } from '../internal/console';
 import { fail, show } from '../internal/errors';
 import { ANNOTATION_EXTERNAL_SECRETS, DOMAIN, LABEL_MANAGED_BY, LABEL_PART_OF, LABEL_TEAM, MANAGED_BY } from '../internal/labels';
@@ -135,7 +136,7 @@ export function renderPrometheusConfig(input: PrometheusConfigInput): string {
       ...(input.otlpCollector ? [otlpMetricsJob(input.otlpCollector)] : []),
     ],
   };
-  return Yaml.stringify(config);
+  return stringifyYaml(config);
 }
 
 function wholeSeconds(scope: IConstruct, what: string, d: Duration, min: number, max: number, fix: string): number {
@@ -229,7 +230,7 @@ export class PrometheusMetricsBackend implements IMetricsBackend, PillarImpl {
       const routed = [...receiverByTeam.keys()].filter((t): t is string => t !== undefined).sort();
       return [{ name: 'default', urlFile: file(undefined) }, ...routed.map((t) => ({ name: `team-${t}`, team: t, urlFile: file(t) }))];
     };
-    const amConfig = () => renderAlertmanagerConfig({ receivers: receivers(), repeatInterval: `${repeatSeconds}s` });
+    const amConfig = oncePerSynth(() => renderAlertmanagerConfig({ receivers: receivers(), repeatInterval: `${repeatSeconds}s` }));
     if (!am.dropUnroutedAlerts && !receiverByTeam.has(undefined)) {
       // A route that ends nowhere would drop alerts such as EtcdNoLeader silently.
       fail(stack, 'the default Alertmanager receiver has no webhook, so alerts of platform components and of teams without a receiver would be dropped silently',
@@ -310,7 +311,7 @@ export class PrometheusMetricsBackend implements IMetricsBackend, PillarImpl {
     const promName = objectName(stack, stack.componentName, 'prometheus');
     const promConfigMap = objectName(stack, promName, 'config');
     const amTargets = alertmanager.memberHosts().map((h) => `${h}:${ALERTMANAGER_PORT}`);
-    const promConfig = () => renderPrometheusConfig({
+    const promConfig = oncePerSynth(() => renderPrometheusConfig({
       scrapeIntervalSeconds: scrapeSeconds,
       namespaces: [...namespaces].sort(),
       alertmanagers: amTargets,
@@ -319,11 +320,11 @@ export class PrometheusMetricsBackend implements IMetricsBackend, PillarImpl {
       otlpCollector: otlpCollector
         ? { namespace: otlpCollector.namespace, podSelector: otlpCollector.podSelector, port: PROMETHEUS_EXPORTER_PORT }
         : undefined,
-    });
+    }));
     const ruleInput = () => ({
       platformKinds: [...platformKinds], errorRatioThreshold: errorRatio, latencySeconds: latencyMs / 1000, services, scrapedServices,
     });
-    const rules = () => renderAlertRules(ruleInput());
+    const rules = oncePerSynth(() => renderAlertRules(ruleInput()));
     const prometheus = new StatefulCluster(stack, 'prometheus', {
       architecture: arch,
       chart,

@@ -1,5 +1,5 @@
 import { createHash } from 'crypto';
-import { Chart, Yaml } from 'cdk8s';
+import { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { ElasticsearchEndpoint, imageMajorVersion } from './elasticsearch';
 import type { ObservabilityStack } from './observability-stack';
@@ -11,6 +11,7 @@ import { EnvValue, EnvVariable, IWorkload, NetworkPort, Protocol } from '../arch
 import { Profile } from '../architecture/profile';
 import { ComputeResources } from '../architecture/resources';
 import type { IConsole } from '../architecture/routable';
+import { stringifyYaml } from '../internal/component-chart';
 import { PlatformConsole } from '../internal/console';
 import { fail, show } from '../internal/errors';
 import { ANNOTATION_EXTERNAL_SECRETS, DOMAIN } from '../internal/labels';
@@ -297,7 +298,7 @@ export function renderJaegerConfig(elasticsearchUrl: string | undefined, indexRe
       },
     }
     : { memory: { max_traces: 50000 } };
-  return Yaml.stringify({
+  return stringifyYaml({
     service: {
       extensions: ['jaeger_storage', 'jaeger_query', 'healthcheckv2'],
       pipelines: { traces: { receivers: ['otlp'], processors: ['batch'], exporters: ['jaeger_storage_exporter'] } },

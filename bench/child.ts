@@ -7,7 +7,7 @@
  * peakRssMb, files } (cpuMs: user + system CPU time of construct + synth, which other processes on
  * the machine disturb less than the wall-clock times; sysMs: its system part, mostly creating the
  * files; files: how many files each YAML writer wrote, and how many charts were rendered with the
- * fast resolve walk of src/internal/fast-resolve).
+ * fast resolve walk of src/internal/fast-resolve, and of those how many sanitized in the same walk).
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -74,5 +74,5 @@ console.log(JSON.stringify({
   cpuMs: Math.round((cpu.user + cpu.system) / 1000),
   sysMs: Math.round(cpu.system / 1000),
   peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
-  files: { ...yamlWriterStats, fastResolveRenders: fastResolveStats.renders },
+  files: { ...yamlWriterStats, fastResolveRenders: fastResolveStats.renders, sanitizedInWalk: fastResolveStats.sanitizedInWalk },
 }));

@@ -4,8 +4,10 @@ import { ApiObject, App, IResolver, Lazy, ResolutionContext } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { tmpDir } from './harness/synth';
 import { ComponentChart } from '../src/internal/component-chart';
-import { fastResolve, hasBuiltInResolversOnly, withFastResolve } from '../src/internal/fast-resolve';
+import { fastResolve, fastResolveStats, hasBuiltInResolversOnly, resolveAndSanitize, withFastResolve } from '../src/internal/fast-resolve';
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const cdk8sUtil = require('cdk8s/lib/_util') as { sanitizeValue(obj: any, options?: any): any };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const cdk8sResolve = require('cdk8s/lib/resolve') as { resolve(key: string[], value: any, o: ApiObject): any };
 
@@ -105,4 +107,59 @@ test('objects of another app rendered meanwhile go through cdk8s\' resolve with 
   const other = new ApiObject(new ComponentChart(otherApp, 'o'), 'cm', { apiVersion: 'v1', kind: 'ConfigMap', data: { k: 'x' } });
   const json = withFastResolve(App.of(probe), probe, () => other.toJson());
   expect(json.data).toEqual({ k: 'from-other-app' });
+});
+
+/** The values of `values()` the sanitizer accepts after resolving (plain data only). */
+function sanitizable(): any {
+  const v = values();
+  delete v.date;
+  delete v.bare;
+  v.unions = v.unions.filter((u: any) => typeof u.value === 'number' || typeof u.value === 'string');
+  return {
+    ...v,
+    unsorted: { z: 1, a: [null, undefined, { y: null, b: undefined, a: Lazy.any({ produce: () => null }) }], m: { empty: {}, list: [[], {}] } },
+  };
+}
+
+test('one walk gives what cdk8s\' sanitizeValue gives on cdk8s\' resolve, keys in the same order', () => {
+  const probe = someObject();
+  const expected = cdk8sUtil.sanitizeValue(cdk8sResolve.resolve([], sanitizable(), probe), { sortKeys: true });
+  const actual = resolveAndSanitize(sanitizable());
+  expect(actual).toStrictEqual(expected);
+  expect(JSON.stringify(actual)).toBe(JSON.stringify(expected));
+  expect(Object.keys(actual.unsorted)).toEqual(['a', 'm', 'z']);
+  expect(actual.unsorted.a[2]).toEqual({});
+  expect(actual.unsorted.a[0]).toBeUndefined();
+});
+
+test('a value the sanitizer refuses fails with cdk8s\' own error, and the sanitizer is put back', () => {
+  const app = new App({ outdir: tmpDir('fast-resolve-refused-') });
+  const chart = new ComponentChart(app, 'c');
+  new ApiObject(chart, 'o', { apiVersion: 'v1', kind: 'ConfigMap', data: { when: Lazy.any({ produce: () => new Date(0) }) } });
+  const original = cdk8sUtil.sanitizeValue;
+  expect(() => app.synth()).toThrow(/can't render non-simple object of type 'Date'/);
+  expect(cdk8sUtil.sanitizeValue).toBe(original);
+});
+
+test('with CDK8S_DISABLE_SORT the keys keep their order, as cdk8s writes them', () => {
+  const render = (env: string | undefined) => {
+    const before = process.env.CDK8S_DISABLE_SORT;
+    if (env === undefined) delete process.env.CDK8S_DISABLE_SORT; else process.env.CDK8S_DISABLE_SORT = env;
+    try {
+      const outdir = tmpDir('fast-resolve-unsorted-');
+      const app = new App({ outdir });
+      new ApiObject(new ComponentChart(app, 'c'), 'o', { apiVersion: 'v1', kind: 'ConfigMap', data: { z: '1', a: '2' } });
+      const sanitizedBefore = fastResolveStats.sanitizedInWalk;
+      app.synth();
+      return { text: fs.readFileSync(path.join(outdir, 'c.k8s.yaml'), 'utf8'), sanitizedInWalk: fastResolveStats.sanitizedInWalk - sanitizedBefore };
+    } finally {
+      if (before === undefined) delete process.env.CDK8S_DISABLE_SORT; else process.env.CDK8S_DISABLE_SORT = before;
+    }
+  };
+  const unsorted = render('1');
+  expect(unsorted.text).toMatch(/z: "1"\n\s+a: "2"/);
+  expect(unsorted.sanitizedInWalk).toBe(0);
+  const sorted = render(undefined);
+  expect(sorted.text).toMatch(/a: "2"\n\s+z: "1"/);
+  expect(sorted.sanitizedInWalk).toBe(1);
 });

@@ -30,9 +30,11 @@ function synthWith(writer: 'architect' | 'cdk8s', example: string, yamlOutputTyp
     require(`../examples/${example}`).build(app);
     const before = { ...yamlWriterStats };
     const rendersBefore = fastResolveStats.renders;
+    const sanitizedBefore = fastResolveStats.sanitizedInWalk;
     app.synth();
     return {
       fastRenders: fastResolveStats.renders - rendersBefore,
+      sanitizedInWalk: fastResolveStats.sanitizedInWalk - sanitizedBefore,
       files: readTree(app.outdir),
       architect: yamlWriterStats.architect - before.architect,
       cdk8s: yamlWriterStats.cdk8s - before.cdk8s,
@@ -69,6 +71,7 @@ describe.each(EXAMPLES)('example %s', (example) => {
     // ours resolved every chart's values with the fast walk, cdk8s' run with cdk8s' resolve: the
     // byte comparison above covers both shortcuts
     expect(ours.fastRenders).toBeGreaterThanOrEqual(ours.architect);
+    expect(ours.sanitizedInWalk).toBe(ours.fastRenders);
     expect(theirs.fastRenders).toBe(0);
   });
 });

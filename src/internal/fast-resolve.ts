@@ -21,9 +21,40 @@ import { App, ImplicitTokenResolver, Lazy, LazyResolver, NumberStringUnionResolv
 // only for objects of that app, and only if this cdk8s's module still has the shape it was written
 // against and resolves the canary values exactly as cdk8s does (checked once); otherwise cdk8s'
 // own function runs, unchanged.
+//
+// Both callers of cdk8s' `resolve` (`ApiObject.toJson()` and `ApiObjectMetadataDefinition.toJson()`)
+// pass its result straight to cdk8s' `sanitizeValue` (drop null and undefined members, sort the
+// keys), which copies the whole tree once more. The fast walk does both in the same pass
+// (`resolveAndSanitize`) and marks its result; while it is installed, `sanitizeValue` returns a
+// marked tree as it is when called with the options that pass produced (`sortKeys`, no filters),
+// and runs unchanged otherwise (on a marked tree it gives the same result as on the unsanitized
+// one, since sanitizing is idempotent). A value the sanitizer would refuse (a non-plain object
+// left after resolving: it throws) makes the walk fall back to resolving alone, unmarked, so
+// that cdk8s' sanitizer throws its own error. With `CDK8S_DISABLE_SORT` set, only resolving is
+// replaced.
 
 interface ResolveModule {
   resolve(key: string[], value: any, apiObject: any): any;
+}
+
+interface SanitizeModule {
+  sanitizeValue(obj: any, options?: SanitizeOptions): any;
+}
+
+interface SanitizeOptions {
+  readonly filterEmptyObjects?: boolean;
+  readonly filterEmptyArrays?: boolean;
+  readonly sortKeys?: boolean;
+}
+
+function sanitizeModule(): SanitizeModule | undefined {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const m = require('cdk8s/lib/_util') as SanitizeModule;
+    return typeof m.sanitizeValue === 'function' ? m : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function resolveModule(): ResolveModule | undefined {
@@ -73,6 +104,47 @@ function resolveObject(value: any): any {
   return value;
 }
 
+/** Thrown inside `resolveAndSanitize` where cdk8s' sanitizer would throw. */
+class NotSanitizable extends Error {}
+
+/**
+ * `sanitizeValue(resolve(value), { sortKeys: true })` in one walk: resolved by cdk8s' three
+ * built-in resolvers' rules (as `fastResolve`), then null and undefined members of objects dropped,
+ * null array items made undefined, and object keys sorted. Throws `NotSanitizable` on a value the
+ * sanitizer refuses.
+ */
+export function resolveAndSanitize(value: any): any {
+  if (value === null || value === undefined) return undefined;
+  if (typeof value === 'function') {
+    if (typeof value.resolve === 'function') return resolveAndSanitize(value.resolve());
+    const v = value.value;
+    if (typeof v === 'number' || typeof v === 'string') return { value: v };
+    return value; // kept, as the sanitizer keeps what is not an object
+  }
+  if (typeof value !== 'object') return value;
+  if (value instanceof Lazy) return resolveAndSanitize(value.produce());
+  if (typeof value.resolve === 'function') return resolveAndSanitize(value.resolve());
+  if (value.constructor !== Object) {
+    const v = value.value;
+    if (typeof v === 'number' || typeof v === 'string') return { value: v };
+  }
+  if (Array.isArray(value)) {
+    const out = new Array(value.length);
+    for (let i = 0; i < value.length; i++) {
+      if (i in value) out[i] = resolveAndSanitize(value[i]);
+    }
+    return out;
+  }
+  // the sanitizer refuses what is not a plain object (it checks the constructor's name)
+  if (value.constructor !== Object) throw new NotSanitizable();
+  const out: Record<string, any> = {};
+  for (const k of Object.keys(value).sort()) {
+    const v = resolveAndSanitize(value[k]);
+    if (v !== null && v !== undefined) out[k] = v;
+  }
+  return out;
+}
+
 /** Whether the app resolves with exactly cdk8s' built-in resolvers (not subclasses, none added). */
 export function hasBuiltInResolversOnly(app: App): boolean {
   const r = app.resolvers;
@@ -82,13 +154,22 @@ export function hasBuiltInResolversOnly(app: App): boolean {
     && r[2].constructor === NumberStringUnionResolver;
 }
 
-/** How many renders took the fast walk since the process started (for tests and the benchmark). */
-export const fastResolveStats = { renders: 0 };
+/**
+ * How many renders took the fast walk since the process started, and how many of them also
+ * sanitized in the same walk (for tests and the benchmark).
+ */
+export const fastResolveStats = { renders: 0, sanitizedInWalk: 0 };
 
-let checked: ResolveModule | undefined | null = null;
+interface CheckedModules {
+  readonly resolve: ResolveModule;
+  /** cdk8s' sanitizer, if the one-walk resolve-and-sanitize gives its result on the canary */
+  readonly sanitize?: SanitizeModule;
+}
 
-/** The cdk8s resolve module, if the fast walk gives the same result as its `resolve` on the canary. */
-function checkedModule(probe: any): ResolveModule | undefined {
+let checked: CheckedModules | undefined | null = null;
+
+/** cdk8s' resolve module, if the fast walk gives the same result as its `resolve` on the canary. */
+function checkedModules(probe: any): CheckedModules | undefined {
   if (checked !== null) return checked;
   checked = undefined;
   const m = resolveModule();
@@ -96,18 +177,32 @@ function checkedModule(probe: any): ResolveModule | undefined {
   try {
     const canary = resolveCanary();
     const expected = JSON.stringify(m.resolve([], canary(), probe));
-    if (JSON.stringify(fastResolve(canary())) === expected) checked = m;
+    if (JSON.stringify(fastResolve(canary())) !== expected) return undefined;
+    checked = { resolve: m, sanitize: checkedSanitizer(m, probe) };
   } catch {
     checked = undefined;
   }
   return checked;
 }
 
+function checkedSanitizer(m: ResolveModule, probe: any): SanitizeModule | undefined {
+  const s = sanitizeModule();
+  if (!s) return undefined;
+  try {
+    const canary = sanitizeCanary();
+    const expected = JSON.stringify(s.sanitizeValue(m.resolve([], canary(), probe), { sortKeys: true }));
+    return JSON.stringify(resolveAndSanitize(canary())) === expected ? s : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+class Union {
+  constructor(public readonly value: any) {}
+}
+
 /** Values exercising each rule (built fresh for each walk: a Lazy may produce new objects). */
 function resolveCanary(): () => any {
-  class Union {
-    constructor(public readonly value: any) {}
-  }
   class Token {
     public resolve() {
       return { fromToken: [1, 'two', Lazy.any({ produce: () => ({ lazyInToken: true }) })] };
@@ -122,6 +217,18 @@ function resolveCanary(): () => any {
   });
 }
 
+/** What the sanitizer accepts after resolving: unsorted keys, null and undefined members and items. */
+function sanitizeCanary(): () => any {
+  return () => ({
+    z: [null, undefined, 2, { y: null, x: undefined, w: Lazy.any({ produce: () => undefined }) }],
+    a: Lazy.any({ produce: () => ({ k: new Union('1Gi'), c: Lazy.any({ produce: () => null }), b: [] }) }),
+    m: { empty: {}, list: [[], {}], n: 0, f: false, s: '' },
+  });
+}
+
+/** The trees `resolveAndSanitize` produced in renders in progress: cdk8s' sanitizer returns them. */
+const sanitizedTrees = new WeakSet<object>();
+
 /**
  * Runs `render` with cdk8s' `resolve` replaced by the fast walk for the objects of `app`, if the
  * app has only the built-in resolvers and this cdk8s passes the canary; else just runs `render`.
@@ -129,16 +236,40 @@ function resolveCanary(): () => any {
  */
 export function withFastResolve<T>(app: App, probe: any, render: () => T): T {
   if (!hasBuiltInResolversOnly(app)) return render();
-  const m = checkedModule(probe);
-  if (!m) return render();
+  const modules = checkedModules(probe);
+  if (!modules) return render();
+  const m = modules.resolve;
   const original = m.resolve;
+  // with CDK8S_DISABLE_SORT, ApiObject.toJson() keeps the keys' order: only resolving is replaced
+  const s = process.env.CDK8S_DISABLE_SORT ? undefined : modules.sanitize;
+  const originalSanitize = s?.sanitizeValue;
   fastResolveStats.renders++;
-  m.resolve = function resolve(key: string[], value: any, apiObject: any): any {
-    return App.of(apiObject) === app ? fastResolve(value) : original(key, value, apiObject);
-  };
+  if (s) {
+    fastResolveStats.sanitizedInWalk++;
+    m.resolve = function resolve(key: string[], value: any, apiObject: any): any {
+      if (App.of(apiObject) !== app) return original(key, value, apiObject);
+      try {
+        const tree = resolveAndSanitize(value);
+        if (tree !== null && typeof tree === 'object') sanitizedTrees.add(tree);
+        return tree;
+      } catch (e) {
+        if (!(e instanceof NotSanitizable)) throw e;
+        return fastResolve(value); // cdk8s' sanitizer throws its own error on it
+      }
+    };
+    s.sanitizeValue = function sanitizeValue(obj: any, options: SanitizeOptions = {}): any {
+      const asWalked = options.sortKeys !== false && !options.filterEmptyArrays && !options.filterEmptyObjects;
+      return asWalked && obj !== null && typeof obj === 'object' && sanitizedTrees.has(obj) ? obj : originalSanitize!(obj, options);
+    };
+  } else {
+    m.resolve = function resolve(key: string[], value: any, apiObject: any): any {
+      return App.of(apiObject) === app ? fastResolve(value) : original(key, value, apiObject);
+    };
+  }
   try {
     return render();
   } finally {
     m.resolve = original;
+    if (s) s.sanitizeValue = originalSanitize!;
   }
 }

@@ -280,9 +280,28 @@ export function mayReadAsOtherType(s: string): boolean {
   }
 }
 
+/**
+ * OTHER_TYPES by the first character a match can start with: `~`, letters (null, booleans), `e`/`E`
+ * (an exponent without digits before it), `<` (the merge key), digits, signs and dots (numbers,
+ * timestamps); the empty string is null.
+ */
+const WORD_TYPES = OTHER_TYPES.slice(0, 3);
+const EXPONENT_TYPES = [OTHER_TYPES[8]];
+const MERGE_TYPES = [OTHER_TYPES[10]];
+const NUMERIC_TYPES = [...OTHER_TYPES.slice(3, 10), ...OTHER_TYPES.slice(11)];
+
+function candidateTypes(s: string): readonly RegExp[] {
+  if (s.length === 0) return WORD_TYPES;
+  const c = s.charCodeAt(0);
+  if ((c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2d || c === 0x2e) return NUMERIC_TYPES; // 0-9 + - .
+  if (c === 0x65 || c === 0x45) return EXPONENT_TYPES; // e E
+  if (c === 0x3c) return MERGE_TYPES; // <
+  return WORD_TYPES; // ~ n N y Y t T f F o O
+}
+
 export function readsAsOtherType(s: string): boolean {
   if (!mayReadAsOtherType(s)) return false;
-  for (const re of OTHER_TYPES) {
+  for (const re of candidateTypes(s)) {
     if (re.test(s)) return true;
   }
   return false;

@@ -397,6 +397,24 @@ export class PrometheusMetricsBackend implements IMetricsBackend, PillarImpl {
       operatorPrometheusRule(operator, 'operator-rules', objectName(stack, stack.componentName, 'alerts'), ns,
         () => alertRuleGroups(ruleInput()));
     }
+    // The collector's Prometheus exporter (the services' OTLP metrics): one otlp-metrics job.
+    const scrapeCollector = (collector: IWorkload & { readonly host: string }) => {
+      if (otlpCollector) return;
+      otlpCollector = collector;
+      scrapeWorkload(collector, PROMETHEUS_EXPORTER_PORT);
+      if (operator) {
+        operatorOtlpPodMonitor(operator, {
+          id: 'operator-podmonitor-otlp',
+          name: objectName(stack, stack.componentName, OTLP_METRICS_JOB),
+          namespace: collector.namespace,
+          selector: collector.podSelector,
+          port: PROMETHEUS_EXPORTER_PORT,
+        });
+      }
+    };
+    // The tracing pillar (deployed first) runs the metrics pipeline whenever the metrics pillar is
+    // Prometheus: its exporter port is scraped even before (or without) a service pushing to it.
+    if (stack._collector) scrapeCollector(stack._collector);
     const podMonitor = (w: IWorkload, name: string, port: number, path: string, kind: string, job: string) => {
       if (!operator) return;
       operatorPodMonitor(operator, { id: `operator-podmonitor-${w.namespace}-${name}`, name, namespace: w.namespace, selector: w.podSelector, port, path, kind, job });
@@ -447,19 +465,7 @@ export class PrometheusMetricsBackend implements IMetricsBackend, PillarImpl {
           const otlp = [{ port: OTLP_HTTP_PORT, protocol: Protocol.TCP }];
           target.workload.allowEgressTo(collector, otlp);
           collector.allowIngressFrom(target.workload, otlp);
-          if (!otlpCollector) {
-            otlpCollector = collector;
-            scrapeWorkload(collector, PROMETHEUS_EXPORTER_PORT);
-            if (operator) {
-              operatorOtlpPodMonitor(operator, {
-                id: 'operator-podmonitor-otlp',
-                name: objectName(stack, stack.componentName, OTLP_METRICS_JOB),
-                namespace: collector.namespace,
-                selector: collector.podSelector,
-                port: PROMETHEUS_EXPORTER_PORT,
-              });
-            }
-          }
+          scrapeCollector(collector);
           services.push(red);
           return;
         }

@@ -115,7 +115,8 @@ test('RED: recording rules for HTTP and gRPC, per-service alerts on the protocol
     'service:http_requests:rate5m', 'service:http_request_errors:rate5m', 'service:http_request_duration_seconds:p95_5m',
     'service:rpc_requests:rate5m', 'service:rpc_request_errors:rate5m', 'service:rpc_request_duration_seconds:p95_5m',
   ]);
-  expect(groups.map((g: any) => g.name)).toEqual(['red-recording', 'microservices', 'service-catalog-catalog', 'service-ordering-orders', 'service-payments-payments']);
+  // "platform": the collector's own metrics (target down, export failures, queue, drops)
+  expect(groups.map((g: any) => g.name)).toEqual(['red-recording', 'microservices', 'service-catalog-catalog', 'service-ordering-orders', 'service-payments-payments', 'platform']);
   const of = (job: string) => groups.find((g: any) => g.name.endsWith(`-${job}`)).rules;
   const ms = groups.find((g: any) => g.name === 'microservices').rules;
   expect(of('payments').map((r: any) => r.alert)).toEqual(['ServiceHighErrorRatio', 'ServiceHighLatency', 'ServiceMetricsAbsent']);
@@ -152,7 +153,8 @@ test('with a mesh (Istio ambient: Prometheus runs meshed), the push and the scra
 test('Istio sidecars: Prometheus (outside the mesh) scrapes the collector around its sidecar; the collector and the traces backend stay meshed', () => {
   const o = build({ sidecar: true });
   const collector = one(o.objects, 'Deployment', 'observability-otel-collector', NS);
-  expect(collector.spec.template.metadata.annotations['traffic.sidecar.istio.io/excludeInboundPorts']).toBe('8889');
+  // the services' metrics (8889) and the collector's own (8888)
+  expect(collector.spec.template.metadata.annotations['traffic.sidecar.istio.io/excludeInboundPorts']).toBe('8888,8889');
   expect(collector.spec.template.metadata.annotations['sidecar.istio.io/inject']).toBeUndefined();
   expect(one(o.objects, 'Deployment', 'observability-jaeger', NS).spec.template.metadata.annotations['sidecar.istio.io/inject']).toBeUndefined();
   expect(checkAll(o.objects)).toEqual([]);

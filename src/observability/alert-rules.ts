@@ -109,6 +109,27 @@ const PLATFORM_RULES: Record<string, AlertRule[]> = {
       'Redis replica {{ $labels.pod }} lost its primary',
       'Redis replica {{ $labels.pod }} of {{ $labels.namespace }}/{{ $labels.job }} has no link to its primary for 5 minutes.'),
   ],
+  // the OpenTelemetry Collector's own telemetry (service.telemetry.metrics, docs/monitoring.md)
+  'otel-collector': [
+    rule('OtelCollectorExportFailing',
+      'sum by (namespace, job, pod, exporter) (rate(otelcol_exporter_send_failed_spans_total{kind="otel-collector"}[5m])) > 0', '10m', 'warning',
+      'Collector {{ $labels.pod }} fails to deliver spans',
+      'Collector {{ $labels.pod }} of {{ $labels.namespace }}/{{ $labels.job }} fails to send spans through {{ $labels.exporter }} ({{ $value }}/s): the traces backend is down or refuses them; the sending queue holds them until it is full.'),
+    rule('OtelCollectorQueueNearlyFull',
+      'max by (namespace, job, pod, exporter) (otelcol_exporter_queue_size{kind="otel-collector"} / otelcol_exporter_queue_capacity{kind="otel-collector"}) > 0.8', '5m', 'warning',
+      'Collector {{ $labels.pod }} queue is nearly full',
+      'The sending queue of {{ $labels.exporter }} on collector {{ $labels.pod }} of {{ $labels.namespace }}/{{ $labels.job }} is {{ $value | humanizePercentage }} full: when it is full, new data is dropped.'),
+    rule('OtelCollectorDroppingData',
+      'sum by (namespace, job, pod) (rate(otelcol_exporter_enqueue_failed_spans_total{kind="otel-collector"}[5m])) > 0'
+      + ' or sum by (namespace, job, pod) (rate(otelcol_exporter_enqueue_failed_metric_points_total{kind="otel-collector"}[5m])) > 0', '5m', 'critical',
+      'Collector {{ $labels.pod }} drops telemetry',
+      'Collector {{ $labels.pod }} of {{ $labels.namespace }}/{{ $labels.job }} drops data its full sending queue cannot take ({{ $value }}/s).'),
+    rule('OtelCollectorRefusingData',
+      'sum by (namespace, job, pod) (rate(otelcol_receiver_refused_spans_total{kind="otel-collector"}[5m])) > 0'
+      + ' or sum by (namespace, job, pod) (rate(otelcol_receiver_refused_metric_points_total{kind="otel-collector"}[5m])) > 0', '5m', 'warning',
+      'Collector {{ $labels.pod }} refuses telemetry',
+      'Collector {{ $labels.pod }} of {{ $labels.namespace }}/{{ $labels.job }} refuses incoming data ({{ $value }}/s), usually because memory_limiter is over its limit: the senders retry or drop it.'),
+  ],
   'pulsar-broker': [
     rule('PulsarBacklogGrowing',
       'sum by (namespace, job) (pulsar_msg_backlog{kind="pulsar-broker"}) > 10000'

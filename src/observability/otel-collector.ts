@@ -7,6 +7,7 @@ import { stringifyYaml } from '../internal/component-chart';
 import { DOMAIN } from '../internal/labels';
 import { secureContainer } from '../internal/pod';
 import { ResolvedResources } from '../internal/profile-defaults';
+import { scrapeAnnotations } from '../internal/stateful-cluster';
 import { StatelessWorkload } from '../internal/stateless-workload';
 
 const k8s = kplus.k8s;
@@ -21,6 +22,15 @@ const HEALTH_PORT = 13133;
  * 8889 is the port the exporter's documentation and the upstream examples use.
  */
 export const PROMETHEUS_EXPORTER_PORT = 8889;
+/**
+ * The collector's own telemetry (`service.telemetry.metrics`, a pull reader with the Prometheus
+ * exporter, the port the official chart uses): its receivers', processors' and exporters' counters
+ * (`otelcol_exporter_send_failed_spans_total`, `otelcol_receiver_refused_spans_total`,
+ * `otelcol_exporter_queue_size`, ...). Served on all interfaces, for Prometheus to scrape.
+ */
+export const SELF_METRICS_PORT = 8888;
+/** The `kind` label of the collector's own metrics (selects its alert rules). */
+export const COLLECTOR_KIND = 'otel-collector';
 /** The image's user (Dockerfile `USER 10001:10001`). */
 const UID = 10001;
 const CONFIG_DIR = '/etc/otelcol-contrib';
@@ -39,7 +49,8 @@ export interface CollectorConfigOptions {
   readonly exporter?: CollectorExporter;
   /**
    * Also run a metrics pipeline: OTLP metrics in, the Prometheus exporter out on
-   * PROMETHEUS_EXPORTER_PORT, every resource attribute a label (namespace, team, ...).
+   * PROMETHEUS_EXPORTER_PORT, every resource attribute a label (namespace, team, ...); and serve
+   * the collector's own metrics on SELF_METRICS_PORT.
    */
   readonly metrics?: boolean;
 }
@@ -87,6 +98,9 @@ export function renderCollectorConfig(o: CollectorConfigOptions): string {
       health_check: { endpoint: `0.0.0.0:${HEALTH_PORT}` },
     },
     service: {
+      ...(o.metrics ? {
+        telemetry: { metrics: { readers: [{ pull: { exporter: { prometheus: { host: '0.0.0.0', port: SELF_METRICS_PORT } } } }] } },
+      } : {}),
       extensions: ['health_check'],
       pipelines: {
         ...(exporterId ? { traces: { receivers: ['otlp'], processors: ['memory_limiter', 'batch'], exporters: [exporterId] } } : {}),
@@ -130,9 +144,15 @@ export function deployCollector(stack: ObservabilityStack, p: CollectorProps): S
     ports: [
       { name: 'otlp-grpc', port: OTLP_GRPC_PORT, appProtocol: 'grpc' },
       { name: 'otlp-http', port: OTLP_HTTP_PORT, appProtocol: 'http' },
-      ...(p.metrics ? [{ name: 'prom-metrics', port: PROMETHEUS_EXPORTER_PORT, appProtocol: 'http' }] : []),
+      ...(p.metrics ? [
+        { name: 'prom-metrics', port: PROMETHEUS_EXPORTER_PORT, appProtocol: 'http' },
+        { name: 'metrics', port: SELF_METRICS_PORT, appProtocol: 'http' },
+      ] : []),
     ],
-    podAnnotations: { [`${DOMAIN}/config-hash`]: createHash('sha256').update(configYaml).digest('hex').slice(0, 16) },
+    podAnnotations: {
+      [`${DOMAIN}/config-hash`]: createHash('sha256').update(configYaml).digest('hex').slice(0, 16),
+      ...(p.metrics ? scrapeAnnotations({ port: SELF_METRICS_PORT, path: '/metrics', kind: COLLECTOR_KIND, job: p.name }) : {}),
+    },
     volumes: [{ name: 'config', configMap: { name: configMapName } }],
     containers: (w) => [secureContainer({
       name: 'otel-collector',
@@ -151,5 +171,9 @@ export function deployCollector(stack: ObservabilityStack, p: CollectorProps): S
     metadata: { name: configMapName, namespace: stack.namespace, labels: workload.labels },
     data: { 'config.yaml': configYaml },
   });
+  if (p.metrics) {
+    // Prometheus scrapes the collector's own metrics like a platform component's (rules of its kind)
+    arch._registerScrapeTarget({ workload, port: SELF_METRICS_PORT, path: '/metrics', kind: COLLECTOR_KIND, job: p.name });
+  }
   return workload;
 }

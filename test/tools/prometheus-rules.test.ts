@@ -73,6 +73,14 @@ function annotations(r: any, value: string): Record<string, string> {
     .map(([k, v]) => [k, v.replace(/\{\{ \$value \| humanize(Percentage|Duration) \}\}/g, value)]));
 }
 
+/** Runs `promtool test rules` on one test group over the synthesized rules. */
+function testRules(name: string, group: { input_series: any[]; promql_expr_test?: any[]; alert_rule_test: any[] }): void {
+  const tests = { rule_files: [rulesFile], evaluation_interval: '1m', tests: [{ interval: '1m', ...group }] };
+  const file = path.join(tmp, `${name}.test.yml`);
+  fs.writeFileSync(file, yaml.dump(tests, { lineWidth: -1 }));
+  expect(run(promtool(), ['test', 'rules', file])).toMatch(/SUCCESS/);
+}
+
 test('promtool accepts the rules and the configuration with the OTLP metrics job', () => {
   expect(run(promtool(), ['check', 'rules', rulesFile])).toMatch(/SUCCESS: \d+ rules found/);
   const config = yaml.load(data()['prometheus.yml']) as any;
@@ -93,67 +101,107 @@ test('promtool test rules: each RED alert fires on the series that should fire i
   const ms = 'kind="microservice"';
   const orders = `${ms}, namespace="ordering", job="orders", team="checkout"`;
   const payments = `${ms}, namespace="payments", job="payments", team="checkout"`;
-  const tests = {
-    rule_files: [rulesFile],
-    evaluation_interval: '1m',
-    tests: [{
-      interval: '1m',
-      input_series: [
-        // orders: 1 request/s, 10 % of them 5xx, fast
-        { series: `http_server_request_duration_seconds_count{${orders}, http_response_status_code="200"}`, values: '0+54x45' },
-        { series: `http_server_request_duration_seconds_count{${orders}, http_response_status_code="503"}`, values: '0+6x45' },
-        { series: `http_server_request_duration_seconds_bucket{${orders}, le="0.1"}`, values: '0+60x45' },
-        { series: `http_server_request_duration_seconds_bucket{${orders}, le="+Inf"}`, values: '0+60x45' },
-        { series: `up{${orders}, pod="orders-1"}`, values: '1x45' },
-        // payments (pushed over OTLP, relabeled like a scraped service): NOT_FOUND answers only
-        // (client errors), but slow: p95 = 100 + 900 * (0.95 * 150 - 100) / 50 = 865 ms
-        { series: `rpc_server_duration_milliseconds_count{${payments}, rpc_grpc_status_code="0"}`, values: '0+100x45' },
-        { series: `rpc_server_duration_milliseconds_count{${payments}, rpc_grpc_status_code="5"}`, values: '0+50x45' },
-        { series: `rpc_server_duration_milliseconds_bucket{${payments}, le="100"}`, values: '0+100x45' },
-        { series: `rpc_server_duration_milliseconds_bucket{${payments}, le="1000"}`, values: '0+150x45' },
-        { series: `rpc_server_duration_milliseconds_bucket{${payments}, le="+Inf"}`, values: '0+150x45' },
-        // catalog: nothing at all
-      ],
-      promql_expr_test: [
-        { expr: 'service:http_requests:rate5m', eval_time: '20m', exp_samples: [{ labels: 'service:http_requests:rate5m{namespace="ordering", job="orders", team="checkout"}', value: 1 }] },
-        { expr: 'service:http_request_errors:rate5m', eval_time: '20m', exp_samples: [{ labels: 'service:http_request_errors:rate5m{namespace="ordering", job="orders", team="checkout"}', value: 0.1 }] },
-        { expr: 'service:rpc_request_errors:rate5m', eval_time: '20m', exp_samples: [] },
-        { expr: 'service:rpc_request_duration_seconds:p95_5m > 0.86 < 0.87', eval_time: '20m', exp_samples: [{ labels: 'service:rpc_request_duration_seconds:p95_5m{namespace="payments", job="payments", team="checkout"}', value: 0.865 }] },
-      ],
-      alert_rule_test: [
-        {
-          eval_time: '25m',
-          alertname: 'ServiceHighErrorRatio',
-          exp_alerts: [{
-            exp_labels: { severity: 'warning', team: 'checkout', namespace: 'ordering', job: 'orders' },
-            exp_annotations: annotations(ruleOf('ServiceHighErrorRatio', 'orders'), '10%'),
-          }],
-        },
-        {
-          eval_time: '25m',
-          alertname: 'ServiceHighLatency',
-          exp_alerts: [{
-            exp_labels: { severity: 'warning', team: 'checkout', namespace: 'payments', job: 'payments' },
-            exp_annotations: annotations(ruleOf('ServiceHighLatency', 'payments'), '865ms'),
-          }],
-        },
-        // not yet: absent for 30 minutes
-        { eval_time: '25m', alertname: 'ServiceMetricsAbsent', exp_alerts: [] },
-        {
-          eval_time: '40m',
-          alertname: 'ServiceMetricsAbsent',
-          exp_alerts: [{
-            exp_labels: { severity: 'warning', kind: 'microservice', namespace: 'catalog', job: 'catalog' },
-            exp_annotations: annotations(ruleOf('ServiceMetricsAbsent', 'catalog'), ''),
-          }],
-        },
-        { eval_time: '25m', alertname: 'ServiceDown', exp_alerts: [] },
-      ],
+  testRules('alerts', {
+    input_series: [
+      // orders: 1 request/s, 10 % of them 5xx, fast
+      { series: `http_server_request_duration_seconds_count{${orders}, http_response_status_code="200"}`, values: '0+54x45' },
+      { series: `http_server_request_duration_seconds_count{${orders}, http_response_status_code="503"}`, values: '0+6x45' },
+      { series: `http_server_request_duration_seconds_bucket{${orders}, le="0.1"}`, values: '0+60x45' },
+      { series: `http_server_request_duration_seconds_bucket{${orders}, le="+Inf"}`, values: '0+60x45' },
+      { series: `up{${orders}, pod="orders-1"}`, values: '1x45' },
+      // payments (pushed over OTLP, relabeled like a scraped service): NOT_FOUND answers only
+      // (client errors), but slow: p95 = 100 + 900 * (0.95 * 150 - 100) / 50 = 865 ms
+      { series: `rpc_server_duration_milliseconds_count{${payments}, rpc_grpc_status_code="0"}`, values: '0+100x45' },
+      { series: `rpc_server_duration_milliseconds_count{${payments}, rpc_grpc_status_code="5"}`, values: '0+50x45' },
+      { series: `rpc_server_duration_milliseconds_bucket{${payments}, le="100"}`, values: '0+100x45' },
+      { series: `rpc_server_duration_milliseconds_bucket{${payments}, le="1000"}`, values: '0+150x45' },
+      { series: `rpc_server_duration_milliseconds_bucket{${payments}, le="+Inf"}`, values: '0+150x45' },
+      // catalog: nothing at all
+    ],
+    promql_expr_test: [
+      { expr: 'service:http_requests:rate5m', eval_time: '20m', exp_samples: [{ labels: 'service:http_requests:rate5m{namespace="ordering", job="orders", team="checkout"}', value: 1 }] },
+      { expr: 'service:http_request_errors:rate5m', eval_time: '20m', exp_samples: [{ labels: 'service:http_request_errors:rate5m{namespace="ordering", job="orders", team="checkout"}', value: 0.1 }] },
+      { expr: 'service:rpc_request_errors:rate5m', eval_time: '20m', exp_samples: [] },
+      { expr: 'service:rpc_request_duration_seconds:p95_5m > 0.86 < 0.87', eval_time: '20m', exp_samples: [{ labels: 'service:rpc_request_duration_seconds:p95_5m{namespace="payments", job="payments", team="checkout"}', value: 0.865 }] },
+    ],
+    alert_rule_test: [
+      {
+        eval_time: '25m',
+        alertname: 'ServiceHighErrorRatio',
+        exp_alerts: [{
+          exp_labels: { severity: 'warning', team: 'checkout', namespace: 'ordering', job: 'orders' },
+          exp_annotations: annotations(ruleOf('ServiceHighErrorRatio', 'orders'), '10%'),
+        }],
+      },
+      {
+        eval_time: '25m',
+        alertname: 'ServiceHighLatency',
+        exp_alerts: [{
+          exp_labels: { severity: 'warning', team: 'checkout', namespace: 'payments', job: 'payments' },
+          exp_annotations: annotations(ruleOf('ServiceHighLatency', 'payments'), '865ms'),
+        }],
+      },
+      // not yet: absent for 30 minutes
+      { eval_time: '25m', alertname: 'ServiceMetricsAbsent', exp_alerts: [] },
+      {
+        eval_time: '40m',
+        alertname: 'ServiceMetricsAbsent',
+        exp_alerts: [{
+          exp_labels: { severity: 'warning', kind: 'microservice', namespace: 'catalog', job: 'catalog' },
+          exp_annotations: annotations(ruleOf('ServiceMetricsAbsent', 'catalog'), ''),
+        }],
+      },
+      { eval_time: '25m', alertname: 'ServiceDown', exp_alerts: [] },
+    ],
+  });
+});
+
+/** An alert of a platform rule at 20m, its annotations expanded from the synthesized templates. */
+function expected(alert: string, labels: Record<string, string>, value: string): any {
+  const groups = (yaml.load(data()['alerts.yml']) as any).groups;
+  const r = groups.flatMap((g: any) => g.rules).find((x: any) => x.alert === alert);
+  expect(r).toBeDefined();
+  const all = { namespace: 'observability', job: 'observability-otel-collector', ...labels };
+  const expand = (t: string) => t
+    .replace(/\{\{ \$labels\.(\w+) \}\}/g, (_m, k: string) => (all as any)[k])
+    .replace(/\{\{ \$value( \| humanizePercentage)? \}\}/g, value);
+  return {
+    eval_time: '20m',
+    alertname: alert,
+    exp_alerts: [{
+      exp_labels: { ...r.labels, ...all },
+      exp_annotations: Object.fromEntries(Object.entries(r.annotations as Record<string, string>).map(([k, v]) => [k, expand(v)])),
     }],
   };
-  const file = path.join(tmp, 'alerts.test.yml');
-  fs.writeFileSync(file, yaml.dump(tests, { lineWidth: -1 }));
-  expect(run(promtool(), ['test', 'rules', file])).toMatch(/SUCCESS/);
+}
+
+test('promtool test rules: the collector\'s own alerts fire on failing exports, a full queue, drops and refusals, and only there', () => {
+  const oc = 'kind="otel-collector", namespace="observability", job="observability-otel-collector"';
+  const exporter = 'exporter="otlp_grpc/jaeger"';
+  testRules('collector', {
+    input_series: [
+      // collector-0: the backend refuses spans, its queue fills up and then overflows
+      { series: `otelcol_exporter_send_failed_spans_total{${oc}, pod="c-0", ${exporter}}`, values: '0+60x30' },
+      { series: `otelcol_exporter_queue_size{${oc}, pod="c-0", ${exporter}}`, values: '900x30' },
+      { series: `otelcol_exporter_queue_capacity{${oc}, pod="c-0", ${exporter}}`, values: '1000x30' },
+      { series: `otelcol_exporter_enqueue_failed_spans_total{${oc}, pod="c-0", ${exporter}}`, values: '0+30x30' },
+      // collector-1: healthy (counters flat, queue nearly empty), but memory_limiter refuses metric points
+      { series: `otelcol_exporter_send_failed_spans_total{${oc}, pod="c-1", ${exporter}}`, values: '5x30' },
+      { series: `otelcol_exporter_queue_size{${oc}, pod="c-1", ${exporter}}`, values: '10x30' },
+      { series: `otelcol_exporter_queue_capacity{${oc}, pod="c-1", ${exporter}}`, values: '1000x30' },
+      { series: `otelcol_exporter_enqueue_failed_spans_total{${oc}, pod="c-1", ${exporter}}`, values: '0x30' },
+      { series: `otelcol_receiver_refused_metric_points_total{${oc}, pod="c-1", receiver="otlp", transport="http"}`, values: '0+120x30' },
+      { series: `otelcol_receiver_refused_spans_total{${oc}, pod="c-1", receiver="otlp", transport="grpc"}`, values: '0x30' },
+    ],
+    alert_rule_test: [
+      expected('OtelCollectorExportFailing', { pod: 'c-0', exporter: 'otlp_grpc/jaeger' }, '1'),
+      expected('OtelCollectorQueueNearlyFull', { pod: 'c-0', exporter: 'otlp_grpc/jaeger' }, '90%'),
+      expected('OtelCollectorDroppingData', { pod: 'c-0' }, '0.5'),
+      expected('OtelCollectorRefusingData', { pod: 'c-1' }, '2'),
+      // not before their `for`
+      { eval_time: '4m', alertname: 'OtelCollectorExportFailing', exp_alerts: [] },
+    ],
+  });
 });
 
 test('amtool: each per-service alert reaches its team\'s receiver, the others the default one', () => {

@@ -17,7 +17,7 @@ const SCRAPE_JOB = 'cdk8s-architect.dev/scrape-job';
 /**
  * Who produces a metric family, per `kind` label: the metric names the real software exports
  * (upstream docs: etcd's /metrics, ZooKeeper's PrometheusMetricsProvider, rabbitmq_prometheus,
- * oliver006/redis_exporter, Pulsar's broker /metrics, the OpenTelemetry Collector's own telemetry, the OpenTelemetry semantic conventions for
+ * oliver006/redis_exporter, Pulsar's broker /metrics, the OpenTelemetry Collector's own telemetry, Fluent Bit's HTTP server, the OpenTelemetry semantic conventions for
  * HTTP and RPC servers as Prometheus names them) and the image of the container that exports them.
  */
 const PRODUCERS: Record<string, { metric: RegExp; image: RegExp }> = {
@@ -27,6 +27,7 @@ const PRODUCERS: Record<string, { metric: RegExp; image: RegExp }> = {
   'redis': { metric: /^redis_/, image: /redis_exporter/ },
   'pulsar-broker': { metric: /^pulsar_/, image: /pulsar/ },
   'otel-collector': { metric: /^otelcol_/, image: /opentelemetry-collector/ },
+  'fluent-bit': { metric: /^fluentbit_/, image: /fluent-bit/ },
   'microservice': { metric: /^(http_server_request_duration_seconds|rpc_server_duration_milliseconds)_(count|bucket|sum)$/, image: /./ },
 };
 

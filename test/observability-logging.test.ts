@@ -407,3 +407,39 @@ describe('shared Elasticsearch', () => {
     expect(clusters[0].spec.replicas).toBe(5);
   });
 });
+
+describe('the agents\' own metrics', () => {
+  function withPrometheus(agent: Agent): SynthResult {
+    const app = newTestApp();
+    const shop = new arch.BackendArchitecture(app, 'shop', { profile: arch.Profile.DEVELOPMENT });
+    new arch.Microservice(shop, 'orders', { image: 'ghcr.io/acme/orders:1.4.2', port: 8080 });
+    new arch.ObservabilityStack(shop, 'obs', {
+      logging: arch.Logging[agent](),
+      metrics: arch.Metrics.prometheus({ alertmanager: { dropUnroutedAlerts: true } }),
+    });
+    return synthApp(app);
+  }
+
+  test('Fluent Bit is scraped on its HTTP server\'s Prometheus endpoint, admitted from Prometheus only on 2020', () => {
+    const out = withPrometheus('fluentBit');
+    const annotations = daemonSet(out, 'fluentBit').spec.template.metadata.annotations;
+    expect(annotations).toMatchObject({
+      'cdk8s-architect.dev/scrape': 'true',
+      'cdk8s-architect.dev/scrape-port': '2020',
+      'cdk8s-architect.dev/scrape-path': '/api/v1/metrics/prometheus',
+      'cdk8s-architect.dev/scrape-kind': 'fluent-bit',
+    });
+    expect(edges(out)).toEqual(expect.arrayContaining([
+      'obs-agents/obs-fluent-bit ingress obs/obs-prometheus:2020',
+      'obs/obs-prometheus egress obs-agents/obs-fluent-bit:2020',
+    ]));
+    const rules = (one(out.objects, 'ConfigMap', 'obs-prometheus-config', 'obs').data['alerts.yml'] as string);
+    expect(rules).toContain('alert: FluentBitDroppingRecords');
+    expect(checkAll(out.objects)).toEqual([]);
+  });
+
+  test.each(['fluentd', 'filebeat'] as Agent[])('%s serves no Prometheus metrics without an exporter: not claimed as scraped', (agent) => {
+    const out = withPrometheus(agent);
+    expect(daemonSet(out, agent).spec.template.metadata.annotations?.['cdk8s-architect.dev/scrape']).toBeUndefined();
+  });
+});

@@ -130,6 +130,17 @@ const PLATFORM_RULES: Record<string, AlertRule[]> = {
       'Collector {{ $labels.pod }} refuses telemetry',
       'Collector {{ $labels.pod }} of {{ $labels.namespace }}/{{ $labels.job }} refuses incoming data ({{ $value }}/s), usually because memory_limiter is over its limit: the senders retry or drop it.'),
   ],
+  // Fluent Bit's own Prometheus endpoint (/api/v1/metrics/prometheus); `name` is the plugin instance
+  'fluent-bit': [
+    rule('FluentBitDroppingRecords',
+      'sum by (namespace, job, pod, name) (rate(fluentbit_output_retries_failed_total{kind="fluent-bit"}[5m])) > 0', '5m', 'critical',
+      'Fluent Bit {{ $labels.pod }} drops log records',
+      'Fluent Bit {{ $labels.pod }} of {{ $labels.namespace }}/{{ $labels.job }} gives up on chunks of output {{ $labels.name }} after its retry limit ({{ $value }}/s): their records are lost.'),
+    rule('FluentBitOutputErrors',
+      'sum by (namespace, job, pod, name) (rate(fluentbit_output_errors_total{kind="fluent-bit"}[5m])) > 0', '15m', 'warning',
+      'Fluent Bit {{ $labels.pod }} cannot write to {{ $labels.name }}',
+      'Output {{ $labels.name }} of Fluent Bit {{ $labels.pod }} of {{ $labels.namespace }}/{{ $labels.job }} fails ({{ $value }} errors/s) for 15 minutes: records are retried and pile up in its buffer.'),
+  ],
   'pulsar-broker': [
     rule('PulsarBacklogGrowing',
       'sum by (namespace, job) (pulsar_msg_backlog{kind="pulsar-broker"}) > 10000'

@@ -11,6 +11,7 @@ import { objectName } from '../internal/names';
 import { WorkloadNetworkPolicy } from '../internal/network';
 import { toKubeResources } from '../internal/pod';
 import { ResolvedResources } from '../internal/profile-defaults';
+import { scrapeAnnotations } from '../internal/stateful-cluster';
 import { registerWorkload } from '../internal/workload-registration';
 
 const k8s = kplus.k8s;
@@ -104,6 +105,14 @@ function hostPort(url: string): { host: string; port: number; scheme: string } {
 // ---- Fluent Bit (classic config + a Lua filter)
 
 export const FLUENT_BIT_HTTP_PORT = 2020;
+/**
+ * Fluent Bit's Prometheus endpoint on its HTTP server: per plugin instance (`name`, e.g. `es.0`)
+ * `fluentbit_output_errors_total`, `fluentbit_output_retries_failed_total` (chunks given up after
+ * `Retry_Limit`: their records are lost), `fluentbit_input_records_total`, ...
+ */
+export const FLUENT_BIT_METRICS_PATH = '/api/v1/metrics/prometheus';
+/** The `kind` label of Fluent Bit's metrics (selects its alert rules). */
+export const FLUENT_BIT_KIND = 'fluent-bit';
 
 /** The Lua filter: level -> severity/severity_code, drops opted-out pods and records below the minimum. */
 export function fluentBitLua(maximumCode: number): string {
@@ -545,6 +554,12 @@ export interface LogAgentProps {
   /** ConfigMap data: file name -> content. */
   readonly files: Record<string, string>;
   readonly passwordSecret?: SecretKeyReference;
+  /**
+   * Prometheus scrapes the agent's own metrics (Fluent Bit: its HTTP server's Prometheus endpoint;
+   * the other agents have none without an exporter).
+   * @default false
+   */
+  readonly scraped?: boolean;
 }
 
 interface AgentShape {
@@ -703,6 +718,11 @@ export class LogAgent extends Construct implements IWorkload {
       volumeMounts: mounts,
       terminationMessagePolicy: 'FallbackToLogsOnError',
     };
+    const scraped = props.scraped === true && props.kind === LoggingKind.FLUENT_BIT;
+    const annotations: Record<string, string> = {
+      ...(props.passwordSecret ? { [ANNOTATION_EXTERNAL_SECRETS]: props.passwordSecret.secretName } : {}),
+      ...(scraped ? scrapeAnnotations({ port: s.port, path: FLUENT_BIT_METRICS_PATH, kind: FLUENT_BIT_KIND, job: props.name }) : {}),
+    };
     this.daemonSet = new k8s.KubeDaemonSet(chart, `${id}-daemonset`, {
       metadata: metadata(props.name),
       spec: {
@@ -710,7 +730,7 @@ export class LogAgent extends Construct implements IWorkload {
         updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(1) } },
         revisionHistoryLimit: 5,
         template: {
-          metadata: { labels, ...(props.passwordSecret ? { annotations: { [ANNOTATION_EXTERNAL_SECRETS]: props.passwordSecret.secretName } } : {}) },
+          metadata: { labels, ...(Object.keys(annotations).length > 0 ? { annotations } : {}) },
           spec: {
             serviceAccountName: this.serviceAccountName,
             automountServiceAccountToken: true,
@@ -727,6 +747,9 @@ export class LogAgent extends Construct implements IWorkload {
 
     this.policy = new WorkloadNetworkPolicy(chart, `${id}-network-policy`, { name: props.name, namespace: this.namespace, identity, podSelector: this.selector });
     registerWorkload({ workload: this, controller: WorkloadController.DAEMON_SET, kind: 'log-agent', ports: [] });
+    if (scraped) {
+      arch._registerScrapeTarget({ workload: this, port: s.port, path: FLUENT_BIT_METRICS_PATH, kind: FLUENT_BIT_KIND, job: props.name });
+    }
     // The metadata filters call the API server, whose endpoints are outside the pod network: egress
     // to its ports (443 through the kubernetes Service, 6443 on the endpoints) to any address.
     new k8s.KubeNetworkPolicy(chart, `${id}-api-server-egress`, {

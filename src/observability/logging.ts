@@ -8,7 +8,7 @@ import {
 import { ElasticsearchStoreOptions, ILogStore, LoggingPipelineOptions, LogStoreKind } from './logging-options';
 import type { ObservabilityStack } from './observability-stack';
 import { DeployedPillar, InstrumentationTarget, PillarImpl } from './pillar-impl';
-import { ILoggingPipeline, LoggingKind } from './pillars';
+import { ILoggingPipeline, LoggingKind, MetricsKind } from './pillars';
 import { LogSeverity, Severities } from './severity';
 import { NetworkPort, Protocol } from '../architecture/binding';
 import { PodSecurityLevel } from '../architecture/pod-security';
@@ -236,6 +236,8 @@ class LoggingPipeline implements ILoggingPipeline, PillarImpl {
       files,
       // the log writer's password, a copy of the stack namespace's Secret in the agents' namespace
       passwordSecret: logstash ? undefined : es.logWriterPasswordSecret,
+      // Fluent Bit serves Prometheus metrics itself: scraped when the metrics pillar is Prometheus
+      scraped: stack._pillarKinds.metrics === MetricsKind.PROMETHEUS,
     });
     if (logstash) {
       const ports: NetworkPort[] = [{ port: this.kind === LoggingKind.FILEBEAT ? LOGSTASH_BEATS_PORT : LOGSTASH_HTTP_PORT, protocol: Protocol.TCP }];

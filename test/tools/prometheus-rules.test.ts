@@ -29,6 +29,7 @@ beforeAll(() => {
   const shop = new arch.BackendArchitecture(app, 'shop', { profile: arch.Profile.PRODUCTION });
   new arch.ObservabilityStack(shop, 'observability', {
     tracing: arch.Tracing.jaeger({ storage: arch.TracingStorage.MEMORY, backendReplicas: 1 }),
+    logging: arch.Logging.fluentBit(),
     metrics: arch.Metrics.prometheus({ alertmanager: { receivers: [{}, { team: 'checkout' }] } }),
   });
   // scraped (HTTP), pushing (gRPC: the default), and a service that never reports
@@ -157,11 +158,11 @@ test('promtool test rules: each RED alert fires on the series that should fire i
 });
 
 /** An alert of a platform rule at 20m, its annotations expanded from the synthesized templates. */
-function expected(alert: string, labels: Record<string, string>, value: string): any {
+function expected(alert: string, labels: Record<string, string>, value: string, job = 'observability-otel-collector'): any {
   const groups = (yaml.load(data()['alerts.yml']) as any).groups;
   const r = groups.flatMap((g: any) => g.rules).find((x: any) => x.alert === alert);
   expect(r).toBeDefined();
-  const all = { namespace: 'observability', job: 'observability-otel-collector', ...labels };
+  const all = { namespace: 'observability', job, ...labels };
   const expand = (t: string) => t
     .replace(/\{\{ \$labels\.(\w+) \}\}/g, (_m, k: string) => (all as any)[k])
     .replace(/\{\{ \$value( \| humanizePercentage)? \}\}/g, value);
@@ -200,6 +201,27 @@ test('promtool test rules: the collector\'s own alerts fire on failing exports, 
       expected('OtelCollectorRefusingData', { pod: 'c-1' }, '2'),
       // not before their `for`
       { eval_time: '4m', alertname: 'OtelCollectorExportFailing', exp_alerts: [] },
+    ],
+  });
+});
+
+test('promtool test rules: Fluent Bit\'s alerts fire on records given up after the retry limit and on lasting output errors', () => {
+  const fb = 'kind="fluent-bit", namespace="observability", job="observability-fluent-bit"';
+  const job = 'observability-fluent-bit';
+  testRules('fluent-bit', {
+    input_series: [
+      // node a: Elasticsearch refuses chunks, some are given up
+      { series: `fluentbit_output_errors_total{${fb}, pod="fb-a", name="es.0"}`, values: '0+30x30' },
+      { series: `fluentbit_output_retries_failed_total{${fb}, pod="fb-a", name="es.0"}`, values: '0+6x30' },
+      // node b: one error long ago, nothing given up
+      { series: `fluentbit_output_errors_total{${fb}, pod="fb-b", name="es.0"}`, values: '1x30' },
+      { series: `fluentbit_output_retries_failed_total{${fb}, pod="fb-b", name="es.0"}`, values: '0x30' },
+    ],
+    alert_rule_test: [
+      expected('FluentBitDroppingRecords', { pod: 'fb-a', name: 'es.0' }, '0.1', job),
+      expected('FluentBitOutputErrors', { pod: 'fb-a', name: 'es.0' }, '0.5', job),
+      // output errors alone are retried: not yet an alert before 15 minutes
+      { eval_time: '10m', alertname: 'FluentBitOutputErrors', exp_alerts: [] },
     ],
   });
 });

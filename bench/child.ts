@@ -17,6 +17,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { build } from '../examples/reference-architecture';
 import { YAML_WRITER_ENV, yamlWriterStats } from '../src/internal/component-chart';
 import { fastResolveStats } from '../src/internal/fast-resolve';
+import { fileWriterStats } from '../src/internal/file-writer';
 import * as arch from 'cdk8s-architect';
 
 const [mode, nArg, outdir] = process.argv.slice(2);
@@ -74,5 +75,5 @@ console.log(JSON.stringify({
   cpuMs: Math.round((cpu.user + cpu.system) / 1000),
   sysMs: Math.round(cpu.system / 1000),
   peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
-  files: { ...yamlWriterStats, fastResolveRenders: fastResolveStats.renders, sanitizedInWalk: fastResolveStats.sanitizedInWalk },
+  files: { ...yamlWriterStats, fastResolveRenders: fastResolveStats.renders, sanitizedInWalk: fastResolveStats.sanitizedInWalk, waitedForWriterMs: Math.round(fileWriterStats.waitMs) },
 }));

@@ -26,7 +26,7 @@ interface Sample {
   cpuMs: number;
   sysMs: number;
   peakRssMb: number;
-  files: { architect: number; cdk8s: number; fastResolveRenders: number; sanitizedInWalk: number };
+  files: { architect: number; cdk8s: number; fastResolveRenders: number; sanitizedInWalk: number; waitedForWriterMs: number };
 }
 
 const sizes = (process.env.BENCH_SIZES ?? '10,100,1000').split(',').map(Number);
@@ -86,6 +86,7 @@ if (a1000) {
   console.log(`N=1000: ${(a1000.totalMs / 1000).toFixed(2)} s total (target <= 1.5 s) ${verdict(a1000.totalMs <= 1500)}`);
   console.log(`N=1000: every file written by the architect YAML writer: ${verdict(a1000.files.cdk8s === 0 && a1000.files.architect > 0)} (${a1000.files.architect} files)`);
   console.log(`N=1000: charts rendered with the fast resolve walk: ${verdict(a1000.files.fastResolveRenders >= a1000.files.architect)} (${a1000.files.fastResolveRenders})`);
+  console.log(`N=1000: the main thread waited ${a1000.files.waitedForWriterMs} ms for the file-writer thread`);
   console.log(`N=1000: of those, resolved and sanitized in one walk: ${verdict(a1000.files.sanitizedInWalk === a1000.files.fastResolveRenders)} (${a1000.files.sanitizedInWalk})`);
 }
 if (a1000 && b1000) {

@@ -75,5 +75,10 @@ console.log(JSON.stringify({
   cpuMs: Math.round((cpu.user + cpu.system) / 1000),
   sysMs: Math.round(cpu.system / 1000),
   peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
-  files: { ...yamlWriterStats, fastResolveRenders: fastResolveStats.renders, sanitizedInWalk: fastResolveStats.sanitizedInWalk, waitedForWriterMs: Math.round(fileWriterStats.waitMs) },
+  files: {
+    ...yamlWriterStats,
+    fastResolveRenders: fastResolveStats.renders,
+    sanitizedInWalk: fastResolveStats.sanitizedInWalk,
+    waitedForWriterMs: Math.round(fileWriterStats.waitMs),
+  },
 }));

@@ -1,8 +1,10 @@
 import { spawn, spawnSync } from 'child_process';
+import { createHash } from 'crypto';
 import * as http from 'http';
 import { AddressInfo } from 'net';
 import * as arch from '../src';
 import { checkAll } from './harness/invariants';
+import { logbackBoundBytes, parseLogback, quantityBytes } from './harness/logback';
 import { envOf, find, newTestApp, one, synthApp, SynthResult } from './harness/synth';
 import { NACOS_MYSQL_LEGACY_TABLES, NACOS_MYSQL_SCHEMA } from '../src/config/nacos-schema';
 
@@ -119,15 +121,16 @@ describe('production: 3 members, generated MySQL, two namespaces', () => {
     }
     const init = spec.initContainers[0];
     expect(init.image).toBe('nacos/nacos-server:v2.5.3');
-    expect(init.command).toEqual(['/bin/sh', '-c', 'cp -R /home/nacos/conf/. /conf-rw/']);
-    expect(init.volumeMounts).toEqual([{ name: 'conf', mountPath: '/conf-rw' }]);
+    // the image's conf/, then the generated nacos-logback.xml over the image's
+    expect(init.command).toEqual(['/bin/sh', '-c', 'cp -R /home/nacos/conf/. /conf-rw/ && cp /etc/nacos-logback/nacos-logback.xml /conf-rw/nacos-logback.xml']);
+    expect(init.volumeMounts).toEqual([{ name: 'conf', mountPath: '/conf-rw' }, { name: 'logback', mountPath: '/etc/nacos-logback', readOnly: true }]);
     expect(spec.containers[0].volumeMounts).toEqual([
       { name: 'conf', mountPath: '/home/nacos/conf' },
       { name: 'logs', mountPath: '/home/nacos/logs' },
       { name: 'data', mountPath: '/home/nacos/data' },
       { name: 'tmp', mountPath: '/tmp' },
     ]);
-    expect(spec.volumes.map((v: any) => v.name)).toEqual(['conf', 'logs', 'tmp']);
+    expect(spec.volumes.map((v: any) => v.name)).toEqual(['conf', 'logback', 'logs', 'tmp']);
     const sts = one(r.out.objects, 'StatefulSet', 'config', 'config');
     expect(sts.spec.volumeClaimTemplates[0].metadata.name).toBe('data');
     expect(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('8Gi');
@@ -242,7 +245,7 @@ describe('development: standalone on embedded storage', () => {
     expect(env.MYSQL_SERVICE_HOST).toBeUndefined();
     expect(find(r.out.objects, 'StatefulSet', 'config-mysql')).toHaveLength(0);
     expect(sts.spec.volumeClaimTemplates).toBeUndefined();
-    expect(sts.spec.template.spec.volumes.map((v: any) => v.name)).toEqual(['conf', 'logs', 'tmp', 'data']);
+    expect(sts.spec.template.spec.volumes.map((v: any) => v.name)).toEqual(['conf', 'logback', 'logs', 'tmp', 'data']);
     expect(find(r.out.objects, 'PodDisruptionBudget', 'config')).toHaveLength(0);
     expect(sts.spec.template.metadata.annotations['cdk8s-architect.dev/external-secrets']).toBe('config-auth');
     expect([env.JVM_XMX, env.JVM_XMN]).toEqual(['614m', '307m']);
@@ -284,6 +287,63 @@ describe('other storage layouts', () => {
 test('consumers read the configured group', () => {
   const { out } = build(arch.Profile.DEVELOPMENT, { group: 'SHOP_GROUP' });
   expect(envOf(one(out.objects, 'Deployment', 'orders', 'shop')).NACOS_GROUP).toBe('SHOP_GROUP');
+});
+
+describe('log volume', () => {
+  /** The loggers of upstream's nacos-logback.xml (2.5.1), standalone profile included. */
+  const UPSTREAM_LOGGERS = ['com.alibaba.nacos.address.main', 'com.alibaba.nacos.cmdb.main', 'com.alibaba.nacos.core.remote', 'com.alibaba.nacos.core.remote.push',
+    'com.alibaba.nacos.core.remote.digest', 'com.alibaba.nacos.plugin.control', 'com.alibaba.nacos.plugin.control.tps', 'com.alibaba.nacos.plugin.control.connection',
+    'com.alibaba.nacos.naming.main', 'com.alibaba.nacos.naming.raft', 'com.alibaba.nacos.naming.distro', 'com.alibaba.nacos.naming.event',
+    'com.alibaba.nacos.naming.push', 'com.alibaba.nacos.naming.rt', 'com.alibaba.nacos.naming.performance', 'com.alibaba.nacos.config.dumpLog',
+    'com.alibaba.nacos.config.pullLog', 'com.alibaba.nacos.config.pullCheckLog', 'com.alibaba.nacos.config.fatal', 'com.alibaba.nacos.config.monitorLog',
+    'com.alibaba.nacos.config.clientLog', 'com.alibaba.nacos.config.notifyLog', 'com.alibaba.nacos.config.traceLog', 'com.alibaba.nacos.config.startLog',
+    'com.alibaba.nacos.istio.main', 'com.alibaba.nacos.core.auth', 'com.alibaba.nacos.core.protocol.raft', 'com.alipay.sofa.jraft',
+    'com.alibaba.nacos.core.protocol.distro', 'com.alibaba.nacos.core.cluster', 'com.alibaba.nacos.persistence',
+    'com.alibaba.nacos.core.listener.StartingApplicationListener', 'com.alibaba.nacos.common.notify.NotifyCenter', 'com.alibaba.nacos.sys.file.WatchFileCenter',
+    'com.alibaba.nacos.common.executor.ThreadPoolManager'];
+  /** docker-startup.sh (nacos-docker v2.5.3, Java 8): -XX:NumberOfGCLogFiles=10 -XX:GCLogFileSize=100M, set after anything the environment can change. */
+  const GC_LOG_BYTES = 10 * 100 * 1024 ** 2;
+
+  const cases: Array<[string, () => ReturnType<typeof build>, boolean]> = [
+    ['production (cluster: a heap dump too)', () => build(arch.Profile.PRODUCTION, {}), true],
+    ['development (standalone: no heap dump)', () => build(arch.Profile.DEVELOPMENT, {}), false],
+    ['a larger heap', () => build(arch.Profile.PRODUCTION, { resources: { memoryRequestMebibytes: 6144, memoryLimitMebibytes: 6144 } }), true],
+  ];
+  for (const [what, make, heapDump] of cases) {
+    test(`${what}: the logs volume holds the generated logback configuration's bound, the GC log and a heap dump (read from the manifests)`, () => {
+      const r = make();
+      const sts = one(r.out.objects, 'StatefulSet', 'config', 'config');
+      const spec = sts.spec.template.spec;
+      const xml: string = one(r.out.objects, 'ConfigMap', 'config-logback', 'config').data['nacos-logback.xml'];
+      const parsed = parseLogback(xml);
+      // plain logback: no Spring extensions, so the configuration means the same under any loader
+      expect(xml).not.toMatch(/springProperty|springProfile/);
+      for (const a of parsed.appenders) {
+        // docker-startup.sh passes -Dnacos.home=/home/nacos; /home/nacos/logs is the volume
+        expect(a.file.startsWith('${nacos.home}/logs/')).toBe(true);
+        expect(a.fileNamePattern.startsWith('${nacos.home}/logs/')).toBe(true);
+        expect(a.fileNamePattern).not.toMatch(/\.(gz|zip)$/);
+        expect(a.maxIndex).toBeLessThanOrEqual(20);
+      }
+      for (const logger of UPSTREAM_LOGGERS) expect(parsed.loggers.get(logger)?.length).toBeGreaterThan(0);
+      for (const refs of parsed.loggers.values()) for (const ref of refs) expect(parsed.classes.has(ref)).toBe(true);
+      expect(spec.volumes.find((v: any) => v.name === 'logback').configMap.name).toBe('config-logback');
+      const logs = spec.containers[0].volumeMounts.find((m: any) => m.mountPath === '/home/nacos/logs');
+      const limit = quantityBytes(spec.volumes.find((v: any) => v.name === logs.name).emptyDir.sizeLimit);
+      const heap = Number(/^([0-9]+)m$/.exec(envOf(sts).JVM_XMX)![1]) * 1024 ** 2;
+      const written = logbackBoundBytes(parsed) + GC_LOG_BYTES + (heapDump ? heap : 0);
+      expect(envOf(sts).MODE).toBe(heapDump ? 'cluster' : 'standalone');
+      expect(limit).toBeGreaterThanOrEqual(written * 1.05);
+      expect(limit).toBeLessThan(written * 1.2 + 128 * 1024 ** 2);
+    });
+  }
+
+  test('a digest of the logback configuration on the pod template rolls the members when it changes', () => {
+    const r = build(arch.Profile.PRODUCTION, {});
+    const xml: string = one(r.out.objects, 'ConfigMap', 'config-logback', 'config').data['nacos-logback.xml'];
+    const annotations = one(r.out.objects, 'StatefulSet', 'config', 'config').spec.template.metadata.annotations;
+    expect(annotations['cdk8s-architect.dev/config-hash']).toBe(createHash('sha256').update(xml).digest('hex').slice(0, 16));
+  });
 });
 
 describe('validation', () => {

@@ -5,6 +5,7 @@ import * as path from 'path';
 import { Duration } from 'cdk8s';
 import * as arch from '../src';
 import { checkAll } from './harness/invariants';
+import { java8GcLogBytes, logbackBoundBytes, parseLogback, quantityBytes } from './harness/logback';
 import { envOf, find, K8sObject, newTestApp, one, synthApp, SynthResult, tmpDir } from './harness/synth';
 import { renderBrokerConf, rocketMqTopicsScript, supervisedScript } from '../src/messaging/rocketmq';
 
@@ -175,7 +176,7 @@ describe('broker.conf', () => {
     expect(slave).toMatchObject({ brokerName: 'events-broker-a', brokerId: '1', brokerRole: 'SLAVE' });
     expect(props(brokerConf(prod, 'b', 0))).toEqual({ ...props(brokerConf(prod, 'a', 0)), brokerName: 'events-broker-b' });
     expect(props(brokerConf(prod, 'b', 1))).toEqual({ ...slave, brokerName: 'events-broker-b' });
-    expect(Object.keys(one(prod.out.objects, 'ConfigMap', 'events-broker-a-config', NS).data)).toEqual(['broker-0.conf', 'broker-1.conf']);
+    expect(Object.keys(one(prod.out.objects, 'ConfigMap', 'events-broker-a-config', NS).data)).toEqual(['broker-0.conf', 'broker-1.conf', 'rmq.broker.logback.xml']);
   });
 
   test('development: a lone ASYNC_MASTER, one NameServer, the default retention without declared ones', () => {
@@ -236,9 +237,9 @@ describe('start scripts', () => {
     for (const d of ['etc', 'conf', 'home/bin']) fs.mkdirSync(path.join(dir, d), { recursive: true });
     fs.writeFileSync(path.join(dir, 'etc', 'broker-0.conf'), brokerConf(prod, 'a', 0));
     fs.writeFileSync(path.join(dir, 'etc', 'broker-1.conf'), brokerConf(prod, 'a', 1));
-    // a stand-in for the image's mqbroker: records its arguments and the file it was given
-    const mqbroker = path.join(dir, 'home', 'bin', 'mqbroker');
-    fs.writeFileSync(mqbroker, `#!/bin/sh\necho "$*" > ${dir}/args\ncp "$2" ${dir}/seen.conf\n`);
+    // a stand-in for the image's runbroker.sh (what mqbroker runs): records its arguments and the file it was given
+    const mqbroker = path.join(dir, 'home', 'bin', 'runbroker.sh');
+    fs.writeFileSync(mqbroker, `#!/bin/sh\necho "$*" > ${dir}/args\ncp "$4" ${dir}/seen.conf\n`);
     fs.chmodSync(mqbroker, 0o755);
     const script = container(prod, 'events-broker-a').command[2].replace('/etc/rocketmq', `${dir}/etc`).replace('/home/rocketmq/conf', `${dir}/conf`);
     const r = spawnSync('bash', ['-c', script], {
@@ -255,7 +256,8 @@ describe('start scripts', () => {
     const slave = runBrokerScript('events-broker-a-1');
     expect(slave.status).toBe(0);
     expect(slave.conf).toBe(`${brokerConf(prod, 'a', 1)}brokerIP1=10.1.2.3\nbrokerIP2=10.1.2.3\n`);
-    expect(slave.args).toMatch(/^-c .*\/conf\/broker\.conf$/);
+    // mqbroker's own command line (5.3.3) with the generated logback configuration
+    expect(slave.args).toMatch(/^-Drmq\.logback\.configurationFile=\/etc\/rocketmq\/rmq\.broker\.logback\.xml org\.apache\.rocketmq\.broker\.BrokerStartup -c .*\/conf\/broker\.conf$/);
     expect(props(runBrokerScript('events-broker-a-0').conf)).toMatchObject({ brokerId: '0', brokerRole: 'SYNC_MASTER', brokerIP1: '10.1.2.3' });
     const missing = runBrokerScript('events-broker-a-7');
     expect(missing.status).toBe(1);
@@ -295,8 +297,9 @@ describe('start scripts', () => {
     expect(spawnSync('bash', ['-c', supervisedScript([], `"${failing}"`)]).status).toBe(3);
   });
 
-  test('the NameServer runs mqnamesrv under the same supervision', () => {
-    expect(container(prod, 'events-namesrv').command).toEqual(['bash', '-c', supervisedScript([], '"$ROCKETMQ_HOME/bin/mqnamesrv"')]);
+  test('the NameServer runs what mqnamesrv runs, with the generated logback configuration, under the same supervision', () => {
+    expect(container(prod, 'events-namesrv').command).toEqual(['bash', '-c', supervisedScript([],
+      'sh "$ROCKETMQ_HOME/bin/runserver.sh" -Drmq.logback.configurationFile=/etc/rocketmq/rmq.namesrv.logback.xml org.apache.rocketmq.namesrv.NamesrvStartup')]);
   });
 });
 
@@ -304,8 +307,10 @@ describe('JVM, security, probes', () => {
   test('the heaps follow the memory limits (the image would size them from the node)', () => {
     expect(container(prod, 'events-broker-a').resources).toEqual({ requests: { cpu: '500m', memory: '4096Mi' }, limits: { cpu: '2000m', memory: '4096Mi' } });
     expect(envOf(sts(prod, 'events-broker-a')).JAVA_OPT_EXT).toBe(
-      '-Xms2048m -Xmx2048m -Xmn512m -XX:MaxDirectMemorySize=1024m -Xloggc:/home/rocketmq/logs/rmq_broker_gc.log -Djna.tmpdir=/tmp');
-    expect(envOf(sts(prod, 'events-namesrv')).JAVA_OPT_EXT).toBe('-Xms512m -Xmx512m -Xmn256m -Xloggc:/home/rocketmq/logs/rmq_srv_gc.log');
+      '-Xms2048m -Xmx2048m -Xmn512m -XX:MaxDirectMemorySize=1024m -Xloggc:/home/rocketmq/logs/rmq_broker_gc.log '
+      + '-XX:+UseGCLogFileRotation -XX:NumberOfGCLogFiles=5 -XX:GCLogFileSize=20M -Djna.tmpdir=/tmp');
+    expect(envOf(sts(prod, 'events-namesrv')).JAVA_OPT_EXT).toBe(
+      '-Xms512m -Xmx512m -Xmn256m -Xloggc:/home/rocketmq/logs/rmq_srv_gc.log -XX:+UseGCLogFileRotation -XX:NumberOfGCLogFiles=3 -XX:GCLogFileSize=10M');
     expect(envOf(sts(dev, 'events-broker-a')).JAVA_OPT_EXT).toMatch(/^-Xms512m -Xmx512m -Xmn128m -XX:MaxDirectMemorySize=256m /);
     expect(envOf(sts(dev, 'events-namesrv')).JAVA_OPT_EXT).toMatch(/^-Xms256m -Xmx256m -Xmn128m /);
     const custom = build(arch.Profile.PRODUCTION, {
@@ -329,10 +334,12 @@ describe('JVM, security, probes', () => {
       expect(Object.keys(broker).sort()).toEqual(['/etc/rocketmq', '/home/rocketmq/conf', '/home/rocketmq/logs', '/home/rocketmq/store', '/tmp']);
       expect(broker['/home/rocketmq/store']).toBe('store');
       for (const p of ['/home/rocketmq/conf', '/home/rocketmq/logs', '/tmp']) expect(volumes('events-broker-a')[broker[p]].emptyDir).toBeDefined();
-      expect(volumes('events-broker-a')[broker['/home/rocketmq/logs']].emptyDir.sizeLimit).toBe('4096Mi');
+      expect(volumes('events-broker-a')[broker['/home/rocketmq/logs']].emptyDir.sizeLimit).toBe('1856Mi');
       const namesrv = mounts('events-namesrv');
-      expect(Object.keys(namesrv).sort()).toEqual(['/home/rocketmq/logs', '/home/rocketmq/namesrv', '/tmp']);
-      for (const p of Object.keys(namesrv)) expect(volumes('events-namesrv')[namesrv[p]].emptyDir).toBeDefined();
+      expect(Object.keys(namesrv).sort()).toEqual(['/etc/rocketmq', '/home/rocketmq/logs', '/home/rocketmq/namesrv', '/tmp']);
+      expect(volumes('events-namesrv')[namesrv['/etc/rocketmq']].configMap).toEqual({ name: 'events-namesrv-logback' });
+      for (const p of ['/home/rocketmq/logs', '/home/rocketmq/namesrv', '/tmp']) expect(volumes('events-namesrv')[namesrv[p]].emptyDir).toBeDefined();
+      expect(volumes('events-namesrv')[namesrv['/home/rocketmq/logs']].emptyDir.sizeLimit).toBe('384Mi');
     }
   });
 
@@ -347,6 +354,59 @@ describe('JVM, security, probes', () => {
     expect(container(prod, 'events-namesrv').image).toBe('apache/rocketmq:5.3.3');
     expect(container(build(arch.Profile.DEVELOPMENT, { image: 'registry.local/rocketmq:5.3.3-r1' }), 'events-broker-a').image).toBe('registry.local/rocketmq:5.3.3-r1');
   });
+});
+
+describe('log volumes', () => {
+  /** The loggers of upstream's rmq.broker.logback.xml and rmq.namesrv.logback.xml (RocketMQ 5.3.3). */
+  const UPSTREAM_LOGGERS: Record<string, string[]> = {
+    broker: ['RocketmqBroker', 'RocketmqProtection', 'RocketmqWaterMark', 'RocketmqCommon', 'RocketmqRocksDB', 'RocketmqStore', 'RocketmqStoreError',
+      'RocketmqTieredStore', 'RocketmqTransaction', 'RocketmqRebalanceLock', 'RocketmqRemoting', 'RocketmqStats', 'RocketmqCommercial', 'RocketmqFilter',
+      'RocketmqConsole', 'RocketmqPop', 'RocketmqColdCtr', 'RocketmqTraffic', 'io.opentelemetry.exporter.logging.otlp.OtlpJsonLoggingMetricExporter',
+      'io.opentelemetry.exporter.logging.LoggingMetricExporter', 'RocketmqAuthAudit'],
+    namesrv: ['RocketmqNamesrv', 'RocketmqCommon', 'RocketmqRemoting', 'RocketmqNamesrvConsole', 'RocketmqController', 'RocketmqTraffic'],
+  };
+  const cases = [
+    { what: 'broker', sts: 'events-broker-a', configMap: 'events-broker-a-config', key: 'rmq.broker.logback.xml' },
+    { what: 'namesrv', sts: 'events-namesrv', configMap: 'events-namesrv-logback', key: 'rmq.namesrv.logback.xml' },
+  ];
+
+  for (const c of cases) {
+    test(`${c.what}: the log volume holds every bound the generated logback configuration and the GC log set (read from the manifests)`, () => {
+      for (const b of [prod, dev]) {
+        const xml: string = one(b.out.objects, 'ConfigMap', c.configMap, NS).data[c.key];
+        const parsed = parseLogback(xml);
+        expect(parsed.appenders.length).toBeGreaterThan(0);
+        for (const cls of parsed.classes.values()) {
+          expect(['ch.qos.logback.core.rolling.RollingFileAppender', 'ch.qos.logback.classic.AsyncAppender', 'ch.qos.logback.core.ConsoleAppender']).toContain(cls);
+        }
+        for (const a of parsed.appenders) {
+          // ${user.home} is /home/rocketmq (the image's rocketmq user), whose logs/ is the volume
+          expect(a.file.startsWith('${user.home}/logs/')).toBe(true);
+          expect(a.fileNamePattern.startsWith('${user.home}/logs/')).toBe(true);
+          expect(a.fileNamePattern).not.toMatch(/\.(gz|zip)$/);
+          expect(a.maxIndex).toBeLessThanOrEqual(20);
+        }
+        // every logger upstream declares is routed (nothing the process names falls outside the bound)
+        for (const logger of UPSTREAM_LOGGERS[c.what]) expect(parsed.loggers.get(logger)?.length).toBeGreaterThan(0);
+        for (const refs of parsed.loggers.values()) for (const r of refs) expect(parsed.classes.has(r)).toBe(true);
+
+        const container0 = container(b, c.sts);
+        expect(container0.command[2]).toContain(`-Drmq.logback.configurationFile=/etc/rocketmq/${c.key} `);
+        const configMount = container0.volumeMounts.find((m: any) => m.mountPath === '/etc/rocketmq');
+        const volumes = sts(b, c.sts).spec.template.spec.volumes;
+        expect(volumes.find((v: any) => v.name === configMount.name).configMap.name).toBe(c.configMap);
+        const logMount = container0.volumeMounts.find((m: any) => m.mountPath === '/home/rocketmq/logs');
+        const limit = quantityBytes(volumes.find((v: any) => v.name === logMount.name).emptyDir.sizeLimit);
+        const gc = java8GcLogBytes(envOf(sts(b, c.sts)).JAVA_OPT_EXT);
+        expect(gc).toBeGreaterThan(0);
+        expect(envOf(sts(b, c.sts)).JAVA_OPT_EXT).toContain('-Xloggc:/home/rocketmq/logs/');
+        const written = logbackBoundBytes(parsed) + gc;
+        expect(limit).toBeGreaterThanOrEqual(written * 1.05);
+        // and not wildly more (the broker's volume was 4 GiB for a 20 GB policy before)
+        expect(limit).toBeLessThan(written * 1.2 + 128 * 1024 ** 2);
+      }
+    });
+  }
 });
 
 describe('topics Job', () => {

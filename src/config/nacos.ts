@@ -9,8 +9,9 @@ import { EnvValue, EnvVariable, IWorkload, NetworkPort, Protocol, SecretKeyRefer
 import { Profile } from '../architecture/profile';
 import { PlatformConsole } from '../internal/console';
 import { fail, show } from '../internal/errors';
-import { ANNOTATION_EXTERNAL_SECRETS, recommendedLabels } from '../internal/labels';
+import { ANNOTATION_EXTERNAL_SECRETS, DOMAIN, recommendedLabels } from '../internal/labels';
 import { lazy } from '../internal/lazy';
+import { GcLog, LogbackConfig, logVolumeMebibytes, renderLogback } from '../internal/logback';
 import { MYSQL_PORT, MySqlDatabase, resolveMySqlBackup } from '../internal/mysql';
 import { objectName, validateDnsLabel, validateImage, validateInteger } from '../internal/names';
 import { deployPlatformComponent } from '../internal/platform';
@@ -45,6 +46,87 @@ const UID = 1000;
 /** `curl_user`, created by `adduser -S` on Alpine (first system uid). The Job writes nothing. */
 const CURL_UID = 100;
 const HOME = '/home/nacos';
+/** The generated logback configuration, copied over the image's conf/nacos-logback.xml (docker-startup.sh passes `--logging.config` with that path). */
+const LOGBACK_FILE = 'nacos-logback.xml';
+/** Where the init container reads the generated configuration from (the ConfigMap). */
+const LOGBACK_SOURCE_DIR = '/etc/nacos-logback';
+/** Pod annotation with a digest of the generated logback configuration. */
+const ANNOTATION_LOGBACK_HASH = `${DOMAIN}/config-hash`;
+/**
+ * The GC log docker-startup.sh (v2.5.3, Java 8 image) configures after every option the environment
+ * can set: `-Xloggc:/home/nacos/logs/nacos_gc.log -XX:+UseGCLogFileRotation -XX:NumberOfGCLogFiles=10
+ * -XX:GCLogFileSize=100M`; the log volume is sized for it.
+ */
+const NACOS_GC_LOG: GcLog = { files: 10, fileMebibytes: 100 };
+
+/**
+ * The logback configuration the server loads instead of the image's: upstream's loggers, levels and
+ * file names (nacos-logback.xml of 2.5.1, the newest in the reference snapshot), whose rolling
+ * policies allow 148 GiB (the totalSizeCap of its 32 file appenders: 20 MB-2 GB files, 7 days, caps
+ * of 128 MB-7 GB), with fixed windows of a few tens of MiB per file; the main log and the startup
+ * progress on the console too. Plain logback (no Spring extensions): the directory is
+ * `${nacos.home}/logs`, which docker-startup.sh sets with `-Dnacos.home`, and the standalone
+ * profile's console loggers apply in every mode.
+ */
+export function nacosLogback(): LogbackConfig {
+  const log = (name: string, file: string, loggers: string[], maxFileMebibytes: number, archives: number, level = 'INFO') =>
+    ({ name, file, loggers, maxFileMebibytes, archives, level });
+  return {
+    directory: '${nacos.home}/logs',
+    pattern: '%date %level %msg%n%n',
+    consolePattern: '%date %level %logger{36} - %msg%n',
+    root: 'rootFile',
+    logs: [
+      { ...log('rootFile', 'nacos.log', [], 64, 3), console: true },
+      { ...log('startLog', 'config-server.log', ['com.alibaba.nacos.config.startLog'], 32, 2), console: true },
+      { ...log('naming-server', 'naming-server.log', ['com.alibaba.nacos.naming.main'], 32, 2), async: true },
+      { ...log('naming-raft', 'naming-raft.log', ['com.alibaba.nacos.naming.raft'], 16, 1), async: true },
+      { ...log('naming-distro', 'naming-distro.log', ['com.alibaba.nacos.naming.distro'], 16, 2), async: true },
+      { ...log('naming-event', 'naming-event.log', ['com.alibaba.nacos.naming.event'], 16, 2), async: true },
+      log('naming-push', 'naming-push.log', ['com.alibaba.nacos.naming.push'], 16, 2),
+      log('naming-rt', 'naming-rt.log', ['com.alibaba.nacos.naming.rt'], 16, 2),
+      log('naming-performance', 'naming-performance.log', ['com.alibaba.nacos.naming.performance'], 16, 2),
+      log('dumpFile', 'config-dump.log', ['com.alibaba.nacos.config.dumpLog'], 16, 2),
+      log('pullFile', 'config-pull.log', ['com.alibaba.nacos.config.pullLog'], 16, 1),
+      log('fatalFile', 'config-fatal.log', ['com.alibaba.nacos.config.fatal'], 16, 1),
+      log('memoryFile', 'config-memory.log', ['com.alibaba.nacos.config.monitorLog'], 16, 1),
+      log('pullCheckFile', 'config-pull-check.log', ['com.alibaba.nacos.config.pullCheckLog'], 16, 1),
+      log('clientLog', 'config-client-request.log', ['com.alibaba.nacos.config.clientLog'], 16, 2),
+      log('traceLog', 'config-trace.log', ['com.alibaba.nacos.config.traceLog'], 16, 2),
+      log('notifyLog', 'config-notify.log', ['com.alibaba.nacos.config.notifyLog'], 16, 2),
+      log('nacos-address', 'nacos-address.log', ['com.alibaba.nacos.address.main'], 16, 1),
+      log('cmdb-main', 'cmdb-main.log', ['com.alibaba.nacos.cmdb.main'], 16, 1),
+      log('istio-main', 'istio-main.log', ['com.alibaba.nacos.istio.main'], 16, 1, 'DEBUG'),
+      log('core-auth', 'core-auth.log', ['com.alibaba.nacos.core.auth'], 16, 2, 'DEBUG'),
+      log('protocol-raft', 'protocol-raft.log', ['com.alibaba.nacos.core.protocol.raft'], 16, 2),
+      log('protocol-distro', 'protocol-distro.log', ['com.alibaba.nacos.core.protocol.distro'], 16, 2),
+      log('nacos-cluster', 'nacos-cluster.log', ['com.alibaba.nacos.core.cluster'], 16, 2),
+      log('alipay-jraft', 'alipay-jraft.log', ['com.alipay.sofa.jraft'], 16, 2),
+      log('plugin-control', 'plugin-control.log', ['com.alibaba.nacos.plugin.control'], 16, 1),
+      log('plugin-control-tps', 'plugin-control-tps.log', ['com.alibaba.nacos.plugin.control.tps'], 16, 1),
+      log('plugin-control-connection', 'plugin-control-connection.log', ['com.alibaba.nacos.plugin.control.connection'], 16, 1),
+      log('remote', 'remote.log', ['com.alibaba.nacos.core.remote'], 32, 2, 'DEBUG'),
+      log('remote-digest', 'remote-digest.log', ['com.alibaba.nacos.core.remote.digest'], 16, 2, 'DEBUG'),
+      log('remote-push', 'remote-push.log', ['com.alibaba.nacos.core.remote.push'], 16, 2, 'DEBUG'),
+      log('nacos-persistence', 'nacos-persistence.log', ['com.alibaba.nacos.persistence'], 16, 2),
+    ],
+    consoleLoggers: [
+      'com.alibaba.nacos.core.listener.StartingApplicationListener',
+      'com.alibaba.nacos.common.notify.NotifyCenter',
+      'com.alibaba.nacos.sys.file.WatchFileCenter',
+      'com.alibaba.nacos.common.executor.ThreadPoolManager',
+    ],
+  };
+}
+
+/**
+ * The `logs` volume's size in MiB: the generated logback configuration's bound, the GC log and, in
+ * cluster mode (docker-startup.sh sets -XX:+HeapDumpOnOutOfMemoryError there only), one heap dump
+ * (`java_heapdump.hprof`, a fixed name the JVM does not overwrite: at most the heap).
+ */
+export function nacosLogVolumeMebibytes(heapMebibytes: number, standalone: boolean): number {
+  return logVolumeMebibytes({ logback: nacosLogback(), gcLog: NACOS_GC_LOG, heapDumpMebibytes: standalone ? 0 : heapMebibytes });
+}
 const ADMIN_USER = 'nacos';
 const GENERATED_DB = 'nacos';
 const GENERATED_DB_USER = 'nacos';
@@ -244,6 +326,8 @@ export class NacosConfigEngine implements ConfigCenterEngineImpl {
     });
     const tcp = (port: number) => ({ port, protocol: Protocol.TCP });
 
+    const logback = renderLogback(nacosLogback(), `Generated by cdk8s-architect for ${name}: bounded file logs (nacos-logback.xml of Nacos 2.5, fixed windows).`);
+    const logbackMap = objectName(center, name, 'logback');
     const cluster = new StatefulCluster(center, 'nacos', {
       architecture: arch,
       chart,
@@ -265,19 +349,25 @@ export class NacosConfigEngine implements ConfigCenterEngineImpl {
         // startup script writes cluster.conf there: the init container copies the image's files
         // into this emptyDir, which the server mounts over /home/nacos/conf.
         { name: 'conf', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } },
-        // logback logs, the GC log and a heap dump on OutOfMemoryError (as large as the heap)
-        { name: 'logs', emptyDir: { sizeLimit: k8s.Quantity.fromString(`${resources.memoryLimitMebibytes + 1024}Mi`) } },
+        // the generated logback configuration
+        { name: 'logback', configMap: { name: logbackMap } },
+        // logback's files, the GC log and a heap dump on OutOfMemoryError: sized from their bounds
+        { name: 'logs', emptyDir: { sizeLimit: k8s.Quantity.fromString(`${nacosLogVolumeMebibytes(xmx, standalone)}Mi`) } },
         // Tomcat's base directory (SERVER_TOMCAT_BASEDIR), java.io.tmpdir, user.home
         { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('512Mi') } },
       ],
-      podAnnotations: { [ANNOTATION_EXTERNAL_SECRETS]: externalSecrets.join(',') },
+      podAnnotations: {
+        [ANNOTATION_EXTERNAL_SECRETS]: externalSecrets.join(','),
+        // a new logback configuration rolls the members (the init container copies it at start)
+        [ANNOTATION_LOGBACK_HASH]: createHash('sha256').update(logback).digest('hex').slice(0, 16),
+      },
       terminationGracePeriodSeconds: 60,
       initContainers: () => [secureContainer({
         name: 'conf',
         image,
-        command: ['/bin/sh', '-c', `cp -R ${HOME}/conf/. /conf-rw/`],
+        command: ['/bin/sh', '-c', `cp -R ${HOME}/conf/. /conf-rw/ && cp ${LOGBACK_SOURCE_DIR}/${LOGBACK_FILE} /conf-rw/${LOGBACK_FILE}`],
         resources: { cpuRequestMillis: 10, cpuLimitMillis: 200, memoryRequestMebibytes: 16, memoryLimitMebibytes: 64 },
-        volumeMounts: [{ name: 'conf', mountPath: '/conf-rw' }],
+        volumeMounts: [{ name: 'conf', mountPath: '/conf-rw' }, { name: 'logback', mountPath: LOGBACK_SOURCE_DIR, readOnly: true }],
       })],
       containers: (c) => {
         const env: kplus.k8s.EnvVar[] = [
@@ -338,6 +428,11 @@ export class NacosConfigEngine implements ConfigCenterEngineImpl {
           ],
         })];
       },
+    });
+
+    new k8s.KubeConfigMap(chart, 'nacos-logback', {
+      metadata: { name: logbackMap, namespace: ns, labels: recommendedLabels(identity) },
+      data: { [LOGBACK_FILE]: logback },
     });
 
     if (mysql) {

@@ -11,6 +11,7 @@ import { Profile } from '../architecture/profile';
 import { fail, show } from '../internal/errors';
 import { DOMAIN } from '../internal/labels';
 import { lazy } from '../internal/lazy';
+import { GcLog, java8GcLogRotation, LogbackConfig, logVolumeMebibytes, renderLogback, RollingLog } from '../internal/logback';
 import { objectName, validateImage, validateInteger } from '../internal/names';
 import { deployPlatformComponent } from '../internal/platform';
 import { secureContainer, writableVolumes } from '../internal/pod';
@@ -42,13 +43,87 @@ const HOME = '/home/rocketmq';
 const STORE_DIR = `${HOME}/store`;
 /** `${user.home}/logs/rocketmqlogs` is where every logback configuration of the distribution writes. */
 const LOG_DIR = `${HOME}/logs`;
+/**
+ * The logback configurations the processes load instead of the image's: upstream's logger names and
+ * file names (rmq.broker.logback.xml and rmq.namesrv.logback.xml of 5.3.3), with windows sized to a
+ * log volume of a few GiB instead of upstream's (a broker's 19 rolling files of 100-512 MB with 3-20
+ * archives each hold up to 30 GiB before gzip), and the main logs on the console too. Upstream's
+ * SiftingAppenders only add a per-broker directory for BrokerContainer mode, which is not used.
+ */
+const RMQ_PATTERN = '%d{yyy-MM-dd HH:mm:ss,GMT+8} %p %t - %m%n';
+const RMQ_LOG_DIR = '${user.home}/logs/rocketmqlogs';
+
+/** Upstream's layout: files in `rocketmqlogs/`, archives in `rocketmqlogs/otherdays/`, the root on `DefaultAppender`. */
+function rmqLogback(logs: RollingLog[], consoleLogger: string): LogbackConfig {
+  return {
+    directory: RMQ_LOG_DIR,
+    archiveDirectory: `${RMQ_LOG_DIR}/otherdays`,
+    pattern: RMQ_PATTERN,
+    consolePattern: RMQ_PATTERN,
+    root: 'DefaultAppender',
+    logs,
+    consoleLoggers: [consoleLogger],
+  };
+}
+
+/** The broker's logback configuration (loaded through the shaded logback's `rmq.logback.configurationFile`). */
+export function rocketMqBrokerLogback(): LogbackConfig {
+  const log = (name: string, file: string, loggers: string[], maxFileMebibytes: number, archives: number, console = false) =>
+    ({ name, file, loggers, maxFileMebibytes, archives, console, async: true });
+  return rmqLogback([
+    log('DefaultAppender', 'broker_default.log', [], 32, 2, true),
+    log('RocketmqBrokerAppender', 'broker.log', ['RocketmqBroker', 'RocketmqCommon'], 64, 4, true),
+    log('RocketmqStoreAppender', 'store.log', ['RocketmqStore'], 32, 3),
+    log('RocketmqStoreErrorAppender', 'storeerror.log', ['RocketmqStoreError'], 16, 2, true),
+    log('RocketmqRemotingAppender', 'remoting.log', ['RocketmqRemoting'], 32, 3),
+    log('RocketmqStatsAppender', 'stats.log', ['RocketmqStats'], 32, 2),
+    log('RocketmqWaterMarkAppender', 'watermark.log', ['RocketmqWaterMark'], 16, 2),
+    log('RocketmqProtectionAppender', 'protection.log', ['RocketmqProtection'], 16, 2),
+    log('RocketmqTransactionAppender', 'transaction.log', ['RocketmqTransaction'], 16, 2),
+    log('RocketmqRebalanceLockAppender', 'lock.log', ['RocketmqRebalanceLock'], 16, 2),
+    log('RocketmqFilterAppender', 'filter.log', ['RocketmqFilter'], 16, 2),
+    log('RocketmqPopAppender', 'pop.log', ['RocketmqPop'], 32, 2),
+    log('RocketmqTrafficAppender', 'broker_traffic.log', ['RocketmqTraffic'], 16, 2),
+    log('RocketmqCommercialAppender', 'commercial.log', ['RocketmqCommercial'], 16, 2),
+    log('RocketmqRocksDBAppender', 'rocksdb.log', ['RocketmqRocksDB'], 16, 2),
+    log('RocketmqTieredStoreAppender', 'tiered_store.log', ['RocketmqTieredStore'], 16, 2),
+    log('RocketmqColdCtrAppender', 'coldctr.log', ['RocketmqColdCtr'], 16, 2),
+    log('RocketmqBrokerMetricsAppender', 'broker_metrics.log',
+      ['io.opentelemetry.exporter.logging.otlp.OtlpJsonLoggingMetricExporter', 'io.opentelemetry.exporter.logging.LoggingMetricExporter'], 16, 2),
+    log('RocketmqAuthAuditAppender', 'auth_audit.log', ['RocketmqAuthAudit'], 16, 2),
+  ], 'RocketmqConsole');
+}
+
+/** The NameServer's logback configuration. */
+export function rocketMqNamesrvLogback(): LogbackConfig {
+  return rmqLogback([
+    { name: 'DefaultAppender', file: 'namesrv_default.log', loggers: [], maxFileMebibytes: 16, archives: 2, console: true },
+    {
+      name: 'RocketmqNamesrvAppender',
+      file: 'namesrv.log',
+      loggers: ['RocketmqNamesrv', 'RocketmqCommon', 'RocketmqRemoting', 'RocketmqController'],
+      maxFileMebibytes: 32,
+      archives: 3,
+      console: true,
+      async: true,
+    },
+    { name: 'RocketmqTrafficAppender', file: 'namesrv_traffic.log', loggers: ['RocketmqTraffic'], maxFileMebibytes: 16, archives: 2, async: true },
+  ], 'RocketmqNamesrvConsole');
+}
+
+/** The GC logs, rotated (runserver.sh does not rotate the NameServer's; runbroker.sh keeps 5 x 30 MB). */
+const BROKER_GC_LOG: GcLog = { files: 5, fileMebibytes: 20 };
+const NAMESRV_GC_LOG: GcLog = { files: 3, fileMebibytes: 10 };
+const BROKER_LOGBACK_FILE = 'rmq.broker.logback.xml';
+const NAMESRV_LOGBACK_FILE = 'rmq.namesrv.logback.xml';
+
 /** Writable: the start script renders the pod's broker.conf here. */
 const CONF_DIR = `${HOME}/conf`;
 /** The ConfigMap with one broker.conf per ordinal of a broker group (read-only). */
 const CONF_SOURCE_DIR = '/etc/rocketmq';
 /** NameServer `kvConfigPath` and `configStorePath` default to `${user.home}/namesrv/`. */
 const NAMESRV_DIR = `${HOME}/namesrv`;
-/** Pod annotation with a digest of the group's broker.conf files: a change rolls the group. */
+/** Pod annotation with a digest of the configuration files (broker.conf, logback): a change rolls the pods. */
 const ANNOTATION_CONFIG_HASH = `${DOMAIN}/config-hash`;
 /** RocketMQ's `TopicValidator`: `^[%|a-zA-Z0-9_-]+$`, at most 127 characters. */
 const TOPIC_CHARS = /^[%|a-zA-Z0-9_-]+$/;
@@ -153,7 +228,12 @@ export function supervisedScript(prelude: string[], command: string): string {
   ].join('\n');
 }
 
-/** The broker's start script: its ordinal's broker.conf plus the pod IP, then mqbroker. */
+/**
+ * The broker's start script: its ordinal's broker.conf plus the pod IP, then what mqbroker runs
+ * (5.3.3: `sh runbroker.sh -Drmq.logback.configurationFile=$ROCKETMQ_HOME/conf/rmq.broker.logback.xml
+ * org.apache.rocketmq.broker.BrokerStartup -c <conf>`) with the generated logback configuration: a
+ * -D in JAVA_OPT_EXT would come before mqbroker's and lose.
+ */
 function brokerStartScript(): string {
   return supervisedScript([
     'ordinal="${HOSTNAME##*-}"',
@@ -161,7 +241,7 @@ function brokerStartScript(): string {
     `conf=${CONF_DIR}/broker.conf`,
     '[ -f "$src" ] || { echo "no broker configuration for ordinal $ordinal ($src)" >&2; exit 1; }',
     '{ cat "$src"; printf \'brokerIP1=%s\\nbrokerIP2=%s\\n\' "$POD_IP" "$POD_IP"; } > "$conf"',
-  ], '"$ROCKETMQ_HOME/bin/mqbroker" -c "$conf"');
+  ], `sh "$ROCKETMQ_HOME/bin/runbroker.sh" -Drmq.logback.configurationFile=${CONF_SOURCE_DIR}/${BROKER_LOGBACK_FILE} org.apache.rocketmq.broker.BrokerStartup -c "$conf"`);
 }
 
 /** One step of the topics Job. */
@@ -325,7 +405,9 @@ export class RocketMqEngine implements MessageQueueEngineImpl {
     const chart = deployPlatformComponent(mq, mq);
     const tcp = (port: number): NetworkPort[] => [{ port, protocol: Protocol.TCP }];
     const nsHeap = Math.floor(nameServerResources.memoryLimitMebibytes / 2);
-    const nsWritable = writableVolumes(mq, [LOG_DIR], 1024);
+    const nsLogback = renderLogback(rocketMqNamesrvLogback(), `Generated by cdk8s-architect for the ${name} NameServers: bounded file logs (rmq.namesrv.logback.xml of RocketMQ 5.3.3, smaller windows).`);
+    const nsLogbackMap = objectName(mq, name, 'namesrv-logback');
+    const nsWritable = writableVolumes(mq, [LOG_DIR], logVolumeMebibytes({ logback: rocketMqNamesrvLogback(), gcLog: NAMESRV_GC_LOG }));
     const nsState = writableVolumes(mq, [NAMESRV_DIR, '/tmp'], 256);
     const namesrv = new StatefulCluster(mq, 'namesrv', {
       architecture: arch,
@@ -338,23 +420,34 @@ export class RocketMqEngine implements MessageQueueEngineImpl {
       quorum: false,
       uid: UID,
       ports: [{ name: 'remoting', port: NAMESRV_PORT }],
-      volumes: [...nsWritable.volumes, ...nsState.volumes],
+      volumes: [{ name: 'logback', configMap: { name: nsLogbackMap } }, ...nsWritable.volumes, ...nsState.volumes],
+      podAnnotations: { [ANNOTATION_CONFIG_HASH]: createHash('sha256').update(nsLogback).digest('hex').slice(0, 16) },
       terminationGracePeriodSeconds: 30,
       containers: () => [secureContainer({
         name: 'namesrv',
         image,
-        command: ['bash', '-c', supervisedScript([], '"$ROCKETMQ_HOME/bin/mqnamesrv"')],
+        // what mqnamesrv runs (5.3.3), with the generated logback configuration
+        command: ['bash', '-c', supervisedScript([],
+          `sh "$ROCKETMQ_HOME/bin/runserver.sh" -Drmq.logback.configurationFile=${CONF_SOURCE_DIR}/${NAMESRV_LOGBACK_FILE} org.apache.rocketmq.namesrv.NamesrvStartup`)],
         env: [
           // runserver.sh appends JAVA_OPT_EXT after its own heap and GC-log options: the last one wins
-          { name: 'JAVA_OPT_EXT', value: `-Xms${nsHeap}m -Xmx${nsHeap}m -Xmn${Math.floor(nsHeap / 2)}m -Xloggc:${LOG_DIR}/rmq_srv_gc.log` },
+          // (it logs GC to /dev/shm without rotation: here to the log volume, rotated)
+          {
+            name: 'JAVA_OPT_EXT',
+            value: `-Xms${nsHeap}m -Xmx${nsHeap}m -Xmn${Math.floor(nsHeap / 2)}m -Xloggc:${LOG_DIR}/rmq_srv_gc.log ${java8GcLogRotation(NAMESRV_GC_LOG)}`,
+          },
         ],
         ports: [{ name: 'remoting', containerPort: NAMESRV_PORT }],
         resources: nameServerResources,
         startupProbe: { tcpSocket: { port: k8s.IntOrString.fromString('remoting') }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 36 },
         readinessProbe: { tcpSocket: { port: k8s.IntOrString.fromString('remoting') }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
         livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromString('remoting') }, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 },
-        volumeMounts: [...nsWritable.mounts, ...nsState.mounts],
+        volumeMounts: [{ name: 'logback', mountPath: CONF_SOURCE_DIR, readOnly: true }, ...nsWritable.mounts, ...nsState.mounts],
       })],
+    });
+    new k8s.KubeConfigMap(chart, 'namesrv-logback', {
+      metadata: { name: nsLogbackMap, namespace: ns, labels: namesrv.labels },
+      data: { [NAMESRV_LOGBACK_FILE]: nsLogback },
     });
     const namesrvAddr = namesrv.memberHosts().map((h) => `${h}:${NAMESRV_PORT}`).join(';');
 
@@ -362,7 +455,9 @@ export class RocketMqEngine implements MessageQueueEngineImpl {
     const heap = Math.floor(brokerResources.memoryLimitMebibytes / 2);
     const direct = Math.floor(brokerResources.memoryLimitMebibytes / 4);
     const brokerJavaOpts = `-Xms${heap}m -Xmx${heap}m -Xmn${Math.floor(heap / 4)}m -XX:MaxDirectMemorySize=${direct}m `
-      + `-Xloggc:${LOG_DIR}/rmq_broker_gc.log -Djna.tmpdir=/tmp`;
+      + `-Xloggc:${LOG_DIR}/rmq_broker_gc.log ${java8GcLogRotation(BROKER_GC_LOG)} -Djna.tmpdir=/tmp`;
+    const brokerLogback = renderLogback(rocketMqBrokerLogback(), `Generated by cdk8s-architect for the ${name} brokers: bounded file logs (rmq.broker.logback.xml of RocketMQ 5.3.3, smaller windows).`);
+    const brokerLogSize = logVolumeMebibytes({ logback: rocketMqBrokerLogback(), gcLog: BROKER_GC_LOG });
     const groups = brokerNames.map((brokerName, g) => {
       const confs: Record<string, string> = {};
       for (let i = 0; i < replicasPerGroup; i++) {
@@ -380,9 +475,10 @@ export class RocketMqEngine implements MessageQueueEngineImpl {
           fileReservedHours,
         });
       }
+      confs[BROKER_LOGBACK_FILE] = brokerLogback;
       const configMapName = objectName(mq, brokerName, 'config');
       const digest = createHash('sha256').update(JSON.stringify(confs)).digest('hex').slice(0, 16);
-      const logs = writableVolumes(mq, [LOG_DIR], 4096);
+      const logs = writableVolumes(mq, [LOG_DIR], brokerLogSize);
       const scratch = writableVolumes(mq, [CONF_DIR, '/tmp'], 256);
       const remoting = k8s.IntOrString.fromString('remoting');
       const cluster = new StatefulCluster(mq, `broker-${letters[g]}`, {

@@ -226,7 +226,7 @@ export function build(app: App): void {
   const devPulsar = new arch.MessageQueue(dev, 'pulsar', {
     namespace: 'dev-pulsar',
     engine: arch.MessageQueueEngine.pulsar({
-      standalone: { storageGibibytes: 5, resources: { memoryRequestMebibytes: 1536, memoryLimitMebibytes: 1536 } },
+      standalone: { storageGibibytes: 5, resources: { memoryRequestMebibytes: 2048, memoryLimitMebibytes: 2048 } },
     }),
     topics: [{ name: 'carts' }],
   });

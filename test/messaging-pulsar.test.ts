@@ -179,7 +179,10 @@ describe('production: ZooKeeper, bookies, brokers, proxies', () => {
     expect(env.PULSAR_PREFIX_httpServerEnabled).toBe('true');
     expect(env.PULSAR_PREFIX_httpServerPort).toBe('8000');
     expect(env.PULSAR_PREFIX_bookiePort).toBe('3181');
-    expect(env.PULSAR_MEM).toBe('-Xms716m -Xmx716m -XX:MaxDirectMemorySize=716m');
+    // 2048 MiB: 768 for the JVM's own memory, 230 for RocksDB (a 102 MiB block cache, 4 memtables of 16 MiB, 64 MiB else)
+    expect(env.PULSAR_MEM).toBe('-Xms525m -Xmx525m -XX:MaxDirectMemorySize=525m');
+    expect(env.PULSAR_PREFIX_dbStorage_rocksDB_blockCacheSize).toBe(String(102 * 1024 * 1024));
+    expect(env.PULSAR_PREFIX_dbStorage_rocksDB_writeBufferSizeMB).toBe('16');
     expect(c.volumeMounts).toContainEqual({ name: 'data', mountPath: '/pulsar/data/bookkeeper' });
     expect(bookies.spec.volumeClaimTemplates.map((t: any) => [t.metadata.name, t.spec.resources.requests.storage])).toEqual([['data', '64Gi']]);
     const wait = initContainer(bookies, 'wait-bookkeeper-init');
@@ -201,7 +204,7 @@ describe('production: ZooKeeper, bookies, brokers, proxies', () => {
       .toEqual(['3', '3', '2']);
     expect(env.PULSAR_PREFIX_statusFilePath).toBe('/pulsar/logs/status');
     expect(env.PULSAR_PREFIX_functionsWorkerEnabled).toBe('false');
-    expect(env.PULSAR_MEM).toBe('-Xms716m -Xmx716m -XX:MaxDirectMemorySize=716m');
+    expect(env.PULSAR_MEM).toBe('-Xms640m -Xmx640m -XX:MaxDirectMemorySize=640m');
     const s = script(container(brokers));
     expect(s).toContain(`export PULSAR_PREFIX_advertisedAddress="$HOSTNAME.events-broker-headless.${NS}.svc.${DOMAIN}"`);
     expect(s).toContain('echo OK > /pulsar/logs/status');
@@ -394,7 +397,7 @@ describe('production options', () => {
     const bookies = one(out.objects, 'StatefulSet', 'events-bookie', NS);
     expect(bookies.spec.replicas).toBe(5);
     expect(bookies.spec.volumeClaimTemplates[0].spec).toMatchObject({ storageClassName: 'fast-ssd', resources: { requests: { storage: '200Gi' } } });
-    expect(envOf(bookies).PULSAR_MEM).toBe('-Xms1433m -Xmx1433m -XX:MaxDirectMemorySize=1433m');
+    expect(envOf(bookies).PULSAR_MEM).toBe('-Xms1370m -Xmx1370m -XX:MaxDirectMemorySize=1370m');
     const s = provisionScriptOf(job(out, 'events-provision'));
     expect(s).toContain('tenants create \'acme\' --allowed-clusters \'eu-1\'');
     expect(s).toContain('--threshold 512M');
@@ -443,7 +446,7 @@ describe('development: one standalone member', () => {
       .toEqual(['1', '1', '1']);
     expect(env.PULSAR_PREFIX_clusterName).toBe('events');
     expect(env.PULSAR_PREFIX_advertisedAddress).toBe(DEV_HOST);
-    expect(env.PULSAR_MEM).toBe('-Xms537m -Xmx537m -XX:MaxDirectMemorySize=537m');
+    expect(env.PULSAR_MEM).toBe('-Xms457m -Xmx457m -XX:MaxDirectMemorySize=457m');
     expect(standalone.spec.volumeClaimTemplates).toBeUndefined();
     expect(standalone.spec.template.spec.volumes).toContainEqual({ name: 'data', emptyDir: { sizeLimit: '8Gi' } });
     expect(container(standalone).volumeMounts).toContainEqual({ name: 'data', mountPath: '/pulsar/data' });
@@ -477,6 +480,47 @@ describe('development: one standalone member', () => {
     expect(fromBilling).toHaveLength(1);
     expect(fromBilling[0].ports).toEqual(tcp(6650));
   });
+});
+
+describe('memory: what a 2 GiB container holds besides heap and direct memory', () => {
+  /**
+   * Read from the manifests and BookKeeper's own defaults (KeyValueStorageRocksDB: 4 memtables of
+   * dbStorage_rocksDB_writeBufferSizeMB, default 64; a block cache of dbStorage_rocksDB_blockCacheSize,
+   * default 10 % of direct memory; plus the small ledger-metadata index): the JVM's own memory
+   * (metaspace, code cache, threads, GC structures, malloc arenas) must keep at least 512 MiB plus 10 %
+   * of the limit. The previous split (35 % heap, 35 % direct) left 614 MiB at 2 GiB, and a bookie's
+   * default RocksDB then took up to 256 MiB of memtables and 72 MiB of block cache out of it.
+   */
+  const budget = (sts: any, bookie: boolean) => {
+    const c = sts.spec.template.spec.containers[0];
+    const limit = Number(/^([0-9]+)Mi$/.exec(c.resources.limits.memory)![1]);
+    const env = envOf(sts);
+    const mem = /^-Xms([0-9]+)m -Xmx([0-9]+)m -XX:MaxDirectMemorySize=([0-9]+)m$/.exec(env.PULSAR_MEM)!;
+    const [heap, direct] = [Number(mem[2]), Number(mem[3])];
+    expect(Number(mem[1])).toBe(heap);
+    const blockCache = env.PULSAR_PREFIX_dbStorage_rocksDB_blockCacheSize !== undefined
+      ? Number(env.PULSAR_PREFIX_dbStorage_rocksDB_blockCacheSize) / 1024 / 1024 : direct / 10;
+    const memtables = 4 * Number(env.PULSAR_PREFIX_dbStorage_rocksDB_writeBufferSizeMB ?? 64);
+    const rocksDb = bookie ? blockCache + memtables + 64 : 0;
+    return { limit, heap, direct, rest: limit - heap - direct - rocksDb };
+  };
+  const cases: Array<[string, arch.Profile, arch.PulsarOptions, string, boolean]> = [
+    ['production bookies', arch.Profile.PRODUCTION, {}, 'events-bookie', true],
+    ['production brokers', arch.Profile.PRODUCTION, {}, 'events-broker', false],
+    ['development standalone (its bookie on the defaults)', arch.Profile.DEVELOPMENT, {}, 'events', true],
+    ['larger bookies', arch.Profile.PRODUCTION, { bookkeeper: { resources: { memoryRequestMebibytes: 8192, memoryLimitMebibytes: 8192 } } }, 'events-bookie', true],
+    ['larger brokers', arch.Profile.PRODUCTION, { brokers: { resources: { memoryRequestMebibytes: 6144, memoryLimitMebibytes: 6144 } } }, 'events-broker', false],
+    ['the least brokers', arch.Profile.PRODUCTION, { brokers: { resources: { memoryRequestMebibytes: 1280, memoryLimitMebibytes: 1280 } } }, 'events-broker', false],
+  ];
+  for (const [what, profile, options, name, bookie] of cases) {
+    test(what, () => {
+      const b = budget(one(build(profile, options).objects, 'StatefulSet', name, NS), bookie);
+      expect(b.rest).toBeGreaterThanOrEqual(512 + b.limit / 10);
+      expect(b.heap).toBeGreaterThanOrEqual(256);
+      expect(b.direct).toBeGreaterThanOrEqual(256);
+      if (b.limit === 2048) expect(b.rest).toBeGreaterThanOrEqual(700);
+    });
+  }
 });
 
 describe('helpers', () => {
@@ -573,6 +617,10 @@ describe('validation', () => {
     expectError(synthError(P, { bookkeeper: { storageGibibytes: 0 } }), 'bookkeeper.storageGibibytes 0 is out of range');
     expectError(synthError(P, { brokers: { resources: { memoryRequestMebibytes: 256, memoryLimitMebibytes: 384 } } }), 'brokers.resources.memoryLimitMebibytes 384 is too small');
     expectError(synthError(D, { standalone: { resources: { memoryRequestMebibytes: 512, memoryLimitMebibytes: 768 } } }), 'standalone.resources.memoryLimitMebibytes 768 is too small');
+    // the least limits that leave heap and direct memory 256 MiB each after the JVM's own memory (and RocksDB)
+    expectError(synthError(P, { brokers: { resources: { memoryRequestMebibytes: 1152, memoryLimitMebibytes: 1152 } } }), 'give it at least 1280 MiB');
+    expectError(synthError(P, { bookkeeper: { resources: { memoryRequestMebibytes: 1280, memoryLimitMebibytes: 1280 } } }), 'give it at least 1408 MiB');
+    expectError(synthError(D, { standalone: { resources: { memoryRequestMebibytes: 1536, memoryLimitMebibytes: 1536 } } }), 'give it at least 1664 MiB');
     expectError(synthError(P, { compactionThresholdMebibytes: 0 }), 'compactionThresholdMebibytes 0 is out of range');
     expectError(synthError(P, { storageClassName: 'Fast_SSD' }), 'storageClassName "Fast_SSD" is not a valid StorageClass name');
   });

@@ -34,9 +34,10 @@ export interface PulsarBookKeeperOptions {
    */
   readonly storageGibibytes?: number;
   /**
-   * CPU and memory per bookie. Heap and direct memory are 35 % of the memory limit each (the
-   * ledger storage's write and read-ahead caches live in direct memory); the limit must be at
-   * least 512 MiB.
+   * CPU and memory per bookie. The JVM's own memory (512 MiB plus 1/8 of the limit) and RocksDB
+   * (a block cache of 5 % of the limit and 16 MiB memtables, set in bookkeeper.conf) come off the
+   * memory limit first; heap and direct memory (the ledger storage's write and read-ahead caches)
+   * share the rest equally. The limit must be at least 1408 MiB (256 MiB of heap).
    * @default - 500m/2000m CPU and 2048/2048 MiB
    */
   readonly resources?: ComputeResources;
@@ -50,8 +51,10 @@ export interface PulsarServerOptions {
    */
   readonly replicas?: number;
   /**
-   * CPU and memory per replica. Heap and direct memory are 35 % of the memory limit each.
-   * @default - brokers 500m/2000m CPU and 2048/2048 MiB (at least 512 MiB); proxies 200m/1000m CPU and 768/768 MiB (at least 256 MiB)
+   * CPU and memory per replica. Brokers: the JVM's own memory (512 MiB plus 1/8 of the limit) comes
+   * off the memory limit first, heap and direct memory share the rest equally. Proxies: heap and
+   * direct memory are 35 % of the memory limit each.
+   * @default - brokers 500m/2000m CPU and 2048/2048 MiB (at least 1280 MiB); proxies 200m/1000m CPU and 768/768 MiB (at least 256 MiB)
    */
   readonly resources?: ComputeResources;
 }
@@ -64,9 +67,11 @@ export interface PulsarStandaloneOptions {
    */
   readonly storageGibibytes?: number;
   /**
-   * CPU and memory. ZooKeeper/metadata, a bookie and a broker share one JVM: heap and direct
-   * memory are 35 % of the memory limit each; the limit must be at least 1024 MiB.
-   * @default - 200m/2000m CPU and 1536/1536 MiB
+   * CPU and memory. ZooKeeper/metadata, a bookie and a broker share one JVM: the JVM's own memory
+   * (512 MiB plus 1/8 of the limit) and the embedded bookie's RocksDB (BookKeeper's defaults: up
+   * to 256 MiB of memtables and a block cache of 10 % of direct memory) come off the memory limit
+   * first, heap and direct memory share the rest equally; the limit must be at least 1664 MiB.
+   * @default - 200m/2000m CPU and 2048/2048 MiB
    */
   readonly resources?: ComputeResources;
 }
@@ -152,7 +157,7 @@ export interface PulsarOptions {
   readonly proxies?: PulsarServerOptions;
   /**
    * The standalone member (development).
-   * @default - 8 GiB, 1536 MiB
+   * @default - 8 GiB, 2048 MiB
    */
   readonly standalone?: PulsarStandaloneOptions;
 }

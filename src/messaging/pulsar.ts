@@ -67,11 +67,87 @@ function settingsEnv(settings: Record<string, string | number>): kplus.k8s.EnvVa
   return Object.entries(settings).map(([key, value]) => ({ name: `PULSAR_PREFIX_${key}`, value: String(value) }));
 }
 
-/** `PULSAR_MEM` from the memory limit: heap and direct memory each a share of it. */
+/** `PULSAR_MEM` from the memory limit: heap and direct memory each a share of it (ZooKeeper, proxies). */
 function pulsarMem(r: ResolvedResources, heapShare: number, directShare?: number): string {
   const heap = Math.floor(r.memoryLimitMebibytes * heapShare);
   const direct = directShare !== undefined ? ` -XX:MaxDirectMemorySize=${Math.floor(r.memoryLimitMebibytes * directShare)}m` : '';
   return `-Xms${heap}m -Xmx${heap}m${direct}`;
+}
+
+/** How a JVM's bookie uses RocksDB (BookKeeper's DbLedgerStorage keeps its entry-location index there, in native memory). */
+enum PulsarRocksDb {
+  /** No bookie in the JVM (brokers). */
+  NONE = 'none',
+  /** A bookie whose RocksDB sizes the library sets in bookkeeper.conf (production bookies). */
+  TUNED = 'tuned',
+  /** A bookie on bookkeeper.conf's defaults (standalone: its embedded bookie reads the image's conf/bookkeeper.conf). */
+  DEFAULTS = 'defaults',
+}
+
+/** A Pulsar JVM's memory, in MiB, planned from its container limit. */
+interface PulsarMemoryPlan {
+  readonly limit: number;
+  /** `-Xms`/`-Xmx`. */
+  readonly heap: number;
+  /** `-XX:MaxDirectMemorySize`: Netty's buffers, the broker's managed-ledger cache, the bookie's write and read-ahead caches. */
+  readonly direct: number;
+  /** The JVM's own memory outside heap and direct memory: metaspace, code cache, thread stacks, GC structures, malloc arenas. */
+  readonly jvmOverhead: number;
+  /** RocksDB's native memory (block cache plus up to 4 memtables of the entry-location index, 64 MiB for the ledger-metadata index). */
+  readonly rocksDb: number;
+  /** `dbStorage_rocksDB_blockCacheSize` in MiB (TUNED: set; DEFAULTS: BookKeeper's 10 % of direct memory). */
+  readonly blockCache?: number;
+  /** `dbStorage_rocksDB_writeBufferSizeMB` (TUNED: set; DEFAULTS: 64). */
+  readonly writeBuffer?: number;
+}
+
+/** BookKeeper's KeyValueStorageRocksDB: `setMaxWriteBufferNumber(4)` for the entry-location index. */
+const ROCKSDB_MEMTABLES = 4;
+/** The ledger-metadata index (RocksDB defaults, a small database) and RocksDB's own structures. */
+const ROCKSDB_OTHER_MEBIBYTES = 64;
+/** The least heap (and direct memory) a broker or bookie is given. */
+const MIN_PULSAR_HEAP = 256;
+
+/**
+ * Heap and direct memory for a broker, a bookie or the standalone server, from the container limit:
+ * the JVM's own overhead (512 MiB for metaspace, code cache and threads, plus 1/8 of the limit for
+ * GC structures and malloc arenas) and the bookie's RocksDB come off first, then heap and direct
+ * memory share the rest equally (pulsar_env.sh's and bkenv.sh's defaults, 2g/4g and 2g/2g, assume a
+ * machine, not a 2 GiB container). The production bookie's RocksDB is bounded in bookkeeper.conf: a
+ * block cache of 5 % of the limit (at least 32 MiB) and 16 MiB memtables (BookKeeper's defaults are
+ * 10 % of direct memory and 4 memtables of 64 MiB, up to 256 MiB).
+ */
+function pulsarMemoryPlan(limit: number, rocks: PulsarRocksDb): PulsarMemoryPlan {
+  const jvmOverhead = 512 + Math.floor(limit / 8);
+  const free = limit - jvmOverhead;
+  if (rocks === PulsarRocksDb.TUNED) {
+    const blockCache = Math.max(32, Math.floor(limit / 20));
+    const writeBuffer = 16;
+    const rocksDb = blockCache + ROCKSDB_MEMTABLES * writeBuffer + ROCKSDB_OTHER_MEBIBYTES;
+    const share = Math.floor((free - rocksDb) / 2);
+    return { limit, heap: share, direct: share, jvmOverhead, rocksDb, blockCache, writeBuffer };
+  }
+  if (rocks === PulsarRocksDb.DEFAULTS) {
+    // the block cache is 10 % of direct memory: heap + direct + direct / 10 = what is left
+    const share = Math.floor((free - ROCKSDB_MEMTABLES * 64 - ROCKSDB_OTHER_MEBIBYTES) / 2.1);
+    const blockCache = Math.floor(share / 10);
+    const rocksDb = blockCache + ROCKSDB_MEMTABLES * 64 + ROCKSDB_OTHER_MEBIBYTES;
+    return { limit, heap: share, direct: share, jvmOverhead, rocksDb, blockCache, writeBuffer: 64 };
+  }
+  const share = Math.floor(free / 2);
+  return { limit, heap: share, direct: share, jvmOverhead, rocksDb: 0 };
+}
+
+/** The least memory limit (a multiple of 128 MiB) whose plan gives heap and direct memory MIN_PULSAR_HEAP each. */
+function minimumPulsarLimit(rocks: PulsarRocksDb): number {
+  let limit = 512;
+  while (pulsarMemoryPlan(limit, rocks).heap < MIN_PULSAR_HEAP) limit += 128;
+  return limit;
+}
+
+/** `PULSAR_MEM` of a plan. */
+function planMem(plan: PulsarMemoryPlan): string {
+  return `-Xms${plan.heap}m -Xmx${plan.heap}m -XX:MaxDirectMemorySize=${plan.direct}m`;
 }
 
 /** A duration for pulsar-admin (`7d`, `12h`, `90m`, `45s`): whole seconds in the largest exact unit. */
@@ -400,8 +476,8 @@ export class PulsarEngine implements MessageQueueEngineImpl {
     const o = this.options.standalone ?? {};
     return {
       resources: componentResources(mq, 'standalone', o.resources,
-        { cpuRequestMillis: 200, cpuLimitMillis: 2000, memoryRequestMebibytes: 1536, memoryLimitMebibytes: 1536 },
-        1024, 'Pulsar standalone (metadata store, bookie and broker share one JVM)'),
+        { cpuRequestMillis: 200, cpuLimitMillis: 2000, memoryRequestMebibytes: 2048, memoryLimitMebibytes: 2048 },
+        minimumPulsarLimit(PulsarRocksDb.DEFAULTS), 'Pulsar standalone (metadata store, bookie and broker share one JVM)'),
       storage: validateInteger(mq, 'standalone.storageGibibytes', o.storageGibibytes ?? 8, 1, 65536, 'use a whole number of GiB'),
     };
   }
@@ -451,7 +527,7 @@ export class PulsarEngine implements MessageQueueEngineImpl {
               managedLedgerDefaultAckQuorum: s.ack,
               statusFilePath: STATUS_FILE,
             }),
-            { name: 'PULSAR_MEM', value: pulsarMem(resources, 0.35, 0.35) },
+            { name: 'PULSAR_MEM', value: planMem(pulsarMemoryPlan(resources.memoryLimitMebibytes, PulsarRocksDb.DEFAULTS)) },
           ],
           ports: [{ name: 'pulsar', containerPort: PULSAR_PORT }, { name: 'http', containerPort: HTTP_PORT }],
           resources,
@@ -532,9 +608,11 @@ export class PulsarEngine implements MessageQueueEngineImpl {
       zkResources: componentResources(mq, 'zookeeper', o.zookeeper?.resources,
         { cpuRequestMillis: 100, cpuLimitMillis: 1000, memoryRequestMebibytes: 512, memoryLimitMebibytes: 512 }, 256, 'ZooKeeper\'s JVM'),
       bkResources: componentResources(mq, 'bookkeeper', o.bookkeeper?.resources,
-        { cpuRequestMillis: 500, cpuLimitMillis: 2000, memoryRequestMebibytes: 2048, memoryLimitMebibytes: 2048 }, 512, 'a bookie (heap plus ledger caches)'),
+        { cpuRequestMillis: 500, cpuLimitMillis: 2000, memoryRequestMebibytes: 2048, memoryLimitMebibytes: 2048 },
+        minimumPulsarLimit(PulsarRocksDb.TUNED), 'a bookie (heap, direct memory for the ledger caches, RocksDB and the JVM\'s own memory)'),
       brokerResources: componentResources(mq, 'brokers', o.brokers?.resources,
-        { cpuRequestMillis: 500, cpuLimitMillis: 2000, memoryRequestMebibytes: 2048, memoryLimitMebibytes: 2048 }, 512, 'a broker (heap plus managed-ledger cache)'),
+        { cpuRequestMillis: 500, cpuLimitMillis: 2000, memoryRequestMebibytes: 2048, memoryLimitMebibytes: 2048 },
+        minimumPulsarLimit(PulsarRocksDb.NONE), 'a broker (heap, direct memory for the managed-ledger cache and the JVM\'s own memory)'),
       proxyResources: componentResources(mq, 'proxies', o.proxies?.resources,
         { cpuRequestMillis: 200, cpuLimitMillis: 1000, memoryRequestMebibytes: 768, memoryLimitMebibytes: 768 }, 256, 'a proxy\'s JVM'),
     };
@@ -616,6 +694,7 @@ export class PulsarEngine implements MessageQueueEngineImpl {
     const { mq, s } = c;
     const runtime = runtimeVolumes(false);
     const dir = `${HOME}/data/bookkeeper`;
+    const bookiePlan = pulsarMemoryPlan(z.bkResources.memoryLimitMebibytes, PulsarRocksDb.TUNED);
     return new StatefulCluster(mq, 'bookie', {
       architecture: mq.architecture,
       chart: c.chart,
@@ -659,8 +738,11 @@ export class PulsarEngine implements MessageQueueEngineImpl {
             journalDirectories: `${dir}/journal`,
             ledgerDirectories: `${dir}/ledgers`,
             journalMaxBackups: 0,
+            // RocksDB's native memory, bounded (the defaults follow direct memory and allow 256 MiB of memtables)
+            dbStorage_rocksDB_blockCacheSize: bookiePlan.blockCache! * 1024 * 1024,
+            dbStorage_rocksDB_writeBufferSizeMB: bookiePlan.writeBuffer!,
           }),
-          { name: 'PULSAR_MEM', value: pulsarMem(z.bkResources, 0.35, 0.35) },
+          { name: 'PULSAR_MEM', value: planMem(bookiePlan) },
         ],
         ports: [{ name: 'bookie', containerPort: BOOKIE_PORT }, { name: 'http', containerPort: BOOKIE_HTTP_PORT }],
         resources: z.bkResources,
@@ -735,7 +817,7 @@ export class PulsarEngine implements MessageQueueEngineImpl {
               functionsWorkerEnabled: 'false',
               statusFilePath: STATUS_FILE,
             }),
-            { name: 'PULSAR_MEM', value: pulsarMem(z.brokerResources, 0.35, 0.35) },
+            { name: 'PULSAR_MEM', value: planMem(pulsarMemoryPlan(z.brokerResources.memoryLimitMebibytes, PulsarRocksDb.NONE)) },
           ],
           ports: [{ name: 'pulsar', containerPort: PULSAR_PORT }, { name: 'http', containerPort: HTTP_PORT }],
           resources: z.brokerResources,

@@ -113,7 +113,8 @@ export function renderLogback(config: LogbackConfig, comment: string): string {
   const archives = config.archiveDirectory ?? config.directory;
   const lines: string[] = [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<!-- ${escape(comment)} -->`,
+    // "--" may not appear in an XML comment (names such as "a--b" are valid DNS labels)
+    `<!-- ${escape(comment).replace(/-(?=-)/g, '- ').replace(/-$/, '- ')} -->`,
     '<configuration scan="false">',
     '  <appender name="CONSOLE" class="ch.qos.logback.core.ConsoleAppender">',
     `    <encoder><pattern>${escape(config.consolePattern)}</pattern><charset>UTF-8</charset></encoder>`,

@@ -331,7 +331,8 @@ describe('log volume', () => {
       const logs = spec.containers[0].volumeMounts.find((m: any) => m.mountPath === '/home/nacos/logs');
       const limit = quantityBytes(spec.volumes.find((v: any) => v.name === logs.name).emptyDir.sizeLimit);
       const heap = Number(/^([0-9]+)m$/.exec(envOf(sts).JVM_XMX)![1]) * 1024 ** 2;
-      const written = logbackBoundBytes(parsed) + GC_LOG_BYTES + (heapDump ? heap : 0);
+      // an HPROF dump can exceed the heap (8-byte object ids where compressed oops take 4): at least 1.5 x -Xmx
+      const written = logbackBoundBytes(parsed) + GC_LOG_BYTES + (heapDump ? 1.5 * heap : 0);
       expect(envOf(sts).MODE).toBe(heapDump ? 'cluster' : 'standalone');
       expect(limit).toBeGreaterThanOrEqual(written * 1.05);
       expect(limit).toBeLessThan(written * 1.2 + 128 * 1024 ** 2);

@@ -122,10 +122,12 @@ export function nacosLogback(): LogbackConfig {
 /**
  * The `logs` volume's size in MiB: the generated logback configuration's bound, the GC log and, in
  * cluster mode (docker-startup.sh sets -XX:+HeapDumpOnOutOfMemoryError there only), one heap dump
- * (`java_heapdump.hprof`, a fixed name the JVM does not overwrite: at most the heap).
+ * (`java_heapdump.hprof`, a fixed name the JVM does not overwrite). A dump can be larger than the
+ * heap (HPROF writes 8-byte object ids where compressed oops take 4), so it is budgeted at the
+ * container's memory limit (the heap is 60 % of it).
  */
-export function nacosLogVolumeMebibytes(heapMebibytes: number, standalone: boolean): number {
-  return logVolumeMebibytes({ logback: nacosLogback(), gcLog: NACOS_GC_LOG, heapDumpMebibytes: standalone ? 0 : heapMebibytes });
+export function nacosLogVolumeMebibytes(memoryLimitMebibytes: number, standalone: boolean): number {
+  return logVolumeMebibytes({ logback: nacosLogback(), gcLog: NACOS_GC_LOG, heapDumpMebibytes: standalone ? 0 : memoryLimitMebibytes });
 }
 const ADMIN_USER = 'nacos';
 const GENERATED_DB = 'nacos';
@@ -352,7 +354,7 @@ export class NacosConfigEngine implements ConfigCenterEngineImpl {
         // the generated logback configuration
         { name: 'logback', configMap: { name: logbackMap } },
         // logback's files, the GC log and a heap dump on OutOfMemoryError: sized from their bounds
-        { name: 'logs', emptyDir: { sizeLimit: k8s.Quantity.fromString(`${nacosLogVolumeMebibytes(xmx, standalone)}Mi`) } },
+        { name: 'logs', emptyDir: { sizeLimit: k8s.Quantity.fromString(`${nacosLogVolumeMebibytes(resources.memoryLimitMebibytes, standalone)}Mi`) } },
         // Tomcat's base directory (SERVER_TOMCAT_BASEDIR), java.io.tmpdir, user.home
         { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('512Mi') } },
       ],

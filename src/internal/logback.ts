@@ -61,7 +61,7 @@ export interface GcLog {
 export interface LogVolumeContents {
   readonly logback?: LogbackConfig;
   readonly gcLog?: GcLog;
-  /** A heap dump on OutOfMemoryError (at most the heap, `-Xmx`), in MiB. */
+  /** A heap dump on OutOfMemoryError, in MiB (an HPROF file can exceed the heap: budget more than `-Xmx`). */
   readonly heapDumpMebibytes?: number;
   /** Anything else (PID and status files, ...), in MiB. */
   readonly otherMebibytes?: number;

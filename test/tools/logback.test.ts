@@ -99,8 +99,8 @@ test('Nacos: logback 1.2.13 loads the generated nacos-logback.xml cleanly, and w
   expect(r.files.length).toBeGreaterThanOrEqual(30);
   const sts = one(out.objects, 'StatefulSet', 'config', 'config');
   const heap = Number(/^([0-9]+)m$/.exec(envOf(sts).JVM_XMX)![1]) * 1024 ** 2;
-  // docker-startup.sh v2.5.3 (Java 8): 10 GC log files of 100M; cluster mode: a heap dump
-  expect(logVolumeBytes(sts, '/home/nacos/logs')).toBeGreaterThanOrEqual(boundOf(r) + 10 * 100 * 1024 ** 2 + heap);
+  // docker-startup.sh v2.5.3 (Java 8): 10 GC log files of 100M; cluster mode: a heap dump (HPROF can exceed the heap)
+  expect(logVolumeBytes(sts, '/home/nacos/logs')).toBeGreaterThanOrEqual(boundOf(r) + 10 * 100 * 1024 ** 2 + 1.5 * heap);
 
   // the check fails a configuration logback cannot load
   const broken = check(java, cp, xml.replace('ch.qos.logback.core.rolling.FixedWindowRollingPolicy', 'ch.qos.logback.core.rolling.NoSuchPolicy'), 'nacos-broken', false);

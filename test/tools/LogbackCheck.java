@@ -18,7 +18,9 @@ import java.util.TreeMap;
  * runs: logback-classic, or RocketMQ's shaded copy after the test rewrites the package names) and
  * prints, per file appender as logback instantiated it, its window and file size, and per logger its
  * appenders; any status of level WARN or ERROR fails the check (exit 1).
- * Usage: java -cp <jars> LogbackCheck.java <configuration.xml>
+ * With a logger name and a number of MiB, it then writes that much (1 KiB WARN lines, about 20 MiB/s)
+ * to the logger, stops logback and prints the bytes and files below ./logs: the windows must hold.
+ * Usage: java -cp <jars> LogbackCheck.java <configuration.xml> [<logger> <MiB>]
  */
 public class LogbackCheck {
   public static void main(String[] args) throws Exception {
@@ -57,7 +59,25 @@ public class LogbackCheck {
       if (refs.length() > 0) System.out.println("LOGGER " + (logger.getName().equals(Logger.ROOT_LOGGER_NAME) ? "ROOT" : logger.getName()) + refs);
     }
     for (String line : files.values()) System.out.println(line);
+    if (args.length >= 3) {
+      Logger target = context.getLogger(args[1]);
+      String line = new String(new char[1000]).replace('\0', 'x');
+      long lines = Long.parseLong(args[2]) * 1024;
+      for (long i = 0; i < lines; i++) {
+        target.warn("{} {}", i, line);
+        if (i % 1024 == 1023) Thread.sleep(50);
+      }
+    }
     context.stop();
+    if (args.length >= 3) {
+      long[] total = new long[2];
+      java.nio.file.Files.walk(java.nio.file.Paths.get("logs")).filter(java.nio.file.Files::isRegularFile).forEach(p -> {
+        total[0] += p.toFile().length();
+        total[1]++;
+        System.out.println("ONDISK " + p + " " + p.toFile().length());
+      });
+      System.out.println("DISK " + total[0] + " " + total[1]);
+    }
     System.exit(worst >= Status.WARN ? 1 : 0);
   }
 }

@@ -45,10 +45,16 @@ interface Check {
   readonly output: string;
   /** Per file appender: minIndex, maxIndex, maxFileSize in bytes, the active file. */
   readonly files: Array<{ name: string; file: string; minIndex: number; maxIndex: number; maxFileBytes: number }>;
+  /** After writing: the bytes below logs/, and each file. */
+  readonly diskBytes?: number;
+  readonly onDisk: Array<{ file: string; bytes: number }>;
 }
 
-/** Runs LogbackCheck.java against `xml` with the given class path, in a directory of its own (the appenders create their files there). */
-function check(java: string, classpath: string[], xml: string, name: string, shaded: boolean): Check {
+/**
+ * Runs LogbackCheck.java against `xml` with the given class path, in a directory of its own (the
+ * appenders create their files there); with `write`, it then writes that many MiB to a logger.
+ */
+function check(java: string, classpath: string[], xml: string, name: string, shaded: boolean, write?: [string, number]): Check {
   const dir = path.join(tmp, name);
   fs.mkdirSync(dir, { recursive: true });
   let source = fs.readFileSync(path.join(__dirname, 'LogbackCheck.java'), 'utf8');
@@ -59,15 +65,42 @@ function check(java: string, classpath: string[], xml: string, name: string, sha
   }
   fs.writeFileSync(path.join(dir, 'LogbackCheck.java'), source);
   fs.writeFileSync(path.join(dir, 'logback.xml'), xml);
-  const r = spawnSync(java, [`-Duser.home=${dir}`, `-Dnacos.home=${dir}`, '-cp', classpath.join(':'), 'LogbackCheck.java', 'logback.xml'],
-    { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(java, [`-Duser.home=${dir}`, `-Dnacos.home=${dir}`, '-cp', classpath.join(':'), 'LogbackCheck.java', 'logback.xml',
+    ...(write ? [write[0], String(write[1])] : [])], { cwd: dir, encoding: 'utf8', timeout: 180_000 });
   const output = `${r.stdout}${r.stderr}`;
   const files = r.stdout.split('\n').filter((l) => l.startsWith('FILE ')).map((l) => {
     const [, n, file, , min, max, size] = l.split(' ');
     expect(file.startsWith(`${dir}/logs/`)).toBe(true);
     return { name: n, file, minIndex: Number(min), maxIndex: Number(max), maxFileBytes: Number(size) };
   });
-  return { status: r.status, output, files };
+  const disk = /^DISK ([0-9]+) ([0-9]+)$/m.exec(r.stdout);
+  const onDisk = r.stdout.split('\n').filter((l) => l.startsWith('ONDISK ')).map((l) => {
+    const [, file, bytes] = l.split(' ');
+    return { file, bytes: Number(bytes) };
+  });
+  return { status: r.status, output, files, diskBytes: disk ? Number(disk[1]) : undefined, onDisk };
+}
+
+/**
+ * Writes `mebibytes` (several windows' worth) to `logger`, whose appender is `appender`: the files
+ * left must be the active file and at most maxIndex archives, each about maxFileSize, and all the
+ * configuration's files together within its bound.
+ */
+function expectWindowHolds(
+  java: string, cp: string[], xml: string, name: string, shaded: boolean, logger: string, appender: string, mebibytes: number,
+): void {
+  const r = check(java, cp, xml, name, shaded, [logger, mebibytes]);
+  expect(r.output).not.toMatch(/^STATUS /m);
+  expect(r.status).toBe(0);
+  const a = r.files.find((f) => f.name === appender)!;
+  const window = (a.maxIndex - a.minIndex + 2) * a.maxFileBytes;
+  expect(mebibytes * 1024 ** 2).toBeGreaterThan(2 * window);
+  const base = path.basename(a.file).replace(/\.log$/, '');
+  const mine = r.onDisk.filter((f) => path.basename(f.file).startsWith(`${base}.`));
+  // rolled: the active file and every archive of the window exist, none larger than the size checks allow (about a second of writes)
+  expect(mine).toHaveLength(a.maxIndex - a.minIndex + 2);
+  for (const f of mine) expect(f.bytes).toBeLessThanOrEqual(a.maxFileBytes + 24 * 1024 ** 2);
+  expect(r.diskBytes!).toBeLessThanOrEqual(boundOf(r) + 24 * 1024 ** 2);
 }
 
 const boundOf = (c: Check) => c.files.reduce((sum, f) => sum + (f.maxIndex - f.minIndex + 2) * f.maxFileBytes, 0);
@@ -102,6 +135,9 @@ test('Nacos: logback 1.2.13 loads the generated nacos-logback.xml cleanly, and w
   // docker-startup.sh v2.5.3 (Java 8): 10 GC log files of 100M; cluster mode: a heap dump (HPROF can exceed the heap)
   expect(logVolumeBytes(sts, '/home/nacos/logs')).toBeGreaterThanOrEqual(boundOf(r) + 10 * 100 * 1024 ** 2 + 1.5 * heap);
 
+  // 100 MiB through one logger: logback keeps its window (16 MiB x 2) and nothing more
+  expectWindowHolds(java, cp, xml, 'nacos-write', false, 'com.alibaba.nacos.config.pullLog', 'pullFile', 100);
+
   // the check fails a configuration logback cannot load
   const broken = check(java, cp, xml.replace('ch.qos.logback.core.rolling.FixedWindowRollingPolicy', 'ch.qos.logback.core.rolling.NoSuchPolicy'), 'nacos-broken', false);
   expect(broken.status).not.toBe(0);
@@ -130,5 +166,9 @@ test('RocketMQ: the shaded logback of RocketMQ 5.3.3 loads the generated broker 
     const gc = java8GcLogBytes(envOf(sts).JAVA_OPT_EXT);
     expect(gc).toBeGreaterThan(0);
     expect(logVolumeBytes(sts, '/home/rocketmq/logs')).toBeGreaterThanOrEqual(boundOf(r) + gc);
+    if (what === 'namesrv') {
+      // 100 MiB through the traffic logger (behind an AsyncAppender): its window (16 MiB x 3) holds
+      expectWindowHolds(java, cp, xml, 'rocketmq-namesrv-write', true, 'RocketmqTraffic', 'RocketmqTrafficAppender', 100);
+    }
   }
 });

@@ -34,6 +34,10 @@ export const CRD_SOURCES: Source[] = [
     file: 'k8s-1.28/linkerd-version-2.19.yaml',
     kinds: ['AuthorizationPolicy', 'HTTPRoute', 'MeshTLSAuthentication', 'NetworkAuthentication', 'Server', 'ServiceProfile'],
   },
+  // GitOps delivery (BackendArchitecture's `gitops` option): Argo CD, Flux, External Secrets Operator
+  { file: 'argo-cd-v3.5.1.yaml', kinds: ['Application'] },
+  { file: 'flux-source-v1.9.1-kustomize-v1.9.4.yaml', kinds: ['GitRepository', 'Kustomization'] },
+  { file: 'external-secrets-v2.9.0.yaml', kinds: ['ExternalSecret'] },
 ];
 
 function main(): void {

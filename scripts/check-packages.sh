@@ -54,8 +54,8 @@ grep -qx 'package/.jsii' "$WORK/tarball.txt" || fail "$TARBALL has no .jsii"
 echo "$TARBALL: $(wc -l <"$WORK/tarball.txt") files"
 node scripts/readme-usage.js "$WORK/ts"   # README.md -> main.ts, tsconfig.json, install.sh, run.sh
 (cd "$WORK/ts" && npm init -y >/dev/null && TARBALL="$TARBALL" bash install.sh && bash run.sh)
-for f in shop-namespaces.k8s.yaml shop-orders.k8s.yaml shop-payments.k8s.yaml; do
-  [ -s "$WORK/ts/dist/$f" ] || fail "the README's usage program did not write dist/$f"
+for f in shop-namespaces shop-orders shop-payments; do
+  [ -s "$WORK/ts/dist/$f/$f.k8s.yaml" ] || fail "the README's usage program did not write dist/$f/$f.k8s.yaml"
 done
 echo "fresh project: typescript $(cd "$WORK/ts" && node -p 'require("typescript/package.json").version'), ts-node $(cd "$WORK/ts" && node -p 'require("ts-node/package.json").version'), wrote $(ls "$WORK/ts/dist" | wc -l) files"
 
@@ -83,7 +83,7 @@ cp -r examples/go "$WORK/go"
                  -replace "github.com/cdk8s-team/cdk8s-core-go/cdk8s/v2=$ROOT/packages/go/cdk8s" \
   && go build -o shop . && go vet . && ./shop "$WORK/go-out")
 for f in shop-namespaces shop-orders shop-payments shop-billing shop-registry shop-config shop-events; do
-  [ -s "$WORK/go-out/$f.k8s.yaml" ] || fail "the Go example did not write $f.k8s.yaml"
+  [ -s "$WORK/go-out/$f/$f.k8s.yaml" ] || fail "the Go example did not write $f/$f.k8s.yaml"
 done
 
 step "5. Java: jar, examples/java compiled against it and run"
@@ -110,7 +110,7 @@ cp -r examples/java "$WORK/java"
   package dependency:build-classpath -Dmdep.outputFile=classpath.txt \
   && java -cp "target/shop-0.0.0.jar:$(cat classpath.txt)" dev.cdk8sarchitect.examples.Shop "$WORK/java-out")
 for f in shop-namespaces shop-orders shop-payments shop-billing shop-registry shop-config shop-events; do
-  [ -s "$WORK/java-out/$f.k8s.yaml" ] || fail "the Java example did not write $f.k8s.yaml"
+  [ -s "$WORK/java-out/$f/$f.k8s.yaml" ] || fail "the Java example did not write $f/$f.k8s.yaml"
 done
 diff -r "$WORK/go-out" "$WORK/java-out" >/dev/null || fail "the Go and Java examples (the same program) wrote different files"
 

@@ -7,3 +7,4 @@ export * from './observability';
 export * from './gateway';
 export * from './mesh';
 export * from './review';
+export * from './gitops';

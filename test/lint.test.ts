@@ -3,7 +3,7 @@ import * as path from 'path';
 import { App } from 'cdk8s';
 import { ValidationContext } from 'cdk8s-cli/plugins';
 import * as arch from '../src';
-import { newTestApp, synthApp } from './harness/synth';
+import { manifestFiles, newTestApp, synthApp } from './harness/synth';
 import { EXAMPLES } from '../examples/synth-all';
 
 const IMAGE = (n: string) => `ghcr.io/acme/${n}:1.0.0`;
@@ -210,7 +210,7 @@ describe('the cdk8s validation plugin', () => {
     } finally {
       spy.mockRestore();
     }
-    const manifests = fs.readdirSync(app.outdir).filter((f) => f.endsWith('.k8s.yaml')).map((f) => path.join(app.outdir, f));
+    const manifests = [...manifestFiles(app.outdir).values()];
     const metadata = JSON.parse(fs.readFileSync(path.join(app.outdir, 'construct-metadata.json'), 'utf8')).resources;
     const context = new ValidationContext(manifests, 'cdk8s-architect', '0.0.0', metadata, false);
     // cdk8s-cli instantiates the class named in cdk8s.yaml with the entry's properties
@@ -234,7 +234,7 @@ describe('the cdk8s validation plugin', () => {
       ruleName: 'unauthenticated-route (warning)',
       recommendation: expect.stringMatching(/^microservice "orders" is routed from the gateway "edge" without authentication/),
       fix: expect.stringMatching(/^give the route \(or the gateway\) an auth/),
-      violatingConstructs: [{ resourceName: 'shop/orders', locations: ['shop/orders'], manifestPath: path.join(outdir, 'shop-orders.k8s.yaml'), constructPath: undefined }],
+      violatingConstructs: [{ resourceName: 'shop/orders', locations: ['shop/orders'], manifestPath: path.join(outdir, 'shop-orders', 'shop-orders.k8s.yaml'), constructPath: undefined }],
     }]);
     expect(context.report.toString()).toContain('unauthenticated-route (warning)');
   });
@@ -258,6 +258,6 @@ describe('the cdk8s validation plugin', () => {
     const app = newTestApp();
     new arch.Microservice(new arch.BackendArchitecture(app, 'solo', { profile: arch.Profile.DEVELOPMENT }), 'web', { image: IMAGE('web') });
     app.synth();
-    expect(fs.readdirSync(app.outdir).filter((f) => !f.endsWith('.k8s.yaml'))).toEqual(['solo.mmd']);
+    expect(fs.readdirSync(app.outdir).sort()).toEqual(['kustomization.yaml', 'solo-namespaces', 'solo-secrets.yaml', 'solo-web', 'solo.mmd']);
   });
 });

@@ -6,6 +6,8 @@ import { Edge } from './binding';
 import { Connection, IArchitectureExtension, NamespaceRegistration, ScrapeTarget, WorkloadRegistration } from './extension';
 import { PodSecurityLevel } from './pod-security';
 import { Profile } from './profile';
+import { GitOpsOutput } from '../gitops/gitops';
+import type { GitOpsOptions } from '../gitops/gitops-options';
 import { ComponentChart } from '../internal/component-chart';
 import { fail, show } from '../internal/errors';
 import { ANNOTATION_POD_SECURITY_REASON, LABEL_MANAGED_BY, LABEL_PART_OF, LABEL_PROFILE, MANAGED_BY } from '../internal/labels';
@@ -75,6 +77,14 @@ export interface BackendArchitectureProps {
    * @default true
    */
   readonly diagram?: boolean;
+  /**
+   * GitOps delivery: Argo CD Applications or an ApplicationSet, Flux Kustomizations, External
+   * Secrets Operator ExternalSecrets (see the README, "GitOps"). The output tree itself (a folder
+   * per component with a `kustomization.yaml`, a root `kustomization.yaml`, the secrets inventory
+   * `<name>-secrets.yaml`) is written either way.
+   * @default - the output tree only
+   */
+  readonly gitops?: GitOpsOptions;
 }
 
 /**
@@ -185,6 +195,7 @@ export class BackendArchitecture extends Construct {
   private readonly app: App;
   private readonly dnsPeers: DnsPeers;
   private readonly namespaceChart: Chart;
+  private readonly gitops: GitOpsOutput;
   private readonly namespaceRecords = new Map<string, NamespaceRecord>();
   private readonly edgeList: Edge[] = [];
   private readonly useList: Array<{ readonly consumer: IConstruct; readonly via: IConstruct | object }> = [];
@@ -225,6 +236,7 @@ export class BackendArchitecture extends Construct {
       fail(this, 'the root of the construct tree is not a cdk8s App', 'create the architecture under `new App()`');
     }
     this.app = root;
+    this.gitops = new GitOpsOutput(this, root, props.gitops ?? {}, (name) => this.newRootChart(this, name));
     this.namespaceChart = this.newRootChart(this, 'namespaces');
     // Extensions finalize once the program has declared everything: cdk8s validates the whole
     // construct tree before it renders any chart.
@@ -466,6 +478,7 @@ export class BackendArchitecture extends Construct {
     this.finalizing = true;
     for (const e of this.extensions) e._finalize?.();
     this.finalized = true;
+    this.gitops.finalize();
     return [];
   }
 
@@ -492,7 +505,7 @@ export class BackendArchitecture extends Construct {
     };
   }
 
-  private newRootChart(owner: IConstruct, componentName: string): Chart {
+  private newRootChart(owner: IConstruct, componentName: string): ComponentChart {
     // Component names name Services, so they are DNS-1035 labels (a letter first).
     validateServiceName(owner, 'component name', componentName);
     const chartId = `${this.name}-${componentName}`;
@@ -509,6 +522,7 @@ export class BackendArchitecture extends Construct {
     // (cdk8s appends a path hash to nested charts); the owner keeps the user-facing path.
     const chart = new ComponentChart(this.app, chartId, { disableResourceNameHashes: true });
     this.ownedCharts.push({ chart, owner });
+    this.gitops.chartCreated(chart);
     return chart;
   }
 }

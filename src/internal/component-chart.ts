@@ -1,4 +1,6 @@
-import { ApiObject, App, Chart, ChartProps, DependencyGraph, Yaml } from 'cdk8s';
+import * as fs from 'fs';
+import * as path from 'path';
+import { ApiObject, App, Chart, ChartProps, DependencyGraph, Names, Yaml, YamlOutputType } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { withFastResolve } from './fast-resolve';
 import { BackgroundFileWriter, writeFileNow } from './file-writer';
@@ -19,9 +21,20 @@ const freshlyValidated = new WeakSet<Chart>();
  * and `installYamlWriter` below), which writes the same bytes as cdk8s' several times faster.
  */
 export class ComponentChart extends Chart {
+  /** Called with the documents each time the chart renders (the GitOps secrets inventory reads them). */
+  public onRender?: (docs: readonly any[]) => void;
+
   constructor(scope: Construct, id: string, props: ChartProps = {}) {
     super(scope, id, props);
     installYamlWriter();
+    // One folder per chart: `<outdir>/<chart>/<chart>.k8s.yaml` instead of `<outdir>/<chart>.k8s.yaml`
+    // (a GitOps tool points at a folder; see src/gitops). Only for a chart at the App's root written
+    // one file per chart, which is how a BackendArchitecture's charts are written.
+    const app = this.node.scope;
+    if (app instanceof App && app.yamlOutputType === YamlOutputType.FILE_PER_CHART) {
+      const file = `${Names.toDnsLabel(this)}${app.outputFileExtension}`;
+      chartFolders.set(path.join(app.outdir, file), path.join(app.outdir, this.folder, file));
+    }
     this.node.addValidation({
       validate: () => {
         freshlyValidated.add(this);
@@ -30,7 +43,26 @@ export class ComponentChart extends Chart {
     });
   }
 
+  /** The folder (below the App's outdir) the chart's file is written to. */
+  public get folder(): string {
+    return this.node.id;
+  }
+
+  /**
+   * Marks a chart created while the app is being validated (it was not in the tree the validation
+   * walked) as validated, so rendering it does not validate the whole app again.
+   */
+  public markValidated(): void {
+    freshlyValidated.add(this);
+  }
+
   public toJson(): any[] {
+    const docs = this.render();
+    this.onRender?.(docs);
+    return docs;
+  }
+
+  private render(): any[] {
     if (freshlyValidated.delete(this)) {
       const objects = this.apiObjectsInOrder();
       if (objects.length === 0) return ownDocuments([]);
@@ -90,6 +122,32 @@ export const yamlWriterStats = { architect: 0, cdk8s: 0, agreesWithCdk8s: false,
 
 const rendered = new WeakSet<object>();
 
+/** The default path of each ComponentChart's file (`<outdir>/<chart>.k8s.yaml`) and where it goes instead. */
+const chartFolders = new Map<string, string>();
+
+/** What runs once `App.synth()` has written the charts of an app (before it waits for the writes). */
+const afterSynthHooks = new WeakMap<App, Array<(write: (filePath: string, data: string) => void) => void>>();
+
+/**
+ * Runs `hook` at the end of every successful `app.synth()`, with a function that writes a file the
+ * way the charts' files are written (on the background thread, waited for before synth returns).
+ */
+export function afterSynth(app: App, hook: (write: (filePath: string, data: string) => void) => void): void {
+  installYamlWriter();
+  const hooks = afterSynthHooks.get(app) ?? [];
+  hooks.push(hook);
+  afterSynthHooks.set(app, hooks);
+}
+
+function writeFile(filePath: string, data: string): void {
+  if (synthWriter) {
+    synthWriter.write(filePath, data);
+    yamlWriterStats.onWriteThread++;
+  } else {
+    writeFileNow(filePath, data);
+  }
+}
+
 function ownDocuments(docs: any[]): any[] {
   for (const d of docs) {
     if (d !== null && typeof d === 'object') rendered.add(d);
@@ -134,11 +192,13 @@ function installYamlWriter(): void {
   if (installed) return;
   installed = true;
   // another `yaml` inside another cdk8s could write other bytes: then keep cdk8s' writer
+  // (the Yaml.save wrapper still puts each chart's file in its folder: see ComponentChart)
   yamlWriterStats.agreesWithCdk8s = writerAgrees();
-  if (!yamlWriterStats.agreesWithCdk8s) return;
   const cdk8sSave = Yaml.save;
-  Yaml.save = function save(filePath: string, docs: any[]): void {
-    if (architectWriterSelected() && docs.every((d) => rendered.has(d))) {
+  Yaml.save = function save(defaultPath: string, docs: any[]): void {
+    const filePath = chartFolders.get(defaultPath) ?? defaultPath;
+    if (filePath !== defaultPath) fs.mkdirSync(path.dirname(filePath), { recursive: true });
+    if (yamlWriterStats.agreesWithCdk8s && architectWriterSelected() && docs.every((d) => rendered.has(d))) {
       let data: string | undefined;
       try {
         data = stringifyDocuments(docs);
@@ -146,12 +206,7 @@ function installYamlWriter(): void {
         if (!(e instanceof UnsupportedValue)) throw e;
       }
       if (data !== undefined) {
-        if (synthWriter) {
-          synthWriter.write(filePath, data);
-          yamlWriterStats.onWriteThread++;
-        } else {
-          writeFileNow(filePath, data);
-        }
+        writeFile(filePath, data);
         yamlWriterStats.architect++;
         return;
       }
@@ -166,13 +221,19 @@ function installYamlWriter(): void {
   // returns (or throws) only once every file is on disk.
   const appSynth = App.prototype.synth;
   App.prototype.synth = function synth(this: App): void {
-    if (synthPass !== undefined) return appSynth.call(this); // a synth inside a synth: the outer one flushes
+    if (synthPass !== undefined) {
+      // a synth inside a synth: the outer one flushes
+      appSynth.call(this);
+      for (const hook of afterSynthHooks.get(this) ?? []) hook(writeFile);
+      return;
+    }
     const writer = BackgroundFileWriter.get();
     synthWriter = writer;
     synthPass = ++synthPasses;
     let failed = true;
     try {
       appSynth.call(this);
+      for (const hook of afterSynthHooks.get(this) ?? []) hook(writeFile);
       failed = false;
     } finally {
       synthWriter = undefined;

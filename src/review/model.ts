@@ -139,7 +139,7 @@ export function buildModel(arch: BackendArchitecture): ArchitectureModel {
       ...(c instanceof Microservice
         ? { context: c.context, team: c.team, minReplicas: c.minReplicas, maxReplicas: c.replicas ?? c._maxReplicas }
         : {}),
-      manifest: `${arch.name}-${name}.k8s.yaml`,
+      manifest: `${arch.name}-${name}/${arch.name}-${name}.k8s.yaml`,
       scrapeTargets: 0,
     });
   }

@@ -46,7 +46,8 @@ export class ArchitectureLintPlugin {
    */
   public async validate(context: any): Promise<void> {
     const manifests: string[] = [...(context.manifests ?? [])];
-    const dirs = [...new Set(manifests.map((m) => path.dirname(m)))].sort();
+    // an architecture writes its manifests to `<outdir>/<component>/` and its model to `<outdir>/`
+    const dirs = [...new Set(manifests.flatMap((m) => [path.dirname(m), path.dirname(path.dirname(m))]))].sort();
     const models: Array<{ file: string; model: ModelFile }> = [];
     for (const dir of dirs) {
       for (const f of fs.readdirSync(dir).filter((x) => x.endsWith(MODEL_FILE_SUFFIX)).sort()) {
@@ -60,7 +61,7 @@ export class ArchitectureLintPlugin {
       const findings = applyLintOptions(lintModel(model), { ...model.lint, warningsAsErrors: this.warningsAsErrors || model.lint.warningsAsErrors });
       for (const f of findings) {
         const component = model.components.find((c) => f.path === c.path || f.path.startsWith(`${c.path}/`));
-        const manifest = path.join(path.dirname(file), component?.manifest ?? `${model.name}-namespaces.k8s.yaml`);
+        const manifest = path.join(path.dirname(file), component?.manifest ?? `${model.name}-namespaces/${model.name}-namespaces.k8s.yaml`);
         if (f.severity === LintSeverity.ERROR) {
           failed = true;
           errors++;

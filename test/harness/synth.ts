@@ -47,12 +47,27 @@ export function synthApp(app: App): SynthResult {
   return readDir(app.outdir);
 }
 
+/**
+ * The manifests of an output tree by file name: `<dir>/<component>/<component>.k8s.yaml` (the
+ * GitOps layout) or `<dir>/<file>.k8s.yaml` (other output types).
+ */
+export function manifestFiles(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (e.isFile() && e.name.endsWith('.k8s.yaml')) out.set(e.name, path.join(dir, e.name));
+    if (e.isDirectory()) {
+      for (const f of fs.readdirSync(path.join(dir, e.name)).filter((x) => x.endsWith('.k8s.yaml'))) out.set(f, path.join(dir, e.name, f));
+    }
+  }
+  return new Map([...out.keys()].sort().map((k) => [k, out.get(k)!]));
+}
+
 export function readDir(dir: string): SynthResult {
   const files = new Map<string, string>();
   const byFile = new Map<string, K8sObject[]>();
   const objects: K8sObject[] = [];
-  for (const name of fs.readdirSync(dir).filter((f) => f.endsWith('.k8s.yaml')).sort()) {
-    const text = fs.readFileSync(path.join(dir, name), 'utf8');
+  for (const [name, file] of manifestFiles(dir)) {
+    const text = fs.readFileSync(file, 'utf8');
     files.set(name, text);
     const objs = (yaml.loadAll(text) as K8sObject[]).filter((o) => o !== null && o !== undefined);
     byFile.set(name, objs);

@@ -135,6 +135,8 @@ describe('namespacePrefix validation', () => {
     }
     const out = synthApp(app);
     expect(out.objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name).sort()).toEqual(['blue-ordering', 'green-ordering']);
-    expect(fs.existsSync(path.join(app.outdir, 'blue-orders.k8s.yaml'))).toBe(true);
+    expect(fs.existsSync(path.join(app.outdir, 'blue-orders', 'blue-orders.k8s.yaml'))).toBe(true);
+    // one root kustomization.yaml over both architectures, their namespaces first
+    expect(fs.readFileSync(path.join(app.outdir, 'kustomization.yaml'), 'utf8')).toMatch(/resources:\n {2}- blue-namespaces\n {2}- green-namespaces\n/);
   });
 });

@@ -63,7 +63,10 @@ const t2 = performance.now();
 const cpu = process.cpuUsage(cpu0);
 let objects = 0;
 for (const chart of app.charts) objects += chart.node.findAll().filter((c) => c instanceof ApiObject).length;
-const outputBytes = fs.readdirSync(outdir).reduce((sum, f) => sum + fs.statSync(path.join(outdir, f)).size, 0);
+// the output is a tree (a folder per component): count every file in it
+const outputBytes = (fs.readdirSync(outdir, { recursive: true }) as string[])
+  .map((f) => fs.statSync(path.join(outdir, f)))
+  .reduce((sum, s) => sum + (s.isFile() ? s.size : 0), 0);
 console.log(JSON.stringify({
   mode,
   n,

@@ -57,7 +57,7 @@ node scripts/readme-usage.js "$WORK/ts"   # README.md -> main.ts, tsconfig.json,
 for f in shop-namespaces shop-orders shop-payments; do
   [ -s "$WORK/ts/dist/$f/$f.k8s.yaml" ] || fail "the README's usage program did not write dist/$f/$f.k8s.yaml"
 done
-echo "fresh project: typescript $(cd "$WORK/ts" && node -p 'require("typescript/package.json").version'), ts-node $(cd "$WORK/ts" && node -p 'require("ts-node/package.json").version'), wrote $(ls "$WORK/ts/dist" | wc -l) files"
+echo "fresh project: typescript $(cd "$WORK/ts" && node -p 'require("typescript/package.json").version'), ts-node $(cd "$WORK/ts" && node -p 'require("ts-node/package.json").version'), wrote $(find "$WORK/ts/dist" -type f | wc -l) files"
 
 step "3. Python: wheel, fresh venv, the reference architecture byte-identical to the TypeScript example"
 rm -rf packages/python
@@ -70,9 +70,10 @@ rm -rf "$WORK/ts-out" && mkdir "$WORK/ts-out"
 npx ts-node -r tsconfig-paths/register --project tsconfig.dev.json -e "
   const { App } = require('cdk8s'); const app = new App({ outdir: '$WORK/ts-out' });
   require('./examples/reference-architecture').build(app); app.synth();"
-[ "$(ls "$WORK/ts-out" | wc -l)" -gt 10 ] || fail "the TypeScript reference architecture wrote too few files"
+[ "$(find "$WORK/ts-out" -name '*.k8s.yaml' | wc -l)" -gt 10 ] || fail "the TypeScript reference architecture wrote too few manifests"
+[ -s "$WORK/ts-out/kustomization.yaml" ] || fail "the TypeScript reference architecture wrote no kustomization.yaml"
 diff -r "$WORK/ts-out" "$WORK/python-out" >"$WORK/python.diff" || { head -50 "$WORK/python.diff"; fail "the Python reference architecture differs from the TypeScript one"; }
-echo "identical: $(ls "$WORK/python-out" | wc -l) files, $(cat "$WORK/python-out"/* | wc -c) bytes"
+echo "identical: $(find "$WORK/python-out" -type f | wc -l) files, $(find "$WORK/python-out" -type f -exec cat {} + | wc -c) bytes"
 
 step "4. Go: module, examples/go built against it and run"
 rm -rf packages/go

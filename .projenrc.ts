@@ -169,6 +169,6 @@ project.package.setScript('prepack', 'node scripts/prepack.js');
 
 project.gitignore.exclude('/dist/', '/packages/', '/bench/results/', '/examples/java/target/', '/examples/go/shop', '__pycache__/');
 // 'packages' (jsii-pacmak's outdir) exactly as jsii-pacmak writes it, so packaging leaves .npmignore unchanged.
-project.npmignore?.exclude('/examples/', '/bench/', '/.ci/', '/scripts/', 'packages');
+project.npmignore?.exclude('/examples/', '/bench/', '/.ci/', '/scripts/', 'packages', '/cdk8s.yaml');
 
 project.synth();

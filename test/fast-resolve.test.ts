@@ -80,7 +80,8 @@ test('an app with its own resolvers is rendered by cdk8s\' resolve, which passes
   new kplus.k8s.KubeConfigMap(chart, 'cm', { data: { password: 'secret' } });
   app.synth();
   expect(seen).toEqual(['data.password']);
-  expect(fs.readFileSync(path.join(outdir, 'custom.k8s.yaml'), 'utf8')).toContain('password: redacted');
+  // a ComponentChart at the App's root writes to its own folder (the GitOps layout)
+  expect(fs.readFileSync(path.join(outdir, 'custom', 'custom.k8s.yaml'), 'utf8')).toContain('password: redacted');
 });
 
 test('cdk8s\' resolve is put back after rendering, also when rendering throws', () => {

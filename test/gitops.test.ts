@@ -4,7 +4,8 @@ import { App } from 'cdk8s';
 import * as yaml from 'js-yaml';
 import * as arch from '../src';
 import { crdViolations } from './harness/crd-schema';
-import { find, newTestApp, one, synthApp, SynthResult } from './harness/synth';
+import { find, newTestApp, one, synthApp, SynthResult, tmpDir } from './harness/synth';
+import { YAML_WRITER_ENV } from '../src/internal/component-chart';
 
 const IMAGE = (n: string) => `ghcr.io/acme/${n}:1.0.0`;
 
@@ -176,4 +177,28 @@ test('options are checked', () => {
   expect(() => synth({ argoCd: { repoUrl: '' } })).toThrow(/gitops.argoCd.repoUrl is empty/);
   expect(() => synth({ flux: { url: 'https://x', crdOwners: [{ name: 'op', apiGroups: [] }] } })).toThrow(/crdOwners "op" has no apiGroups/);
   expect(() => synth({ externalSecrets: { storeName: '' } })).toThrow(/storeName is empty/);
+});
+
+describe.each(['architect', 'cdk8s'])('under a Helm chart (cdk8s synth --format helm), YAML writer %s', (writer) => {
+  const saved = process.env[YAML_WRITER_ENV];
+  afterAll(() => {
+    if (saved === undefined) delete process.env[YAML_WRITER_ENV];
+    else process.env[YAML_WRITER_ENV] = saved;
+  });
+
+  test('manifests with {{ escaped in templates/, the inventory and diagram beside it, no kustomization.yaml', () => {
+    process.env[YAML_WRITER_ENV] = writer;
+    const chart = path.join(tmpDir('gitops-helm-'), 'chart');
+    fs.mkdirSync(chart);
+    fs.writeFileSync(path.join(chart, 'Chart.yaml'), 'apiVersion: v2\nname: shop\nversion: 1.0.0\n');
+    const app = new App({ outdir: path.join(chart, 'templates') });
+    shop(app, { argoCd: { repoUrl: 'https://git.example.com/deploy.git', mode: arch.ArgoCdMode.APPLICATION_SET } });
+    app.synth();
+    expect(fs.readdirSync(app.outdir).sort()).toEqual(['shop-argocd', 'shop-edge', 'shop-namespaces', 'shop-orders', 'shop-payments']);
+    expect(fs.readdirSync(chart).sort()).toEqual(['Chart.yaml', 'shop-secrets.yaml', 'shop.mmd', 'templates']);
+    for (const f of fs.readdirSync(app.outdir)) expect(fs.readdirSync(path.join(app.outdir, f))).toEqual([`${f}.k8s.yaml`]);
+    const text = fs.readFileSync(path.join(app.outdir, 'shop-argocd', 'shop-argocd.k8s.yaml'), 'utf8');
+    expect(text).toContain('name: "{{ "{{" }}.folder}}"');
+    expect(text.replace(/\{\{ "\{\{" \}\}/g, '')).not.toContain('{{');
+  });
 });

@@ -199,9 +199,14 @@ describe('the cdk8s validation plugin', () => {
   });
 
   /** Synthesizes as `cdk8s synth` does with validations configured, then runs the plugin with cdk8s-cli's own ValidationContext. */
-  async function runPlugin(build: (app: App) => void, properties: arch.ArchitectureLintPluginProps = {}) {
+  async function runPlugin(build: (app: App) => void, properties: arch.ArchitectureLintPluginProps = {}, helm = false) {
     process.env.CDK8S_RECORD_CONSTRUCT_METADATA = 'true';
-    const app = newTestApp();
+    let app = newTestApp();
+    if (helm) {
+      // as `cdk8s synth --format helm` runs the program: Chart.yaml first, the outdir its templates/
+      fs.writeFileSync(path.join(app.outdir, 'Chart.yaml'), 'apiVersion: v2\nname: shop\nversion: 1.0.0\n');
+      app = new App({ outdir: path.join(app.outdir, 'templates') });
+    }
     build(app);
     const written: string[] = [];
     const spy = jest.spyOn(process.stderr, 'write').mockImplementation((x: any) => { written.push(String(x)); return true; });
@@ -237,6 +242,19 @@ describe('the cdk8s validation plugin', () => {
       violatingConstructs: [{ resourceName: 'shop/orders', locations: ['shop/orders'], manifestPath: path.join(outdir, 'shop-orders', 'shop-orders.k8s.yaml'), constructPath: undefined }],
     }]);
     expect(context.report.toString()).toContain('unauthenticated-route (warning)');
+  });
+
+  test('under a Helm chart (cdk8s synth --format helm) the model is beside templates/ and the plugin finds it', async () => {
+    const { context, outdir } = await runPlugin((app) => {
+      const a = new arch.BackendArchitecture(app, 'shop', { profile: arch.Profile.DEVELOPMENT });
+      const gw = new arch.Gateway(a, 'edge', { engine: arch.GatewayEngine.kong() });
+      gw.route({ path: '/', to: new arch.Microservice(a, 'orders', { image: IMAGE('orders') }) });
+    }, {}, true);
+    expect(fs.existsSync(path.join(outdir, '..', 'shop.architecture-model.json'))).toBe(true);
+    expect(fs.readdirSync(outdir).sort()).toEqual(['construct-metadata.json', 'shop-edge', 'shop-namespaces', 'shop-orders']);
+    expect(context.report.toJson().violations.map((v: any) => [v.ruleName, v.violatingConstructs[0].manifestPath])).toEqual([
+      ['unauthenticated-route (warning)', path.join(outdir, 'shop-orders', 'shop-orders.k8s.yaml')],
+    ]);
   });
 
   test('warningsAsErrors fails the report; a clean architecture passes', async () => {

@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App, Chart, YamlOutputType } from 'cdk8s';
 import { ArgoCdMode, ArgoCdOptions, ExternalSecretsOptions, FluxOptions, GitOpsOptions, SecretStoreKind } from './gitops-options';
@@ -8,6 +9,7 @@ import * as fluxk from '../imports/kustomize.toolkit.fluxcd.io';
 import * as fluxs from '../imports/source.toolkit.fluxcd.io';
 import { afterSynth, ComponentChart } from '../internal/component-chart';
 import { fail, show } from '../internal/errors';
+import { helmChartOf, sideFilesDir } from '../internal/helm';
 import { LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY } from '../internal/labels';
 import { validateDnsLabel } from '../internal/names';
 import { stringifyDocument } from '../internal/yaml-writer';
@@ -290,12 +292,19 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** After synth: a kustomization.yaml per folder and at the root, and each architecture's inventory. */
+/**
+ * After synth: a kustomization.yaml per folder and at the root, and each architecture's inventory.
+ * Under a Helm chart (`cdk8s synth --format helm`) the inventory goes beside templates/ and there
+ * is no kustomization.yaml (Helm would read them as Kubernetes objects; see ../internal/helm).
+ */
 function writeTree(app: App, archs: GitOpsOutput[], write: (filePath: string, data: string) => void): void {
-  const perChart = app.yamlOutputType === YamlOutputType.FILE_PER_CHART;
+  const helm = helmChartOf(app.outdir) !== undefined;
+  const perChart = app.yamlOutputType === YamlOutputType.FILE_PER_CHART && !helm;
+  const sideDir = sideFilesDir(app.outdir);
+  if (helm) fs.mkdirSync(sideDir, { recursive: true });
   const root: Folder[] = [];
   for (const a of archs) {
-    write(path.join(app.outdir, `${a.inventory.architecture}-secrets.yaml`), a.inventory.render());
+    write(path.join(sideDir, `${a.inventory.architecture}-secrets.yaml`), a.inventory.render());
     if (!perChart) continue;
     for (const { folder, file } of a.allFolders()) {
       write(path.join(app.outdir, folder, 'kustomization.yaml'), stringifyDocument({ ...KUSTOMIZATION, resources: [file] }));

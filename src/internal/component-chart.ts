@@ -4,6 +4,7 @@ import { ApiObject, App, Chart, ChartProps, DependencyGraph, Names, Yaml, YamlOu
 import { Construct, IConstruct } from 'constructs';
 import { withFastResolve } from './fast-resolve';
 import { BackgroundFileWriter, writeFileNow } from './file-writer';
+import { escapeHelmTemplate, helmChartOf } from './helm';
 import { CANARY_DOCUMENTS, stringifyDocuments, UnsupportedValue } from './yaml-writer';
 
 /** Charts whose app was validated (and had its dependencies resolved) by the current synth pass. */
@@ -29,11 +30,13 @@ export class ComponentChart extends Chart {
     installYamlWriter();
     // One folder per chart: `<outdir>/<chart>/<chart>.k8s.yaml` instead of `<outdir>/<chart>.k8s.yaml`
     // (a GitOps tool points at a folder; see src/gitops). Only for a chart at the App's root written
-    // one file per chart, which is how a BackendArchitecture's charts are written.
+    // one file per chart, which is how a BackendArchitecture's charts are written. Under a Helm
+    // chart (`cdk8s synth --format helm`) the file's Go template delimiters are escaped (./helm).
     const app = this.node.scope;
     if (app instanceof App && app.yamlOutputType === YamlOutputType.FILE_PER_CHART) {
       const file = `${Names.toDnsLabel(this)}${app.outputFileExtension}`;
-      chartFolders.set(path.join(app.outdir, file), path.join(app.outdir, this.folder, file));
+      const helm = helmChartOf(app.outdir) !== undefined;
+      chartFiles.set(path.join(app.outdir, file), { filePath: path.join(app.outdir, this.folder, file), helm });
     }
     this.node.addValidation({
       validate: () => {
@@ -122,8 +125,11 @@ export const yamlWriterStats = { architect: 0, cdk8s: 0, agreesWithCdk8s: false,
 
 const rendered = new WeakSet<object>();
 
-/** The default path of each ComponentChart's file (`<outdir>/<chart>.k8s.yaml`) and where it goes instead. */
-const chartFolders = new Map<string, string>();
+/**
+ * The default path of each ComponentChart's file (`<outdir>/<chart>.k8s.yaml`), where it goes
+ * instead, and whether it is a Helm chart's template.
+ */
+const chartFiles = new Map<string, { readonly filePath: string; readonly helm: boolean }>();
 
 /** What runs once `App.synth()` has written the charts of an app (before it waits for the writes). */
 const afterSynthHooks = new WeakMap<App, Array<(write: (filePath: string, data: string) => void) => void>>();
@@ -196,7 +202,8 @@ function installYamlWriter(): void {
   yamlWriterStats.agreesWithCdk8s = writerAgrees();
   const cdk8sSave = Yaml.save;
   Yaml.save = function save(defaultPath: string, docs: any[]): void {
-    const filePath = chartFolders.get(defaultPath) ?? defaultPath;
+    const target = chartFiles.get(defaultPath);
+    const filePath = target?.filePath ?? defaultPath;
     if (filePath !== defaultPath) fs.mkdirSync(path.dirname(filePath), { recursive: true });
     if (yamlWriterStats.agreesWithCdk8s && architectWriterSelected() && docs.every((d) => rendered.has(d))) {
       let data: string | undefined;
@@ -206,7 +213,7 @@ function installYamlWriter(): void {
         if (!(e instanceof UnsupportedValue)) throw e;
       }
       if (data !== undefined) {
-        writeFile(filePath, data);
+        writeFile(filePath, target?.helm ? escapeHelmTemplate(data) : data);
         yamlWriterStats.architect++;
         return;
       }
@@ -214,7 +221,12 @@ function installYamlWriter(): void {
     yamlWriterStats.cdk8s++;
     // keep the order of writes to one path (FILE_PER_RESOURCE can write a file name twice)
     synthWriter?.flush();
-    cdk8sSave.call(this ?? Yaml, filePath, docs);
+    if (target?.helm) {
+      // cdk8s' Yaml.save writes Yaml.stringify(...docs)
+      writeFileNow(filePath, escapeHelmTemplate(Yaml.stringify(...docs)));
+    } else {
+      cdk8sSave.call(this ?? Yaml, filePath, docs);
+    }
   };
 
   // During `App.synth()` our files are written on a background thread (./file-writer), and synth

@@ -3,6 +3,7 @@ import * as path from 'path';
 import { applyLintOptions, lintModel } from './lint';
 import { LintSeverity } from './lint-options';
 import type { ModelFile } from './reviewer';
+import { sideFilesDir } from '../internal/helm';
 
 const MODEL_FILE_SUFFIX = '.architecture-model.json';
 
@@ -47,21 +48,24 @@ export class ArchitectureLintPlugin {
   public async validate(context: any): Promise<void> {
     const manifests: string[] = [...(context.manifests ?? [])];
     // an architecture writes its manifests to `<outdir>/<component>/` and its model to `<outdir>/`
+    // (under a Helm chart, `<chart>/templates/...` and the same path outside templates/)
     const dirs = [...new Set(manifests.flatMap((m) => [path.dirname(m), path.dirname(path.dirname(m))]))].sort();
-    const models: Array<{ file: string; model: ModelFile }> = [];
-    for (const dir of dirs) {
+    const models: Array<{ model: ModelFile; outdir: string }> = [];
+    for (const outdir of dirs) {
+      const dir = sideFilesDir(outdir);
+      if (!fs.existsSync(dir)) continue;
       for (const f of fs.readdirSync(dir).filter((x) => x.endsWith(MODEL_FILE_SUFFIX)).sort()) {
-        models.push({ file: path.join(dir, f), model: JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as ModelFile });
+        models.push({ model: JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as ModelFile, outdir });
       }
     }
     let failed = false;
     let errors = 0;
     let warnings = 0;
-    for (const { file, model } of models) {
+    for (const { model, outdir } of models) {
       const findings = applyLintOptions(lintModel(model), { ...model.lint, warningsAsErrors: this.warningsAsErrors || model.lint.warningsAsErrors });
       for (const f of findings) {
         const component = model.components.find((c) => f.path === c.path || f.path.startsWith(`${c.path}/`));
-        const manifest = path.join(path.dirname(file), component?.manifest ?? `${model.name}-namespaces/${model.name}-namespaces.k8s.yaml`);
+        const manifest = path.join(outdir, component?.manifest ?? `${model.name}-namespaces/${model.name}-namespaces.k8s.yaml`);
         if (f.severity === LintSeverity.ERROR) {
           failed = true;
           errors++;

@@ -8,6 +8,7 @@ import { ArchitectureLintOptions, LintFinding, LintSeverity } from './lint-optio
 import { ArchitectureModel, buildModel } from './model';
 import { BackendArchitecture } from '../architecture/backend-architecture';
 import { fail } from '../internal/errors';
+import { sideFilesDir } from '../internal/helm';
 import { ArchitectureReviewer, setArchitectureReviewer } from '../internal/review-hook';
 
 /** The model file the cdk8s validation plugin reads (./plugin), written beside the manifests when cdk8s-cli runs validations. */
@@ -70,10 +71,13 @@ if (!proto[WRAPPED]) {
     for (const c of this.node.findAll()) {
       if (!BackendArchitecture.isBackendArchitecture(c)) continue;
       const arch = c as BackendArchitecture;
-      if (arch._writesDiagram) fs.writeFileSync(path.join(this.outdir, `${arch.name}.mmd`), arch.diagram());
+      // under a Helm chart, beside templates/ (./internal/helm): they are no Kubernetes objects
+      const dir = sideFilesDir(this.outdir);
+      if (dir !== this.outdir) fs.mkdirSync(dir, { recursive: true });
+      if (arch._writesDiagram) fs.writeFileSync(path.join(dir, `${arch.name}.mmd`), arch.diagram());
       if (recordModel) {
         const file: ModelFile = { ...modelOf(arch), lint: arch._lintOptions };
-        fs.writeFileSync(path.join(this.outdir, `${arch.name}${MODEL_FILE_SUFFIX}`), `${JSON.stringify(file, undefined, 2)}\n`);
+        fs.writeFileSync(path.join(dir, `${arch.name}${MODEL_FILE_SUFFIX}`), `${JSON.stringify(file, undefined, 2)}\n`);
       }
     }
   };

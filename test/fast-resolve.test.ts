@@ -152,7 +152,7 @@ test('with CDK8S_DISABLE_SORT the keys keep their order, as cdk8s writes them', 
       new ApiObject(new ComponentChart(app, 'c'), 'o', { apiVersion: 'v1', kind: 'ConfigMap', data: { z: '1', a: '2' } });
       const sanitizedBefore = fastResolveStats.sanitizedInWalk;
       app.synth();
-      return { text: fs.readFileSync(path.join(outdir, 'c.k8s.yaml'), 'utf8'), sanitizedInWalk: fastResolveStats.sanitizedInWalk - sanitizedBefore };
+      return { text: fs.readFileSync(path.join(outdir, 'c', 'c.k8s.yaml'), 'utf8'), sanitizedInWalk: fastResolveStats.sanitizedInWalk - sanitizedBefore };
     } finally {
       if (before === undefined) delete process.env.CDK8S_DISABLE_SORT; else process.env.CDK8S_DISABLE_SORT = before;
     }

@@ -22,7 +22,7 @@ describe('oncePerSynth', () => {
 
     app.synth();
     expect(calls).toBe(1);
-    const text = fs.readFileSync(path.join(app.outdir, 'c.k8s.yaml'), 'utf8');
+    const text = fs.readFileSync(path.join(app.outdir, 'c', 'c.k8s.yaml'), 'utf8');
     expect(text).toContain('file: config of the first graph');
     expect(text).toContain('copy: config of the first graph');
 
@@ -30,7 +30,7 @@ describe('oncePerSynth', () => {
     generation = 'second';
     app.synth();
     expect(calls).toBe(2);
-    expect(fs.readFileSync(path.join(app.outdir, 'c.k8s.yaml'), 'utf8')).toContain('file: config of the second graph');
+    expect(fs.readFileSync(path.join(app.outdir, 'c', 'c.k8s.yaml'), 'utf8')).toContain('file: config of the second graph');
 
     // outside of App.synth() every call computes
     config();
@@ -53,7 +53,7 @@ describe('oncePerSynth', () => {
     broken = false;
     app.synth();
     expect(calls).toBe(2);
-    expect(fs.readFileSync(path.join(app.outdir, 'c.k8s.yaml'), 'utf8')).toContain('file: value');
+    expect(fs.readFileSync(path.join(app.outdir, 'c', 'c.k8s.yaml'), 'utf8')).toContain('file: value');
   });
 });
 

@@ -4,7 +4,7 @@ import { App } from 'cdk8s';
 import { BackendArchitecture, Microservice, Profile } from '../src';
 import { tmpDir } from './harness/synth';
 import { yamlWriterStats } from '../src/internal/component-chart';
-import { BackgroundFileWriter, WRITE_THREAD_ENV } from '../src/internal/file-writer';
+import { BackgroundFileWriter, WRITE_THREAD_ENV, writeFileNow } from '../src/internal/file-writer';
 
 function withWriteThread<T>(value: string | undefined, fn: () => T): T {
   const previous = process.env[WRITE_THREAD_ENV];
@@ -94,5 +94,23 @@ describe('the background file writer', () => {
     expected.set(path.join(dir, 'f1.txt'), 'second');
     writer.flush();
     for (const [file, text] of expected) expect(fs.readFileSync(file, 'utf8') === text).toBe(true);
+  });
+
+  test('a file in a folder that does not exist yet gets its folder, on the thread and synchronously', () => {
+    const writer = withWriteThread(undefined, () => BackgroundFileWriter.get())!;
+    const dir = tmpDir('folders-');
+    writer.write(path.join(dir, 'a', 'b', 'first.yaml'), 'one');
+    writer.write(path.join(dir, 'a', 'b', 'second.yaml'), 'two');
+    writer.write(path.join(dir, 'c', 'big.yaml'), 'x'.repeat(4 * 1024 * 1024 + 1)); // past the ring: written directly
+    writer.flush();
+    writeFileNow(path.join(dir, 'd', 'e', 'now.yaml'), 'three');
+    expect(fs.readFileSync(path.join(dir, 'a', 'b', 'first.yaml'), 'utf8')).toBe('one');
+    expect(fs.readFileSync(path.join(dir, 'a', 'b', 'second.yaml'), 'utf8')).toBe('two');
+    expect(fs.statSync(path.join(dir, 'c', 'big.yaml')).size).toBe(4 * 1024 * 1024 + 1);
+    expect(fs.readFileSync(path.join(dir, 'd', 'e', 'now.yaml'), 'utf8')).toBe('three');
+    // other errors still fail with the path: a folder where the file should be
+    fs.mkdirSync(path.join(dir, 'taken'));
+    writer.write(path.join(dir, 'taken'), 'x');
+    expect(() => writer.flush()).toThrow(/taken/);
   });
 });

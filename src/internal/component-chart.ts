@@ -204,7 +204,10 @@ function installYamlWriter(): void {
   Yaml.save = function save(defaultPath: string, docs: any[]): void {
     const target = chartFiles.get(defaultPath);
     const filePath = target?.filePath ?? defaultPath;
-    if (filePath !== defaultPath) fs.mkdirSync(path.dirname(filePath), { recursive: true });
+    // our writer creates a missing folder on its thread; cdk8s' writer needs it to exist
+    const ensureFolder = () => {
+      if (filePath !== defaultPath) fs.mkdirSync(path.dirname(filePath), { recursive: true });
+    };
     if (yamlWriterStats.agreesWithCdk8s && architectWriterSelected() && docs.every((d) => rendered.has(d))) {
       let data: string | undefined;
       try {
@@ -221,6 +224,7 @@ function installYamlWriter(): void {
     yamlWriterStats.cdk8s++;
     // keep the order of writes to one path (FILE_PER_RESOURCE can write a file name twice)
     synthWriter?.flush();
+    ensureFolder();
     if (target?.helm) {
       // cdk8s' Yaml.save writes Yaml.stringify(...docs)
       writeFileNow(filePath, escapeHelmTemplate(Yaml.stringify(...docs)));

@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { MessageChannel, MessagePort, receiveMessageOnPort, Worker } from 'worker_threads';
 
@@ -75,7 +76,7 @@ export class BackgroundFileWriter {
     const length = Buffer.byteLength(data, 'utf8');
     if (length >= RING_BYTES) {
       this.flush();
-      fs.writeFileSync(filePath, data, { encoding: 'utf8' });
+      writeFileNow(filePath, data);
       return;
     }
     const start = this.reserve(length);
@@ -187,14 +188,24 @@ const BATCH_FILES = 16;
 const BATCH_BYTES = 256 * 1024;
 
 // The worker: plain JavaScript (it runs from this string in packaged and ts-node builds alike).
+// A file whose folder does not exist yet (the GitOps tree: a folder per component) gets its folder
+// created here, off the main thread, on the first write into it.
 const WORKER_SOURCE = `
 const fs = require('fs');
+const path = require('path');
 const { parentPort, workerData } = require('worker_threads');
 const { pending, ring, errors } = workerData;
 parentPort.on('message', (files) => {
   for (const [filePath, start, length] of files) {
     try {
-      fs.writeFileSync(filePath, new Uint8Array(ring, start, length));
+      const bytes = new Uint8Array(ring, start, length);
+      try {
+        fs.writeFileSync(filePath, bytes);
+      } catch (e) {
+        if (!e || e.code !== 'ENOENT') throw e;
+        fs.mkdirSync(path.dirname(filePath), { recursive: true });
+        fs.writeFileSync(filePath, bytes);
+      }
     } catch (e) {
       errors.postMessage('writing ' + filePath + ': ' + (e && e.message ? e.message : String(e)));
     } finally {
@@ -205,7 +216,13 @@ parentPort.on('message', (files) => {
 });
 `;
 
-/** Writes synchronously (the fallback). */
+/** Writes synchronously (the fallback), creating the file's folder if it does not exist yet. */
 export function writeFileNow(filePath: string, data: string): void {
-  fs.writeFileSync(filePath, data, { encoding: 'utf8' });
+  try {
+    fs.writeFileSync(filePath, data, { encoding: 'utf8' });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    fs.mkdirSync(path.dirname(filePath), { recursive: true });
+    fs.writeFileSync(filePath, data, { encoding: 'utf8' });
+  }
 }

@@ -75,7 +75,7 @@ const loadAfter = load();
 
 const per100KB = (s: Sample) => s.totalMs / (s.outputBytes / 102400);
 const pad = (s: string | number, w: number) => String(s).padStart(w);
-console.log(`node ${process.version}, ${os.cpus().length} cores, median of ${repeat} interleaved runs (by total), ${realtime ? "SCHED_FIFO (BENCH_REALTIME=1), " : ""}load average (1/5/15 min) ${loadBefore} before, ${loadAfter} after\n`);
+console.log(`node ${process.version}, ${os.cpus().length} cores, median of ${repeat} interleaved runs (by total), ${realtime ? 'SCHED_FIFO (BENCH_REALTIME=1), ' : ''}load average (1/5/15 min) ${loadBefore} before, ${loadAfter} after\n`);
 console.log(`${'mode'.padEnd(16)}${pad('N', 6)}${pad('objects', 9)}${pad('construct ms', 14)}${pad('synth ms', 10)}${pad('total ms', 10)}${pad('CPU ms', 8)}${pad('sys ms', 8)}`
   + `${pad('ms/object', 11)}${pad('KB out', 8)}${pad('ms/100KB', 10)}${pad('peak RSS MB', 13)}`);
 for (const s of results) {

@@ -502,7 +502,7 @@ describe('topics Job', () => {
       { to: [{ podSelector: { matchLabels: sel('events-namesrv') } }], ports: [{ port: 9876, protocol: 'TCP' }] },
       { to: [{ podSelector: { matchLabels: sel('events-broker-a') } }, { podSelector: { matchLabels: sel('events-broker-b') } }], ports: [{ port: 10911, protocol: 'TCP' }] },
     ]);
-    expect(policy.spec.ingress).toEqual([]);
+    expect(policy.spec.ingress).toBeUndefined();
     expect(job(prod).spec.template.metadata.labels).toMatchObject(policy.spec.podSelector.matchLabels);
   });
 });

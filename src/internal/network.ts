@@ -121,14 +121,18 @@ export class WorkloadNetworkPolicy extends Construct {
       spec: {
         podSelector: { matchLabels: { ...props.podSelector } },
         policyTypes: ['Ingress', 'Egress'],
-        ingress: lazy(() => [
+        // A direction without rules is left out, not written as `[]`: the API server stores no empty
+        // list, so `ingress: []` would differ from the live object on every server-side apply (its
+        // generation moves each time, and a GitOps tool never sees it in sync). `policyTypes` still
+        // names both directions, so a direction without rules denies everything, as before.
+        ingress: lazy(() => nonEmpty([
           ...this.renderSelf((ports, self) => ({ from: [self], ports })),
           ...this.ingress.renderGrouped(props.namespace).map(({ peers, ports }) => ({ from: peers, ports })),
-        ]),
-        egress: lazy(() => [
+        ])),
+        egress: lazy(() => nonEmpty([
           ...this.renderSelf((ports, self) => ({ to: [self], ports })),
           ...this.egress.renderGrouped(props.namespace).map(({ peers, ports }) => ({ to: peers, ports })),
-        ]),
+        ])),
       },
     });
   }
@@ -154,6 +158,11 @@ export class WorkloadNetworkPolicy extends Construct {
     });
     return [rule(ports, { podSelector: { matchLabels: { ...this.podSelector } } })];
   }
+}
+
+/** The list, or undefined (the field is left out) when it is empty. */
+function nonEmpty<T>(items: T[]): T[] | undefined {
+  return items.length > 0 ? items : undefined;
 }
 
 /** Where pods send DNS queries, as NetworkPolicy peers. */

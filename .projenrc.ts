@@ -73,8 +73,9 @@ const project = new cdk8s.ConstructLibraryCdk8s({
       // Examples import 'cdk8s-architect' exactly as a user's program does.
       moduleNameMapper: { '^cdk8s-architect$': '<rootDir>/src' },
       coveragePathIgnorePatterns: ['/node_modules/', '/test/', '/examples/'],
-      // test/tools/ starts real programs (etcd, ZooKeeper, ...): `npx projen test:tools`, run by .ci/run.
-      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/tools/'],
+      // test/tools/ starts real programs (etcd, ZooKeeper, ...): `npx projen test:tools`, run by .ci/run;
+      // test/cluster/ a real control plane: `npx projen test:cluster`, run by .ci/run.
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/tools/', '<rootDir>/test/cluster/'],
     },
   },
   tsconfigDevFile: 'tsconfig.dev.json',
@@ -129,6 +130,14 @@ project.eslint?.addIgnorePattern('src/imports/');
 project.addTask('test:tools', {
   description: 'Check generated configuration with the real programs (etcd, ZooKeeper, ...)',
   exec: "jest --ci --coverage=false --testPathIgnorePatterns /node_modules/ --testMatch '<rootDir>/test/tools/**/*.test.ts'",
+});
+
+// Every example applied to a real control plane (etcd, kube-apiserver, kube-controller-manager,
+// kube-scheduler and kwok's simulated nodes) of each pinned Kubernetes release; the binaries are
+// built by scripts/k8s/build.sh (README "Testing against a real control plane").
+project.addTask('test:cluster', {
+  description: 'Apply every example to a real Kubernetes control plane (run scripts/k8s/build.sh first)',
+  exec: "jest --ci --coverage=false --runInBand --testPathIgnorePatterns /node_modules/ --testMatch '<rootDir>/test/cluster/**/*.test.ts'",
 });
 
 // Generated README sections (the message-queue comparison table).

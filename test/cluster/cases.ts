@@ -5,8 +5,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as yaml from 'js-yaml';
-import * as arch from '../../src';
 import { EXAMPLES } from '../../examples/synth-all';
+import * as arch from '../../src';
 import { K8sObject, newTestApp, synthApp, SynthResult } from '../harness/synth';
 
 export interface ClusterCase {

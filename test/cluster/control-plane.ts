@@ -18,6 +18,11 @@ export const K8S_VERSIONS = (process.env.K8S_VERSIONS ?? 'v1.28.15 v1.37.2').spl
 export const ZONES = ['zone-a', 'zone-b', 'zone-c'];
 export const NODES_PER_ZONE = 3;
 
+/** The simulated node names of a zone. */
+export function nodeNames(zone: string): string[] {
+  return Array.from({ length: NODES_PER_ZONE }, (_, i) => `kwok-${zone}-${i}`);
+}
+
 export function binDir(version: string): string {
   const cache = process.env.CDK8S_ARCHITECT_CACHE ?? path.join(os.homedir(), '.cache', 'cdk8s-architect');
   return path.join(cache, 'k8s', version, 'bin');
@@ -189,8 +194,13 @@ export class ControlPlane {
     const data = body === undefined ? undefined : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
     return new Promise((resolve) => {
       const req = https.request({
-        host: '127.0.0.1', port: this.apiPort, path: urlPath, method, rejectUnauthorized: false, timeout: 30_000,
-        headers: { 'Authorization': `Bearer ${this.token}`, 'Accept': 'application/json', ...(data ? { 'Content-Type': contentType, 'Content-Length': data.length } : {}) },
+        host: '127.0.0.1',
+        port: this.apiPort,
+        path: urlPath,
+        method,
+        rejectUnauthorized: false,
+        timeout: 30_000,
+        headers: { Authorization: `Bearer ${this.token}`, Accept: 'application/json', ...(data ? { 'Content-Type': contentType, 'Content-Length': data.length } : {}) },
       }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -227,26 +237,27 @@ export class ControlPlane {
     }
   }
 
-  /** The simulated node names of a zone. */
-  public static nodeNames(zone: string): string[] {
-    return Array.from({ length: NODES_PER_ZONE }, (_, i) => `kwok-${zone}-${i}`);
-  }
 
   /** Creates the kwok nodes of the given zones (all by default) and waits until they are Ready. */
   public async createNodes(zones: string[] = ZONES): Promise<void> {
     const names: string[] = [];
     for (const zone of zones) {
-      for (const name of ControlPlane.nodeNames(zone)) {
+      for (const name of nodeNames(zone)) {
         names.push(name);
         const resources = { 'cpu': '32', 'memory': '128Gi', 'pods': '110', 'ephemeral-storage': '200Gi' };
         const r = await this.api('POST', '/api/v1/nodes', {
-          apiVersion: 'v1', kind: 'Node',
+          apiVersion: 'v1',
+          kind: 'Node',
           metadata: {
             name,
             annotations: { 'kwok.x-k8s.io/node': 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
             labels: {
-              'type': 'kwok', 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64',
-              'topology.kubernetes.io/zone': zone, 'topology.kubernetes.io/region': 'test',
+              'type': 'kwok',
+              'kubernetes.io/hostname': name,
+              'kubernetes.io/os': 'linux',
+              'kubernetes.io/arch': 'amd64',
+              'topology.kubernetes.io/zone': zone,
+              'topology.kubernetes.io/region': 'test',
             },
           },
           status: { allocatable: resources, capacity: resources },
@@ -264,7 +275,7 @@ export class ControlPlane {
 
   /** Deletes the nodes of one zone. */
   public async deleteZone(zone: string): Promise<void> {
-    for (const name of ControlPlane.nodeNames(zone)) await this.api('DELETE', `/api/v1/nodes/${name}`);
+    for (const name of nodeNames(zone)) await this.api('DELETE', `/api/v1/nodes/${name}`);
   }
 
   /**
@@ -280,7 +291,8 @@ export class ControlPlane {
           if (pvc.status?.phase !== 'Pending' || pvc.spec.volumeName) continue;
           const name = `pv-${crypto.createHash('sha256').update(pvc.metadata.uid).digest('hex').slice(0, 16)}`;
           await this.api('POST', '/api/v1/persistentvolumes', {
-            apiVersion: 'v1', kind: 'PersistentVolume',
+            apiVersion: 'v1',
+            kind: 'PersistentVolume',
             metadata: { name, labels: { 'cluster-test/claim-namespace': pvc.metadata.namespace } },
             spec: {
               capacity: { storage: pvc.spec.resources?.requests?.storage ?? '1Gi' },

@@ -131,6 +131,10 @@ export class ControlPlane {
       `--service-account-key-file=${path.join(d, 'sa.pub')}`, `--service-account-signing-key-file=${path.join(d, 'sa.key')}`,
       // PodSecurity is among the default admission plugins: it enforces and warns at the namespace labels.
       '--allow-privileged=true', '--profiling=false', '--event-ttl=10m',
+      // The API server advertises itself on loopback: the endpoint reconciler of the "kubernetes"
+      // Service refuses a loopback address since 1.3x ("may not be in the loopback range"), and
+      // nothing here needs that Service's endpoints.
+      '--endpoint-reconciler-type=none',
     ]);
     await this.waitFor('the API server to be ready', 120_000, async () => (await this.api('GET', '/readyz')).status === 200);
     const common = [`--kubeconfig=${this.kubeconfig}`, `--authentication-kubeconfig=${this.kubeconfig}`,
@@ -232,6 +236,8 @@ export class ControlPlane {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (await check()) return;
+      const exited = this.processes.find((p) => p.child.exitCode !== null || p.child.signalCode !== null);
+      if (exited) throw new Error(`${exited.name} exited (${exited.child.exitCode ?? exited.child.signalCode}) while waiting for ${what}`);
       if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
       await sleep(intervalMs);
     }

@@ -57,6 +57,8 @@ interface Started {
   readonly log: string;
 }
 
+const SETPRIV = '/usr/bin/setpriv';
+
 // Processes still running when the test process exits are killed by PID (a failed beforeAll).
 const running = new Set<number>();
 function killRunning(): void {
@@ -164,7 +166,11 @@ export class ControlPlane {
   private spawn(name: string, command: string, args: string[]): void {
     const log = path.join(this.dir, `${name}.log`);
     const fd = fs.openSync(log, 'a');
-    const child = spawn(command, args, { stdio: ['ignore', fd, fd] });
+    // setpriv (util-linux) execs the command with the parent-death signal set: if the test process
+    // dies without running its handlers (SIGKILL, a crash), the kernel kills its control plane too.
+    const child = fs.existsSync(SETPRIV)
+      ? spawn(SETPRIV, ['--pdeathsig', 'KILL', '--', command, ...args], { stdio: ['ignore', fd, fd] })
+      : spawn(command, args, { stdio: ['ignore', fd, fd] });
     fs.closeSync(fd);
     if (child.pid !== undefined) running.add(child.pid);
     child.on('exit', () => { if (child.pid !== undefined) running.delete(child.pid); });

@@ -45,6 +45,7 @@ const SHARED_CRDS = path.join(__dirname, '..', '..', '..', 'shared', 'crds');
 /** group/kind -> CRD, from ../shared/crds; for 1.28 the k8s-1.28/ releases take precedence. */
 export function loadCrds(version: string): Map<string, K8sObject> {
   const dir = process.env.SHARED_CRDS ?? SHARED_CRDS;
+  if (!fs.existsSync(dir)) throw new Error(`${dir} is missing: the cluster tests install the CRDs from ../shared/crds (or SHARED_CRDS)`);
   const files = fs.readdirSync(dir).filter((f) => f.endsWith('.yaml')).map((f) => path.join(dir, f));
   const old = path.join(dir, 'k8s-1.28');
   const oldFiles = fs.existsSync(old) ? fs.readdirSync(old).filter((f) => f.endsWith('.yaml')).map((f) => path.join(old, f)) : [];

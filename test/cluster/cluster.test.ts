@@ -155,10 +155,12 @@ describe.each(K8S_VERSIONS)('Kubernetes %s', (version) => {
 
     step('stored objects compared');
 
-    // 3. Workloads reach their replicas, scheduled and running on the simulated nodes.
+    // 3. Workloads reach their replicas, scheduled and running on the simulated nodes; Jobs complete.
     const namespaces = [...new Set(applied.map((o) => o.metadata.namespace).filter((n): n is string => !!n))];
     // (one missing after the apply is already reported: waiting for it would only take time)
     const workloads = applied.filter((o) => ['Deployment', 'StatefulSet', 'DaemonSet'].includes(o.kind) && liveByRef.has(ref(o)));
+    // Jobs run to completion (kwok completes a Job's scheduled pods; the Job controller counts them).
+    const jobs = applied.filter((o) => o.kind === 'Job' && liveByRef.has(ref(o)));
     const notReady = async () => {
       const pending: string[] = [];
       for (const w of workloads) {
@@ -170,6 +172,11 @@ describe.each(K8S_VERSIONS)('Kubernetes %s', (version) => {
         } else if (!((s.readyReplicas ?? 0) === r.body?.spec?.replicas && s.observedGeneration === r.body?.metadata?.generation)) {
           pending.push(`${ref(w)}: ${s.readyReplicas ?? 0}/${r.body?.spec?.replicas} ready`);
         }
+      }
+      for (const j of jobs) {
+        const r = await cp.api('GET', `/apis/batch/v1/namespaces/${j.metadata.namespace}/jobs/${j.metadata.name}`);
+        const complete = (r.body?.status?.conditions ?? []).some((x: any) => x.type === 'Complete' && x.status === 'True');
+        if (!complete) pending.push(`${ref(j)}: not complete (${r.body?.status?.succeeded ?? 0} succeeded, ${r.body?.status?.failed ?? 0} failed)`);
       }
       return pending;
     };
@@ -193,7 +200,7 @@ describe.each(K8S_VERSIONS)('Kubernetes %s', (version) => {
     }
     const readyMs = Date.now() - readyStart;
 
-    step(`workloads: ${pending.length} not ready`);
+    step(`${workloads.length} workloads, ${jobs.length} Jobs: ${pending.length} pending`);
 
     // 4. Services select pods; HPAs can scale their targets; PDBs select pods and allow a disruption.
     const podsByNs = new Map<string, any[]>();

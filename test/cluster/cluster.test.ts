@@ -1,7 +1,7 @@
 /**
  * Every example applied to a real control plane (`npx projen test:cluster`; README "Testing
- * against a real control plane"). One control plane per Kubernetes version; each example is applied
- * in GitOps order, checked, then deleted before the next.
+ * against a real control plane"). Each example, on each Kubernetes version, gets a control plane
+ * of its own; it is applied in GitOps order and checked, and the control plane is stopped.
  */
 import * as fs from 'fs';
 import * as os from 'os';

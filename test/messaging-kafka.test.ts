@@ -19,6 +19,8 @@ const brokerHost = (i: number) => `events-broker-${i}.events-broker-headless.${N
 const controllerHost = (i: number) => `events-controller-${i}.events-controller-headless.${NS}.svc.${DOMAIN}`;
 const devHost = `events-0.events-headless.${NS}.svc.${DOMAIN}`;
 const BOOTSTRAP = [0, 1, 2].map((i) => `${brokerHost(i)}:9092`).join(',');
+/** The provisioning Job connects as the super user "admin" on the inter-broker listener. */
+const ADMIN_BOOTSTRAP = [0, 1, 2].map((i) => `${brokerHost(i)}:9094`).join(',');
 const VOTERS = [0, 1, 2].map((i) => `${i + 1}@${controllerHost(i)}:9093`).join(',');
 
 const TOPICS: arch.TopicOptions[] = [
@@ -68,22 +70,43 @@ function runStart(startScript: string, hostname: string): Record<string, string>
   return Object.fromEntries(res.stdout.trim().split('\n').filter(Boolean).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
 }
 
-/** Runs the topic Job's script with kafka-topics.sh / kafka-configs.sh stubs that record their arguments. */
-function runTopicScript(job: K8sObject): string[] {
+/** The Job's script: `/bin/bash -c` and the script as its one argument. */
+const jobScript = (job: K8sObject): string => {
+  const c = job.spec.template.spec.containers[0];
+  expect(c.command).toEqual(['/bin/bash', '-c']);
+  expect(c.args).toHaveLength(1);
+  return c.args[0];
+};
+
+/** A password for each Secret key the Job reads (the Secrets are managed outside the manifests). */
+const testPassword = (key: string) => `pw-${key.replace(/[^a-z0-9]/g, '-')}-0123456789`;
+
+/**
+ * Runs the provisioning Job's script with kafka-topics.sh / kafka-configs.sh / kafka-acls.sh stubs
+ * that record their arguments; Secret values come from `passwords` (default: `testPassword`).
+ */
+interface JobRun { calls: string[]; status: number | null; stderr: string; stdout: string; dir: string }
+function runJob(job: K8sObject, passwords: (key: string) => string = testPassword): JobRun {
   const dir = tmpDir('kafka-topics-');
   const log = path.join(dir, 'calls');
-  for (const tool of ['kafka-topics.sh', 'kafka-configs.sh']) {
+  fs.writeFileSync(log, '');
+  for (const tool of ['kafka-topics.sh', 'kafka-configs.sh', 'kafka-acls.sh']) {
     fs.writeFileSync(path.join(dir, tool), `#!/bin/bash\necho "${tool} $*" >> ${log}\n`, { mode: 0o755 });
   }
   const c = job.spec.template.spec.containers[0];
-  const env = Object.fromEntries(c.env.map((e: any) => [e.name, e.value]));
-  expect(c.command.slice(0, 2)).toEqual(['/bin/bash', '-c']);
-  const res = spawnSync('bash', ['--norc', '--noprofile', '-c', c.command[2].replace(/\/opt\/kafka\/bin\//g, `${dir}/`)], {
+  const env = Object.fromEntries(c.env.map((e: any) => [e.name, e.value ?? passwords(e.valueFrom.secretKeyRef.key)]));
+  const res = spawnSync('bash', ['--norc', '--noprofile', '-c', jobScript(job).replace(/\/tmp\/admin\.properties/g, `${dir}/admin.properties`).replace(/\/opt\/kafka\/bin\//g, `${dir}/`)], {
     env: { PATH: process.env.PATH, ...env }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'],
   });
-  expect(res.stderr).toBe('');
-  expect(res.status).toBe(0);
-  return fs.readFileSync(log, 'utf8').trim().split('\n');
+  return { calls: fs.readFileSync(log, 'utf8').trim().split('\n').filter(Boolean), status: res.status, stderr: res.stderr, stdout: res.stdout, dir };
+}
+
+/** The calls of a Job run that must succeed. */
+function runTopicScript(job: K8sObject, passwords?: (key: string) => string): string[] {
+  const r = runJob(job, passwords);
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  return r.calls;
 }
 
 describe('production: 3 controllers, 3 brokers', () => {
@@ -118,12 +141,12 @@ describe('production: 3 controllers, 3 brokers', () => {
   test('listeners: client, inter-broker and controller on distinct ports, protocols explicit', () => {
     const b = envOf(brokers);
     expect(b.KAFKA_LISTENERS).toBe('CLIENT://:9092,INTERNAL://:9094');
-    expect(b.KAFKA_LISTENER_SECURITY_PROTOCOL_MAP).toBe('CLIENT:PLAINTEXT,INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT');
+    expect(b.KAFKA_LISTENER_SECURITY_PROTOCOL_MAP).toBe('CLIENT:SASL_PLAINTEXT,INTERNAL:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT');
     expect(b.KAFKA_INTER_BROKER_LISTENER_NAME).toBe('INTERNAL');
     expect(b.KAFKA_CONTROLLER_LISTENER_NAMES).toBe('CONTROLLER');
     const c = envOf(controllers);
     expect(c.KAFKA_LISTENERS).toBe('CONTROLLER://:9093');
-    expect(c.KAFKA_LISTENER_SECURITY_PROTOCOL_MAP).toBe('CONTROLLER:PLAINTEXT');
+    expect(c.KAFKA_LISTENER_SECURITY_PROTOCOL_MAP).toBe('CONTROLLER:SASL_PLAINTEXT');
     expect(c.KAFKA_CONTROLLER_LISTENER_NAMES).toBe('CONTROLLER');
     expect(c.KAFKA_INTER_BROKER_LISTENER_NAME).toBeUndefined();
     expect(c.KAFKA_ADVERTISED_LISTENERS).toBeUndefined();
@@ -174,41 +197,145 @@ describe('production: 3 controllers, 3 brokers', () => {
     expect(envOf(one(pinned.objects, 'StatefulSet', 'events-broker', NS)).CLUSTER_ID).toBe('4L6g3nShT-eMCtK--X86sw');
   });
 
-  test('the topic Job creates each topic idempotently and applies its configuration', () => {
+  test('the provisioning Job creates each topic idempotently, then a SCRAM user per service and exactly the ACLs of its bindings', () => {
     const jobs = find(out.objects, 'Job', undefined, NS);
     expect(jobs).toHaveLength(1);
     const job = jobs[0];
-    expect(job.metadata.name).toMatch(/^events-topics-[0-9a-f]{10}$/);
+    expect(job.metadata.name).toMatch(/^events-provision-[0-9a-f]{10}$/);
     const c = job.spec.template.spec.containers[0];
     expect(c.image).toBe(KAFKA_DEFAULT_IMAGE);
-    expect(envOf(job).BOOTSTRAP_SERVERS).toBe(BOOTSTRAP);
+    expect(envOf(job).BOOTSTRAP_SERVERS).toBe(ADMIN_BOOTSTRAP);
+    // every password comes from a Secret: the cluster's admin, and one key per client user
+    const secretRefs = c.env.filter((e: any) => e.valueFrom).map((e: any) => [e.name, e.valueFrom.secretKeyRef.name, e.valueFrom.secretKeyRef.key]);
+    expect(secretRefs).toEqual([
+      ['ADMIN_PASSWORD', 'events-sasl', 'admin-password'],
+      ['CLIENT_PASSWORD_0', 'events-consumers', 'billing.billing'],
+      ['CLIENT_PASSWORD_1', 'events-consumers', 'ordering.orders'],
+      ['CLIENT_PASSWORD_2', 'events-consumers', 'shipping.shipping'],
+    ]);
+    expect(job.spec.template.metadata.annotations['cdk8s-architect.dev/external-secrets']).toBe('events-consumers,events-sasl');
+    const run = runJob(job);
+    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
+    const admin = `--bootstrap-server ${ADMIN_BOOTSTRAP} --command-config ${run.dir}/admin.properties`;
+    // the admin client config: PLAIN as "admin", the password only in the file (mode 600)
+    expect(fs.readFileSync(`${run.dir}/admin.properties`, 'utf8')).toBe([
+      'security.protocol=SASL_PLAINTEXT',
+      'sasl.mechanism=PLAIN',
+      `sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="${testPassword('admin-password')}";`,
+      '',
+    ].join('\n'));
+    expect((fs.statSync(`${run.dir}/admin.properties`).mode % 0o1000).toString(8)).toBe('600');
     const created = (name: string, partitions: number, rf: number, configs: string[]) =>
-      `kafka-topics.sh --bootstrap-server ${BOOTSTRAP} --create --if-not-exists --topic ${name} --partitions ${partitions} --replication-factor ${rf} `
+      `kafka-topics.sh ${admin} --create --if-not-exists --topic ${name} --partitions ${partitions} --replication-factor ${rf} `
       + configs.map((x) => `--config ${x}`).join(' ');
     const altered = (name: string, configs: string[]) =>
-      `kafka-configs.sh --bootstrap-server ${BOOTSTRAP} --alter --entity-type topics --entity-name ${name} --add-config ${configs.join(',')}`;
+      `kafka-configs.sh ${admin} --alter --entity-type topics --entity-name ${name} --add-config ${configs.join(',')}`;
     const orders = ['cleanup.policy=delete', 'min.insync.replicas=2', `retention.ms=${7 * 24 * 3600 * 1000}`];
     // RF 2: min.insync.replicas drops to 1 for this topic, so acks=all survives one replica down
     const audit = ['cleanup.policy=compact', 'min.insync.replicas=1', `retention.ms=${30 * 24 * 3600 * 1000}`];
-    expect(runTopicScript(job)).toEqual([
+    const scram = (user: string) => `kafka-configs.sh ${admin} --alter --entity-type users --entity-name ${user} --add-config SCRAM-SHA-512=[password=${testPassword(user)}]`;
+    const acl = (user: string, rest: string) => `kafka-acls.sh ${admin} --add --allow-principal User:${user} ${rest}`;
+    expect(run.calls).toEqual([
+      `kafka-topics.sh ${admin} --list`,
       created('orders', 3, 3, orders), altered('orders', orders),
       created('order-audit', 6, 2, audit), altered('order-audit', audit),
+      // billing and shipping consume "orders" in their own groups; orders produces it; nobody gets order-audit
+      scram('billing.billing'), acl('billing.billing', '--operation Read --operation Describe --topic orders'), acl('billing.billing', '--operation Read --group billing'),
+      scram('ordering.orders'), acl('ordering.orders', '--operation Write --operation Describe --topic orders'),
+      scram('shipping.shipping'), acl('shipping.shipping', '--operation Read --operation Describe --topic orders'), acl('shipping.shipping', '--operation Read --group shipping'),
     ]);
-    expect(c.command[2]).toContain('--config retention.ms=2592000000\n');
-    expect(c.command[2]).toContain('--config cleanup.policy=compact');
+    expect(run.stdout).toContain('3 Kafka users and their ACLs are in place');
+    // no password reaches a command line of the script itself (only the stubbed tools' arguments, expanded from env)
+    expect(jobScript(job)).not.toMatch(/pw-/);
+    expect(jobScript(job)).toContain('--config retention.ms=2592000000\n');
+    expect(jobScript(job)).toContain('--config cleanup.policy=compact');
   });
 
-  test('the Job is renamed when a topic changes (a Job template is immutable), and absent without topics', () => {
+  test('the Job refuses a password the SCRAM settings cannot carry, naming the user', () => {
+    const job = find(out.objects, 'Job', undefined, NS)[0];
+    const bad = (value: string) => (key: string) => (key === 'ordering.orders' ? value : testPassword(key));
+    for (const [value, message] of [
+      ['short', 'the password of Kafka user ordering.orders has 5 characters: use 8 to 128'],
+      ['has]bracket-1234', 'the password of Kafka user ordering.orders has characters other than A-Za-z0-9._~+/=-'],
+      ['has"quote-12345', 'has characters other than'],
+      ['x'.repeat(129), 'has 129 characters'],
+    ]) {
+      const r = runJob(job, bad(value));
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain(message);
+      // nothing was written for that user
+      expect(r.calls.filter((x) => x.includes('ordering.orders'))).toEqual([]);
+    }
+    const admin = runJob(job, (key) => (key === 'admin-password' ? 'pw' : testPassword(key)));
+    expect(admin.status).toBe(1);
+    expect(admin.stderr).toContain('the password of Kafka user admin has 2 characters');
+    expect(admin.calls).toEqual([]);
+  });
+
+  test('the Job is renamed when a topic, a user or an ACL changes (a Job template is immutable)', () => {
     const name = find(out.objects, 'Job', undefined, NS)[0].metadata.name;
     const changed = build(arch.Profile.PRODUCTION, {}, [{ name: 'orders', partitions: 12 }, TOPICS[1]]);
     expect(find(changed.objects, 'Job', undefined, NS)[0].metadata.name).not.toBe(name);
+    // a new consumer of the same topic: same topics, one more user
     const app = newTestApp();
     const shop = new arch.BackendArchitecture(app, 'shop', { profile: arch.Profile.PRODUCTION });
-    new arch.MessageQueue(shop, 'events', { engine: arch.MessageQueueEngine.kafka() });
-    const bare = synthApp(app);
-    expect(find(bare.objects, 'Job')).toHaveLength(0);
-    expect(find(bare.objects, 'ServiceAccount', 'events-topics', NS)).toHaveLength(0);
+    const mq = new arch.MessageQueue(shop, 'events', { engine: arch.MessageQueueEngine.kafka(), topics: TOPICS });
+    new arch.Microservice(shop, 'orders', { image: 'ghcr.io/acme/orders:1.4.2', port: 8080, context: 'ordering' }).uses(mq.topic('orders').producer());
+    new arch.Microservice(shop, 'billing', { image: 'ghcr.io/acme/billing:2.0.1', port: 8080, context: 'billing' }).uses(mq.topic('orders').consumer('billing'));
+    const fewer = synthApp(app);
+    expect(find(fewer.objects, 'Job', undefined, NS)[0].metadata.name).not.toBe(name);
+    expect(build(arch.Profile.PRODUCTION).files).toEqual(out.files);
+  });
+
+  test('without topics or clients the Job only proves the admin credential; without authentication and topics there is no Job', () => {
+    const bareApp = (options: arch.KafkaOptions) => {
+      const app = newTestApp();
+      const shop = new arch.BackendArchitecture(app, 'shop', { profile: arch.Profile.PRODUCTION });
+      new arch.MessageQueue(shop, 'events', { engine: arch.MessageQueueEngine.kafka(options) });
+      return synthApp(app);
+    };
+    const bare = bareApp({});
+    const job = one(bare.objects, 'Job', find(bare.objects, 'Job')[0]?.metadata.name ?? 'missing', NS);
+    expect(runTopicScript(job)).toEqual([expect.stringMatching(/^kafka-topics.sh --bootstrap-server \S+ --command-config \S+ --list$/)]);
+    expect(job.spec.template.spec.containers[0].env.map((e: any) => e.name)).toEqual(['BOOTSTRAP_SERVERS', 'KAFKA_HEAP_OPTS', 'LOG_DIR', 'ADMIN_PASSWORD']);
     expect(checkAll(bare.objects)).toEqual([]);
+    const open = bareApp({ authentication: false });
+    expect(find(open.objects, 'Job')).toHaveLength(0);
+    expect(find(open.objects, 'ServiceAccount', 'events-topics', NS)).toHaveLength(0);
+    expect(checkAll(open.objects)).toEqual([]);
+  });
+
+  test('cluster principals: SASL on every listener, PLAIN for controller and inter-broker, SCRAM for clients, the StandardAuthorizer denying by default', () => {
+    const b = envOf(brokers);
+    const c = envOf(controllers);
+    for (const e of [b, c]) {
+      expect(e.KAFKA_AUTHORIZER_CLASS_NAME).toBe('org.apache.kafka.metadata.authorizer.StandardAuthorizer');
+      expect(e.KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND).toBe('false');
+      expect(e.KAFKA_SUPER_USERS).toBe('User:controller;User:broker;User:admin');
+      expect(e.KAFKA_SASL_MECHANISM_CONTROLLER_PROTOCOL).toBe('PLAIN');
+      expect(e.KAFKA_LISTENER_NAME_CONTROLLER_SASL_ENABLED_MECHANISMS).toBe('PLAIN');
+    }
+    // controllers accept the controller user; brokers log in as it
+    expect(c.KAFKA_LISTENER_NAME_CONTROLLER_PLAIN_SASL_JAAS_CONFIG).toBe(
+      'org.apache.kafka.common.security.plain.PlainLoginModule required username="controller" password="$(kafka_controller_password)" user_controller="$(kafka_controller_password)";');
+    expect(b.KAFKA_LISTENER_NAME_CONTROLLER_PLAIN_SASL_JAAS_CONFIG).toBe(
+      'org.apache.kafka.common.security.plain.PlainLoginModule required username="controller" password="$(kafka_controller_password)";');
+    expect(b.KAFKA_SASL_MECHANISM_INTER_BROKER_PROTOCOL).toBe('PLAIN');
+    expect(b.KAFKA_LISTENER_NAME_INTERNAL_PLAIN_SASL_JAAS_CONFIG).toContain('user_admin="$(kafka_admin_password)"');
+    expect(b.KAFKA_LISTENER_NAME_CLIENT_SASL_ENABLED_MECHANISMS).toBe('SCRAM-SHA-512');
+    expect(b.KAFKA_LISTENER_NAME_CLIENT_SCRAM___SHA___512_SASL_JAAS_CONFIG).toBe('org.apache.kafka.common.security.scram.ScramLoginModule required;');
+    expect(c.KAFKA_LISTENER_NAME_CLIENT_SASL_ENABLED_MECHANISMS).toBeUndefined();
+    // the passwords come from the cluster Secret, defined before the variables that expand them
+    for (const [sts, keys] of [[brokers, ['controller-password', 'broker-password', 'admin-password']], [controllers, ['controller-password']]] as const) {
+      const env = container(sts).env;
+      const refs = env.filter((e: any) => e.valueFrom?.secretKeyRef);
+      expect(refs.map((e: any) => e.valueFrom.secretKeyRef.name)).toEqual(keys.map(() => 'events-sasl'));
+      expect(refs.map((e: any) => e.valueFrom.secretKeyRef.key)).toEqual(keys);
+      const firstUse = env.findIndex((e: any) => /\$\(kafka_/.test(e.value ?? ''));
+      expect(env.findIndex((e: any) => e.valueFrom)).toBeLessThan(firstUse);
+      expect(refs.every((e: any) => /^[a-z_]+$/.test(e.name))).toBe(true); // not KAFKA_*: the image would turn them into properties
+      expect(sts.spec.template.metadata.annotations['cdk8s-architect.dev/external-secrets']).toBe('events-sasl');
+    }
   });
 
   test('consumer env: bootstrap servers, topic and group', () => {
@@ -225,18 +352,48 @@ describe('production: 3 controllers, 3 brokers', () => {
     expect(envOf(one(out.objects, 'Deployment', 'shipping', 'shipping')).EVENTS_ORDERS_GROUP).toBe('shipping');
   });
 
-  test('network: clients and the Job reach the brokers on 9092 only; brokers reach controllers on 9093', () => {
+  test('each service is its own Kafka user: user name in env, password from its own Secret', () => {
+    for (const [svc, ns] of [['orders', 'ordering'], ['billing', 'billing'], ['shipping', 'shipping']]) {
+      const c = one(out.objects, 'Deployment', svc, ns).spec.template.spec.containers[0];
+      const e = envOf(one(out.objects, 'Deployment', svc, ns));
+      expect(e.EVENTS_SECURITY_PROTOCOL).toBe('SASL_PLAINTEXT');
+      expect(e.EVENTS_SASL_MECHANISM).toBe('SCRAM-SHA-512');
+      expect(e.EVENTS_USERNAME).toBe(`${ns}.${svc}`);
+      expect(c.env.find((x: any) => x.name === 'EVENTS_PASSWORD').valueFrom.secretKeyRef).toEqual({ name: `${svc}-events-client`, key: 'password' });
+    }
+  });
+
+  test('authentication false: PLAINTEXT listeners, no authorizer, no credentials anywhere, a topics Job', () => {
+    const o = build(arch.Profile.PRODUCTION, { authentication: false });
+    expect(checkAll(o.objects)).toEqual([]);
+    const b = envOf(one(o.objects, 'StatefulSet', 'events-broker', NS));
+    expect(b.KAFKA_LISTENER_SECURITY_PROTOCOL_MAP).toBe('CLIENT:PLAINTEXT,INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT');
+    expect(b.KAFKA_AUTHORIZER_CLASS_NAME).toBeUndefined();
+    expect([...o.files.values()].join('\n')).not.toContain('secretKeyRef');
+    expect(envOf(one(o.objects, 'Deployment', 'billing', 'billing')).EVENTS_USERNAME).toBeUndefined();
+    const job = find(o.objects, 'Job', undefined, NS)[0];
+    expect(job.metadata.name).toMatch(/^events-topics-[0-9a-f]{10}$/);
+    expect(envOf(job).BOOTSTRAP_SERVERS).toBe(BOOTSTRAP);
+    const calls = runTopicScript(job);
+    expect(calls[0]).toBe(`kafka-topics.sh --bootstrap-server ${BOOTSTRAP} --create --if-not-exists --topic orders --partitions 3 --replication-factor 3 `
+      + '--config cleanup.policy=delete --config min.insync.replicas=2 --config retention.ms=604800000');
+    expect(calls).toHaveLength(4);
+    expect(one(o.objects, 'NetworkPolicy', 'events-topics', NS).spec.egress.map((r: any) => r.ports.map((p: any) => p.port))).toEqual([[9092]]);
+  });
+
+  test('network: clients reach the brokers on 9092 only, the Job on 9094; brokers reach controllers on 9093', () => {
     const policy = (name: string, ns = NS) => one(out.objects, 'NetworkPolicy', name, ns);
     const ports = (rule: any) => rule.ports.map((p: any) => p.port);
     const brokerIngress = policy('events-broker').spec.ingress;
-    // self (client + inter-broker), then billing, orders, shipping, topics Job on 9092
+    // self (client + inter-broker), then billing, orders, shipping on 9092, the provisioning Job on 9094
     expect(ports(brokerIngress[0])).toEqual([9092, 9094]);
-    // one rule for every peer that uses exactly 9092
     const fromOthers = brokerIngress.slice(1);
-    expect(fromOthers).toHaveLength(1);
+    expect(fromOthers).toHaveLength(2);
     expect(fromOthers[0].from.map((p: any) => p.podSelector.matchLabels['app.kubernetes.io/instance']).sort())
-      .toEqual(['shop-billing', 'shop-events-topics', 'shop-orders', 'shop-shipping']);
+      .toEqual(['shop-billing', 'shop-orders', 'shop-shipping']);
     expect(ports(fromOthers[0])).toEqual([9092]);
+    expect(fromOthers[1].from.map((p: any) => p.podSelector.matchLabels['app.kubernetes.io/instance'])).toEqual(['shop-events-provision']);
+    expect(ports(fromOthers[1])).toEqual([9094]);
     expect(policy('events-broker').spec.egress.map((r: any) => [r.to[0].podSelector.matchLabels['app.kubernetes.io/component'], ports(r)]))
       .toEqual([['broker', [9092, 9094]], ['controller', [9093]]]);
     const controllerPolicy = policy('events-controller').spec;
@@ -245,7 +402,7 @@ describe('production: 3 controllers, 3 brokers', () => {
     expect(controllerPolicy.egress.map((r: any) => ports(r))).toEqual([[9093]]);
     const billingEgress = policy('billing', 'billing').spec.egress.filter((r: any) => r.to[0].namespaceSelector?.matchLabels['kubernetes.io/metadata.name'] === NS);
     expect(billingEgress.map((r: any) => ports(r))).toEqual([[9092]]);
-    expect(policy('events-topics').spec.egress.map((r: any) => ports(r))).toEqual([[9092]]);
+    expect(policy('events-provision').spec.egress.map((r: any) => ports(r))).toEqual([[9094]]);
   });
 
   test('security: numeric non-root uid, read-only root with emptyDirs for every written path, data on claims', () => {
@@ -327,7 +484,10 @@ describe('development: one combined node', () => {
     expect(e.KAFKA_PROCESS_ROLES).toBe('broker,controller');
     expect(e.KAFKA_CONTROLLER_QUORUM_VOTERS).toBe(`1@${devHost}:9093`);
     expect(e.KAFKA_LISTENERS).toBe('CLIENT://:9092,INTERNAL://:9094,CONTROLLER://:9093');
-    expect(e.KAFKA_LISTENER_SECURITY_PROTOCOL_MAP).toBe('CLIENT:PLAINTEXT,INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT');
+    // development authenticates too: a service that works there works in production
+    expect(e.KAFKA_LISTENER_SECURITY_PROTOCOL_MAP).toBe('CLIENT:SASL_PLAINTEXT,INTERNAL:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT');
+    // the combined node accepts the controller user and logs in as it
+    expect(e.KAFKA_LISTENER_NAME_CONTROLLER_PLAIN_SASL_JAAS_CONFIG).toContain('user_controller=');
     expect(runStart(script(node), 'events-0')).toEqual({
       KAFKA_NODE_ID: '1',
       KAFKA_ADVERTISED_LISTENERS: `CLIENT://${devHost}:9092,INTERNAL://${devHost}:9094`,
@@ -342,8 +502,8 @@ describe('development: one combined node', () => {
       expect(e[k]).toBe('1');
     }
     const calls = runTopicScript(find(out.objects, 'Job', undefined, NS)[0]);
-    expect(calls[0]).toContain('--topic orders --partitions 1 --replication-factor 1 --config cleanup.policy=delete --config min.insync.replicas=1');
-    expect(calls[2]).toContain('--topic order-audit --partitions 6 --replication-factor 1 --config cleanup.policy=compact');
+    expect(calls[1]).toContain('--topic orders --partitions 1 --replication-factor 1 --config cleanup.policy=delete --config min.insync.replicas=1');
+    expect(calls[3]).toContain('--topic order-audit --partitions 6 --replication-factor 1 --config cleanup.policy=compact');
   });
 
   test('emptyDir storage, no claims; consumers get the one node', () => {
@@ -401,6 +561,31 @@ describe('validation', () => {
 
   test('topics whose names differ only in "." versus "_" (the queue rejects them first: their variables collide)', () => {
     expectError(synthError(P, {}, [{ name: 'order.created' }, { name: 'order_created' }]), '"order.created"', '"order_created"', 'EVENTS_ORDER_CREATED_');
+  });
+
+  test('authentication settings', () => {
+    expectError(synthError(P, { authentication: false, clusterCredentialsSecret: 'kafka-sasl' }), 'clusterCredentialsSecret is set but authentication is false');
+    expectError(synthError(P, { authentication: false, consumerPasswordsSecret: 'kafka-users' }), 'consumerPasswordsSecret is set but authentication is false');
+    expectError(synthError(P, { clusterCredentialsSecret: 'Kafka_SASL' }), '"Kafka_SASL"');
+    expectError(synthError(P, { authentication: 'yes' as any }), 'authentication "yes" is not a boolean');
+    // the custom names reach the brokers, the Job and (per consumer) nothing else
+    const o = build(P, { clusterCredentialsSecret: 'kafka-sasl', consumerPasswordsSecret: 'kafka-users' });
+    const job = find(o.objects, 'Job', undefined, NS)[0];
+    expect(job.spec.template.spec.containers[0].env.filter((e: any) => e.valueFrom).map((e: any) => e.valueFrom.secretKeyRef.name))
+      .toEqual(['kafka-sasl', 'kafka-users', 'kafka-users', 'kafka-users']);
+    expect(container(one(o.objects, 'StatefulSet', 'events-broker', NS)).env.filter((e: any) => e.valueFrom).map((e: any) => e.valueFrom.secretKeyRef.name))
+      .toEqual(['kafka-sasl', 'kafka-sasl', 'kafka-sasl']);
+  });
+
+  test('a client credentials Secret name longer than 63 characters', () => {
+    const app = newTestApp();
+    const shop = new arch.BackendArchitecture(app, 'shop', { profile: P });
+    const mq = new arch.MessageQueue(shop, 'events', { engine: arch.MessageQueueEngine.kafka(), topics: [{ name: 'orders' }] });
+    const long = 'a'.repeat(50);
+    expect(() => {
+      new arch.Microservice(shop, long, { image: 'ghcr.io/acme/x:1.0.0', port: 8080 }).uses(mq.topic('orders').producer());
+      synthApp(app);
+    }).toThrow(/the Kafka credentials Secret "a{50}-events-client" of "a{50}" has 64 characters \(Kubernetes allows 63\).*Fix: shorten the service name or the message queue name "events"/s);
   });
 
   test('other ranges', () => {

@@ -81,4 +81,35 @@ export interface KafkaOptions {
    * @default - 250m/1000m CPU and 1024/1024 MiB
    */
   readonly controllerResources?: ComputeResources;
+  /**
+   * Authentication and authorization (on by default in both profiles, so a service that works in
+   * development works in production). Every listener is SASL: clients use SCRAM-SHA-512 on the
+   * client listener, each Microservice as its own Kafka user `<namespace>.<service>`; brokers and
+   * controllers authenticate to each other with PLAIN; the `StandardAuthorizer` denies everything
+   * no ACL allows (`allow.everyone.if.no.acl.found=false`). The provisioning Job creates each
+   * consumer's SCRAM credential and its ACLs from the graph: producers get WRITE and DESCRIBE on
+   * their topics, consumers READ and DESCRIBE on their topics and READ on their consumer group.
+   *
+   * `false` turns all of it off (PLAINTEXT listeners, no authorizer, no credentials): only for a
+   * throwaway development cluster.
+   * @default true
+   */
+  readonly authentication?: boolean;
+  /**
+   * The Secret in the Kafka namespace, managed outside these manifests, with the passwords of the
+   * cluster's own principals: keys `controller-password` (controllers and brokers on the
+   * controller listener), `broker-password` (replication between brokers) and `admin-password`
+   * (the provisioning Job). All three are super users.
+   * @default - "<name>-sasl"
+   */
+  readonly clusterCredentialsSecret?: string;
+  /**
+   * The Secret in the Kafka namespace, managed outside these manifests, that gives the provisioning
+   * Job each client's SCRAM password: one key per Kafka user, named `<namespace>.<service>`. Each
+   * service reads the same password from its own Secret `<service>-<name>-client` (key
+   * `password`) in its own namespace. Passwords must be 8 to 128 characters of letters, digits
+   * and `-._~+/=` (e.g. `openssl rand -hex 32`); the Job refuses others.
+   * @default - "<name>-consumers"
+   */
+  readonly consumerPasswordsSecret?: string;
 }

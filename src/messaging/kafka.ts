@@ -8,7 +8,9 @@ import type { ResolvedTopic } from './topic-internal';
 import { EnvValue, EnvVariable, IWorkload, NetworkPort, Protocol } from '../architecture/binding';
 import { Profile } from '../architecture/profile';
 import { fail, show } from '../internal/errors';
-import { objectName, validateImage, validateInteger } from '../internal/names';
+import { ANNOTATION_EXTERNAL_SECRETS } from '../internal/labels';
+import { lazy } from '../internal/lazy';
+import { objectName, validateDnsLabel, validateImage, validateInteger } from '../internal/names';
 import { deployPlatformComponent } from '../internal/platform';
 import { secureContainer, writableVolumes } from '../internal/pod';
 import { resolveResources, ResolvedResources } from '../internal/profile-defaults';
@@ -209,21 +211,131 @@ export function kafkaStartScript(idBase: number, advertisedHostSuffix?: string):
   return lines.join('\n');
 }
 
-/** The topic Job's script: create each topic if missing, then (re)apply its configuration. */
-export function kafkaTopicScript(topics: Array<{ name: string; partitions: number; replicationFactor: number; configs: string[] }>): string {
+/** A declared topic as the provisioning Job creates it. */
+export interface KafkaTopicSetting {
+  readonly name: string;
+  readonly partitions: number;
+  readonly replicationFactor: number;
+  readonly configs: string[];
+}
+
+/** A client's Kafka user and what the graph allows it. */
+export interface KafkaClientUser {
+  /** The SCRAM user name (`<namespace>.<service>`). */
+  readonly user: string;
+  /** The Job's env var holding its password. */
+  readonly passwordVar: string;
+  /** Topics it produces to (WRITE, DESCRIBE). */
+  readonly writes: string[];
+  /** Topics it consumes (READ, DESCRIBE). */
+  readonly reads: string[];
+  /** Consumer groups it joins (READ). */
+  readonly groups: string[];
+}
+
+/** The file the provisioning Job writes its admin client settings to (on its /tmp emptyDir). */
+const ADMIN_CONFIG = '/tmp/admin.properties';
+/** The characters a client password may have (passed inside `SCRAM-SHA-512=[password=...]` and JAAS quotes). */
+const PASSWORD_CHARS = 'A-Za-z0-9._~+/=-';
+
+/**
+ * The provisioning Job's script. Topics: created if missing, then their configuration (re)applied.
+ * With `users` (authentication on): the admin connects as the super user `admin` (PLAIN on the
+ * inter-broker listener), then each client's SCRAM-SHA-512 credential is set from its password
+ * (so a rotated password converges on the next run) and its ACLs are added (adding an existing
+ * ACL changes nothing). Nothing is ever deleted.
+ */
+export function kafkaTopicScript(topics: KafkaTopicSetting[], users?: KafkaClientUser[]): string {
   const lines = ['set -euo pipefail'];
+  const auth = users !== undefined;
+  const admin = auth ? ` --command-config ${ADMIN_CONFIG}` : '';
+  if (auth) {
+    lines.push(
+      'umask 077',
+      // the password never reaches a command line: it is written into the client config file
+      'printf \'%s\\n\' \'security.protocol=SASL_PLAINTEXT\' \'sasl.mechanism=PLAIN\' '
+        + `"sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username=\\"admin\\" password=\\"$ADMIN_PASSWORD\\";" > ${ADMIN_CONFIG}`,
+      `check() { case "$2" in *[!${PASSWORD_CHARS}]*) echo "the password of Kafka user $1 has characters other than ${PASSWORD_CHARS}: set one of 8 to 128 such characters (e.g. openssl rand -hex 32)" >&2; exit 1;; esac; `
+        + 'if [ "${#2}" -lt 8 ] || [ "${#2}" -gt 128 ]; then echo "the password of Kafka user $1 has ${#2} characters: use 8 to 128" >&2; exit 1; fi; }',
+      'check admin "$ADMIN_PASSWORD"',
+      // the admin credential works before anything else is attempted (and a Job with nothing
+      // declared yet still proves the cluster's own principals authenticate)
+      `${KAFKA_BIN}/kafka-topics.sh --bootstrap-server "$BOOTSTRAP_SERVERS"${admin} --list >/dev/null`,
+      'echo "the admin user authenticates"',
+    );
+  }
   for (const t of topics) {
     const name = sq(t.name);
     lines.push(
       `echo "topic ${t.name}: partitions ${t.partitions}, replication factor ${t.replicationFactor}, ${t.configs.join(', ')}"`,
-      `${KAFKA_BIN}/kafka-topics.sh --bootstrap-server "$BOOTSTRAP_SERVERS" --create --if-not-exists --topic ${name} `
+      `${KAFKA_BIN}/kafka-topics.sh --bootstrap-server "$BOOTSTRAP_SERVERS"${admin} --create --if-not-exists --topic ${name} `
         + `--partitions ${t.partitions} --replication-factor ${t.replicationFactor} ${t.configs.map((c) => `--config ${c}`).join(' ')}`,
-      `${KAFKA_BIN}/kafka-configs.sh --bootstrap-server "$BOOTSTRAP_SERVERS" --alter --entity-type topics --entity-name ${name} `
+      `${KAFKA_BIN}/kafka-configs.sh --bootstrap-server "$BOOTSTRAP_SERVERS"${admin} --alter --entity-type topics --entity-name ${name} `
         + `--add-config ${t.configs.join(',')}`,
     );
   }
-  lines.push('echo "all topics are in place"');
+  if (topics.length > 0) lines.push('echo "all topics are in place"');
+  for (const u of users ?? []) {
+    const user = sq(u.user);
+    const principal = sq(`User:${u.user}`);
+    const acl = `${KAFKA_BIN}/kafka-acls.sh --bootstrap-server "$BOOTSTRAP_SERVERS"${admin} --add --allow-principal ${principal}`;
+    lines.push(
+      `echo "user ${u.user}: SCRAM-SHA-512 credential${u.writes.length ? `, writes ${u.writes.join(' ')}` : ''}${u.reads.length ? `, reads ${u.reads.join(' ')}` : ''}${u.groups.length ? `, groups ${u.groups.join(' ')}` : ''}"`,
+      `check ${user} "$${u.passwordVar}"`,
+      `${KAFKA_BIN}/kafka-configs.sh --bootstrap-server "$BOOTSTRAP_SERVERS"${admin} --alter --entity-type users --entity-name ${user} `
+        + `--add-config "SCRAM-SHA-512=[password=$${u.passwordVar}]" >/dev/null`,
+    );
+    if (u.writes.length > 0) lines.push(`${acl} --operation Write --operation Describe ${u.writes.map((t) => `--topic ${sq(t)}`).join(' ')} >/dev/null`);
+    if (u.reads.length > 0) lines.push(`${acl} --operation Read --operation Describe ${u.reads.map((t) => `--topic ${sq(t)}`).join(' ')} >/dev/null`);
+    if (u.groups.length > 0) lines.push(`${acl} --operation Read ${u.groups.map((g) => `--group ${sq(g)}`).join(' ')} >/dev/null`);
+  }
+  if (auth) lines.push(`echo "${users!.length} Kafka users and their ACLs are in place"`);
   return lines.join('\n');
+}
+
+const SCRAM_LOGIN = 'org.apache.kafka.common.security.scram.ScramLoginModule';
+const PLAIN_LOGIN = 'org.apache.kafka.common.security.plain.PlainLoginModule';
+
+/**
+ * The SASL and authorizer settings of a node (authentication on). The passwords come from the
+ * cluster's credentials Secret into helper variables in lower case (the image turns only `KAFKA_*`
+ * variables into properties) and the kubelet expands them into the JAAS settings.
+ * - CLIENT: SCRAM-SHA-512 only; the credentials live in the cluster metadata (the provisioning Job
+ *   writes them).
+ * - INTERNAL: PLAIN with static users `broker` (replication) and `admin` (the provisioning Job).
+ * - CONTROLLER: PLAIN with the static user `controller` (controllers and brokers). SCRAM cannot
+ *   serve these two: its credentials are metadata, which the quorum must be running to serve.
+ */
+export function kafkaSaslEnv(secretName: string, broker: boolean, controller: boolean): kplus.k8s.EnvVar[] {
+  const secret = (envName: string, key: string): kplus.k8s.EnvVar => ({ name: envName, valueFrom: { secretKeyRef: { name: secretName, key } } });
+  const env: kplus.k8s.EnvVar[] = [secret('kafka_controller_password', 'controller-password')];
+  if (broker) env.push(secret('kafka_broker_password', 'broker-password'), secret('kafka_admin_password', 'admin-password'));
+  env.push(
+    { name: 'KAFKA_SASL_MECHANISM_CONTROLLER_PROTOCOL', value: 'PLAIN' },
+    { name: 'KAFKA_LISTENER_NAME_CONTROLLER_SASL_ENABLED_MECHANISMS', value: 'PLAIN' },
+    {
+      name: 'KAFKA_LISTENER_NAME_CONTROLLER_PLAIN_SASL_JAAS_CONFIG',
+      value: `${PLAIN_LOGIN} required username="controller" password="$(kafka_controller_password)"${controller ? ' user_controller="$(kafka_controller_password)"' : ''};`,
+    },
+  );
+  if (broker) {
+    env.push(
+      { name: 'KAFKA_SASL_MECHANISM_INTER_BROKER_PROTOCOL', value: 'PLAIN' },
+      { name: 'KAFKA_LISTENER_NAME_INTERNAL_SASL_ENABLED_MECHANISMS', value: 'PLAIN' },
+      {
+        name: 'KAFKA_LISTENER_NAME_INTERNAL_PLAIN_SASL_JAAS_CONFIG',
+        value: `${PLAIN_LOGIN} required username="broker" password="$(kafka_broker_password)" user_broker="$(kafka_broker_password)" user_admin="$(kafka_admin_password)";`,
+      },
+      { name: 'KAFKA_LISTENER_NAME_CLIENT_SASL_ENABLED_MECHANISMS', value: 'SCRAM-SHA-512' },
+      { name: 'KAFKA_LISTENER_NAME_CLIENT_SCRAM___SHA___512_SASL_JAAS_CONFIG', value: `${SCRAM_LOGIN} required;` },
+    );
+  }
+  env.push(
+    { name: 'KAFKA_AUTHORIZER_CLASS_NAME', value: 'org.apache.kafka.metadata.authorizer.StandardAuthorizer' },
+    { name: 'KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND', value: 'false' },
+    { name: 'KAFKA_SUPER_USERS', value: 'User:controller;User:broker;User:admin' },
+  );
+  return env;
 }
 
 /**
@@ -235,8 +347,11 @@ export function kafkaTopicScript(topics: Array<{ name: string; partitions: numbe
  *   brokers, two StatefulSets; the brokers' disruption budget allows one broker down, which the
  *   default replication (3 replicas, min.insync.replicas 2) tolerates without stopping writes.
  * - Listeners: CLIENT 9092 (clients, advertised per broker through the headless Service),
- *   INTERNAL 9094 (replication), CONTROLLER 9093, all PLAINTEXT inside the NetworkPolicies: SASL
- *   and TLS are not configured by this engine.
+ *   INTERNAL 9094 (replication, the provisioning Job), CONTROLLER 9093. With authentication (the
+ *   default) all three are SASL_PLAINTEXT (see `kafkaSaslEnv`), the StandardAuthorizer denies
+ *   what no ACL allows, and the provisioning Job creates one SCRAM user per client with the ACLs
+ *   its bindings need. TLS is not configured by this engine (passwords of the PLAIN listeners
+ *   cross the pod network in clear; SCRAM never sends the client's password).
  * - Declared topics are created (and their retention, cleanup policy and min.insync.replicas
  *   kept in line) by a Job named after a hash of its content; automatic topic creation is off.
  *   Partition counts and replication factors of existing topics are not changed: adding
@@ -304,6 +419,16 @@ export class KafkaEngine implements MessageQueueEngineImpl {
     const brokerResources = this.memory(mq, 'resources', resolveResources(mq, arch.profile, o.resources, production
       ? { cpuRequestMillis: 500, cpuLimitMillis: 2000, memoryRequestMebibytes: 2048, memoryLimitMebibytes: 2048 }
       : { cpuRequestMillis: 100, cpuLimitMillis: 1000, memoryRequestMebibytes: 1024, memoryLimitMebibytes: 1024 }));
+    const auth = o.authentication ?? true;
+    if (typeof auth !== 'boolean') {
+      fail(mq, `authentication ${show(auth)} is not a boolean`, 'use true (the default: SASL/SCRAM and ACLs) or false (no authentication, development only)');
+    }
+    if (!auth && (o.clusterCredentialsSecret !== undefined || o.consumerPasswordsSecret !== undefined)) {
+      fail(mq, `${o.clusterCredentialsSecret !== undefined ? 'clusterCredentialsSecret' : 'consumerPasswordsSecret'} is set but authentication is false`,
+        'remove it, or turn authentication on (the default)');
+    }
+    const clusterSecret = validateDnsLabel(mq, 'clusterCredentialsSecret', o.clusterCredentialsSecret ?? `${name}-sasl`);
+    const passwordsSecret = validateDnsLabel(mq, 'consumerPasswordsSecret', o.consumerPasswordsSecret ?? `${name}-consumers`);
     const controllerResources = this.memory(mq, 'controllerResources', resolveResources(mq, arch.profile, o.controllerResources,
       { cpuRequestMillis: 250, cpuLimitMillis: 1000, memoryRequestMebibytes: 1024, memoryLimitMebibytes: 1024 }));
 
@@ -331,11 +456,12 @@ export class KafkaEngine implements MessageQueueEngineImpl {
       // defaults are read from /etc/kafka/docker); the JVM writes hsperfdata and native libraries to /tmp
       ...writable.mounts,
     ];
-    const listenerMap = (names: string[]) => names.map((n) => `${n}:PLAINTEXT`).join(',');
+    const listenerMap = (names: string[]) => names.map((n) => `${n}:${auth ? 'SASL_PLAINTEXT' : 'PLAINTEXT'}`).join(',');
     const env = (roles: string, listeners: string, protocolMap: string, voters: string, resources: ResolvedResources): kplus.k8s.EnvVar[] => {
       const broker = roles.includes('broker');
       const heap = Math.floor(resources.memoryLimitMebibytes / 2);
       return [
+        ...(auth ? kafkaSaslEnv(clusterSecret, broker, listeners.includes('CONTROLLER://')) : []),
         { name: 'CLUSTER_ID', value: clusterId },
         { name: 'KAFKA_PROCESS_ROLES', value: roles },
         { name: 'KAFKA_LISTENERS', value: listeners },
@@ -385,6 +511,7 @@ export class KafkaEngine implements MessageQueueEngineImpl {
         volumeMounts: mounts,
       });
 
+    const podAnnotations = auth ? { [ANNOTATION_EXTERNAL_SECRETS]: clusterSecret } : undefined;
     let brokerCluster: StatefulCluster;
     if (!production) {
       brokerCluster = new StatefulCluster(mq, 'kafka', {
@@ -404,6 +531,7 @@ export class KafkaEngine implements MessageQueueEngineImpl {
         storage: { volumeName: 'data', mountPath: DATA_MOUNT, sizeGibibytes: storage, storageClassName: o.storageClassName },
         volumes,
         terminationGracePeriodSeconds: 120,
+        podAnnotations,
         containers: (c) => [node(c, {
           idBase: CONTROLLER_ID_BASE,
           broker: true,
@@ -429,6 +557,7 @@ export class KafkaEngine implements MessageQueueEngineImpl {
         storage: { volumeName: 'data', mountPath: DATA_MOUNT, sizeGibibytes: controllerStorage, storageClassName: o.storageClassName },
         volumes,
         terminationGracePeriodSeconds: 60,
+        podAnnotations,
         containers: (c) => [node(c, {
           idBase: CONTROLLER_ID_BASE,
           broker: false,
@@ -459,6 +588,7 @@ export class KafkaEngine implements MessageQueueEngineImpl {
         volumes,
         // controlled shutdown moves partition leadership away before the broker stops
         terminationGracePeriodSeconds: 120,
+        podAnnotations,
         containers: (c) => [node(c, {
           idBase: BROKER_ID_BASE,
           broker: true,
@@ -484,37 +614,68 @@ export class KafkaEngine implements MessageQueueEngineImpl {
     const bootstrap = brokerCluster.memberHosts().map((h) => `${h}:${CLIENT_PORT}`).join(',');
     const clientPorts: NetworkPort[] = [{ port: CLIENT_PORT, protocol: Protocol.TCP }];
 
-    // ---- declared topics
-    if (topicSettings.length > 0) {
-      const taskName = objectName(mq, name, 'topics');
-      const task = new TaskPods(mq, 'topics', {
+    // ---- declared topics, and (with authentication) each client's user and ACLs
+    const users = new Map<string, { user: string; writes: Set<string>; reads: Set<string>; groups: Set<string> }>();
+    const clientUser = (consumer: IWorkload) => {
+      const user = `${consumer.namespace}.${consumer.componentName}`;
+      let u = users.get(user);
+      if (!u) {
+        u = { user, writes: new Set(), reads: new Set(), groups: new Set() };
+        users.set(user, u);
+      }
+      return u;
+    };
+    const scriptUsers = (): KafkaClientUser[] => [...users.values()].sort((a, b) => a.user.localeCompare(b.user)).map((u, i) => ({
+      user: u.user,
+      passwordVar: `CLIENT_PASSWORD_${i}`,
+      writes: [...u.writes].sort(),
+      reads: [...u.reads].sort(),
+      groups: [...u.groups].sort(),
+    }));
+    if (topicSettings.length > 0 || auth) {
+      const taskName = objectName(mq, name, auth ? 'provision' : 'topics');
+      const task = new TaskPods(mq, auth ? 'provision' : 'topics', {
         architecture: arch,
         chart,
         name: taskName,
         namespace: ns,
-        identity: { name, instance: `${arch.name}-${name}-topics`, component: 'topics', partOf: arch.name },
+        identity: { name, instance: `${arch.name}-${taskName}`, component: auth ? 'provision' : 'topics', partOf: arch.name },
       });
-      task.allowEgressTo(brokerCluster, clientPorts);
-      brokerCluster.allowIngressFrom(task, clientPorts);
-      const script = kafkaTopicScript(topicSettings);
-      const jobEnv: kplus.k8s.EnvVar[] = [
-        { name: 'BOOTSTRAP_SERVERS', value: bootstrap },
+      // with authentication the Job is the super user "admin" on the inter-broker listener (the
+      // client listener knows only SCRAM users, which the Job creates)
+      const adminPorts: NetworkPort[] = [{ port: auth ? INTERNAL_PORT : CLIENT_PORT, protocol: Protocol.TCP }];
+      task.allowEgressTo(brokerCluster, adminPorts);
+      brokerCluster.allowIngressFrom(task, adminPorts);
+      const adminBootstrap = auth ? brokerCluster.memberHosts().map((h) => `${h}:${INTERNAL_PORT}`).join(',') : bootstrap;
+      const script = () => kafkaTopicScript(topicSettings, auth ? scriptUsers() : undefined);
+      const jobEnv = (): kplus.k8s.EnvVar[] => [
+        { name: 'BOOTSTRAP_SERVERS', value: adminBootstrap },
         { name: 'KAFKA_HEAP_OPTS', value: '-Xms128m -Xmx256m' },
         { name: 'LOG_DIR', value: '/tmp/kafka-logs' },
+        ...(auth ? [
+          { name: 'ADMIN_PASSWORD', valueFrom: { secretKeyRef: { name: clusterSecret, key: 'admin-password' } } },
+          ...scriptUsers().map((u) => ({ name: u.passwordVar, valueFrom: { secretKeyRef: { name: passwordsSecret, key: u.user } } })),
+        ] : []),
       ];
+      const jobSecrets = () => (auth ? [clusterSecret, ...(users.size > 0 ? [passwordsSecret] : [])] : []);
       const tmp = writableVolumes(mq, ['/tmp']);
-      task.job(task.podTemplate([secureContainer({
-        name: 'topics',
-        image,
-        command: ['/bin/bash', '-c', script],
-        env: jobEnv,
-        resources: { cpuRequestMillis: 100, cpuLimitMillis: 1000, memoryRequestMebibytes: 384, memoryLimitMebibytes: 512 },
-        volumeMounts: tmp.mounts,
-      })], UID, tmp.volumes), {
+      const container: kplus.k8s.Container = {
+        ...secureContainer({
+          name: auth ? 'provision' : 'topics',
+          image,
+          command: ['/bin/bash', '-c'],
+          resources: { cpuRequestMillis: 100, cpuLimitMillis: 1000, memoryRequestMebibytes: 384, memoryLimitMebibytes: 512 },
+          volumeMounts: tmp.mounts,
+        }),
+        args: lazy(() => [script()]),
+        env: lazy(() => jobEnv()),
+      };
+      const annotations = auth ? lazy((): Record<string, string> => ({ [ANNOTATION_EXTERNAL_SECRETS]: [...new Set(jobSecrets())].sort().join(',') })) : undefined;
+      task.job(task.podTemplate([container], UID, tmp.volumes, annotations), {
         // A Job's template is immutable: the name changes with what the Job does, so a changed
-        // topic yields a new Job (creation is idempotent, so reruns are harmless). The brokers may
-        // still be starting: the Job retries with the Job controller's backoff.
-        name: objectName(mq, taskName, createHash('sha256').update(JSON.stringify({ script, env: jobEnv, image })).digest('hex').slice(0, 10)),
+        // topic, user or ACL yields a new Job (every step is idempotent, so reruns are harmless).
+        // The brokers may still be starting: the Job retries with the Job controller's backoff.
+        name: lazy(() => objectName(mq, taskName, createHash('sha256').update(JSON.stringify({ script: script(), env: jobEnv(), image })).digest('hex').slice(0, 10))),
         backoffLimit: 12,
         activeDeadlineSeconds: 3600,
       });
@@ -522,22 +683,51 @@ export class KafkaEngine implements MessageQueueEngineImpl {
 
     // ---- what consumers get
     const p = mq.envPrefix;
-    const connection = (): MessageQueueWiring => ({
-      env: [
+    const credentialsSecrets = new Map<string, string>();
+    const connection = (consumer: IWorkload): MessageQueueWiring => {
+      const vars: EnvVariable[] = [
         { name: `${p}ADDRESS`, value: EnvValue.fromValue(bootstrap) },
         { name: `${p}BOOTSTRAP_SERVERS`, value: EnvValue.fromValue(bootstrap) },
-      ],
-      endpoints: [{ workload: brokerCluster, ports: clientPorts }],
-    });
+      ];
+      if (auth) {
+        const user = clientUser(consumer).user;
+        // each service reads its own Secret: the password of its own user
+        const secretName = `${consumer.componentName}-${name}-client`;
+        if (secretName.length > 63) {
+          fail(consumer, `the Kafka credentials Secret ${show(secretName)} of ${show(consumer.componentName)} has ${secretName.length} characters (Kubernetes allows 63)`,
+            `shorten the service name or the message queue name ${show(name)}`);
+        }
+        const key = `${consumer.namespace}/${secretName}`;
+        const other = credentialsSecrets.get(key);
+        if (other !== undefined && other !== user) {
+          fail(consumer, `the Kafka credentials Secret ${show(secretName)} would hold the passwords of both ${show(other)} and ${show(user)}`, 'rename one of the services');
+        }
+        credentialsSecrets.set(key, user);
+        vars.push(
+          { name: `${p}SECURITY_PROTOCOL`, value: EnvValue.fromValue('SASL_PLAINTEXT') },
+          { name: `${p}SASL_MECHANISM`, value: EnvValue.fromValue('SCRAM-SHA-512') },
+          // the user name is no secret: the provisioning Job creates exactly this user
+          { name: `${p}USERNAME`, value: EnvValue.fromValue(user) },
+          { name: `${p}PASSWORD`, value: EnvValue.fromSecret({ secretName, key: 'password' }) },
+        );
+      }
+      return { env: vars, endpoints: [{ workload: brokerCluster, ports: clientPorts }] };
+    };
     const topicVar = (t: ResolvedTopic): EnvVariable => ({ name: `${mq.topicEnvPrefix(t.name)}TOPIC`, value: EnvValue.fromValue(t.name) });
     return {
-      connection: (_consumer: IWorkload) => connection(),
-      producer: (t: ResolvedTopic, _consumer: IWorkload) => {
-        const c = connection();
+      connection: (consumer: IWorkload) => connection(consumer),
+      producer: (t: ResolvedTopic, consumer: IWorkload) => {
+        const c = connection(consumer);
+        if (auth) clientUser(consumer).writes.add(t.name);
         return { env: [...c.env, topicVar(t)], endpoints: c.endpoints };
       },
-      consumer: (t: ResolvedTopic, group: string, _consumer: IWorkload) => {
-        const c = connection();
+      consumer: (t: ResolvedTopic, group: string, consumer: IWorkload) => {
+        const c = connection(consumer);
+        if (auth) {
+          const u = clientUser(consumer);
+          u.reads.add(t.name);
+          u.groups.add(group);
+        }
         return {
           env: [...c.env, topicVar(t), { name: `${mq.topicEnvPrefix(t.name)}GROUP`, value: EnvValue.fromValue(group) }],
           endpoints: c.endpoints,

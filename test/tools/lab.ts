@@ -1,8 +1,8 @@
-import { execFileSync, spawnSync, SpawnSyncReturns } from 'child_process';
+import { execFileSync, spawn, spawnSync, SpawnSyncReturns } from 'child_process';
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Running, start } from './tooling';
+import { Running } from './tooling';
 
 /**
  * Pods without containers, for the real-program checks. Each pod of a lab gets:
@@ -129,7 +129,32 @@ export class Lab {
   public run(podName: string, o: RunOptions): Running {
     const pod = this.pod(podName);
     const { argv, env, script } = this.prepare(pod, o);
-    const r = start('ip', ['netns', 'exec', pod.namespace, 'unshare', '--mount', '--propagation', 'private', '--', 'sh', '-c', script, 'pod', ...argv], env);
+    // The container's output goes to a file, as the kubelet's log does, not to a pipe: the checks
+    // run clients with spawnSync, which stops this process reading pipes, and a server that logs
+    // more than a pipe holds (64 KiB) would block in its console appender while they run.
+    const log = path.join(this.tmp, `${podName}.${this.running.length}.log`);
+    const fd = fs.openSync(log, 'a', 0o600);
+    const child = spawn('ip', ['netns', 'exec', pod.namespace, 'unshare', '--mount', '--propagation', 'private', '--', 'sh', '-c', script, 'pod', ...argv], {
+      env, stdio: ['ignore', fd, fd], detached: false,
+    });
+    fs.closeSync(fd);
+    const r: Running = {
+      process: child,
+      output: () => {
+        try {
+          const text = fs.readFileSync(log, 'utf8');
+          return text.slice(-20000);
+        } catch {
+          return '';
+        }
+      },
+      stop: () => new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+      }),
+    };
     this.running.push(r);
     return r;
   }

@@ -26,8 +26,10 @@ import { find, K8sObject, newTestApp, one, synthApp } from '../harness/synth';
  * another group; a wrong password is refused.
  *
  * The image is a stand-in: the 4.3.1 distribution's jars (Maven Central, cached in
- * ~/.cache/cdk8s-architect/kafka-4.3.1; downloaded when missing) with the image's scripts from
- * apache/kafka (test/tools/kafka/image, see its README), on the machine's Java 17 (the image has 21).
+ * ~/.cache/cdk8s-architect/kafka-4.3.1; downloaded when missing), including the image's own Java
+ * wrapper that turns the `KAFKA_*` variables into server.properties, with shell scripts written for
+ * this check in place of the image's (test/tools/kafka/image, see its README), on the machine's
+ * Java 17 (the image has 21).
  */
 jest.setTimeout(600_000);
 

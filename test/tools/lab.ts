@@ -43,6 +43,8 @@ export interface RunOptions {
   readonly secretEnv?: { [env: string]: string };
   /** Replaces the container's args (e.g. to run a Job's command). */
   readonly args?: string[];
+  /** The image's `ENV` (e.g. PATH with the image's bin directory), under the container's env as the kubelet layers them. */
+  readonly imageEnv?: { [name: string]: string };
 }
 
 let labCounter = 0;
@@ -237,7 +239,7 @@ export class Lab {
     if (ctx.readOnlyRootFilesystem) lines.push('mount -o remount,bind,ro /');
     const groups = [gid, ...(fsGroup !== undefined && fsGroup !== gid ? [fsGroup] : [])].join(',');
     lines.push(`exec setpriv --reuid=${uid} --regid=${gid} --groups=${groups} --inh-caps=-all --no-new-privs -- "$@"`);
-    const clean: NodeJS.ProcessEnv = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOSTNAME: pod.name, ...env };
+    const clean: NodeJS.ProcessEnv = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', ...o.imageEnv, HOSTNAME: pod.name, ...env };
     return { argv: command, env: clean, script: lines.join('\n') };
   }
 

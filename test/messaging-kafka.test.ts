@@ -5,7 +5,7 @@ import { Duration } from 'cdk8s';
 import * as arch from '../src';
 import { checkAll } from './harness/invariants';
 import { envOf, find, K8sObject, newTestApp, one, synthApp, SynthResult, tmpDir } from './harness/synth';
-import { deriveKafkaClusterId, KAFKA_DEFAULT_IMAGE } from '../src/messaging/kafka';
+import { deriveKafkaClusterId, KAFKA_DEFAULT_IMAGE, KAFKA_EXPORTER_DEFAULT_IMAGE } from '../src/messaging/kafka';
 
 /**
  * The Kafka (KRaft) engine in both profiles: dedicated controllers and brokers (production) and
@@ -154,7 +154,7 @@ describe('production: 3 controllers, 3 brokers', () => {
     expect(container(controllers).ports).toEqual([{ name: 'controller', containerPort: 9093 }]);
     // controllers have no clients: only the headless Service
     expect(find(out.objects, 'Service', undefined, NS).map((s) => s.metadata.name).sort())
-      .toEqual(['events-broker', 'events-broker-headless', 'events-controller-headless']);
+      .toEqual(['events-broker', 'events-broker-headless', 'events-controller-headless', 'events-exporter']);
     expect(one(out.objects, 'Service', 'events-broker', NS).spec.ports.map((p: any) => p.port)).toEqual([9092]);
   });
 
@@ -210,8 +210,9 @@ describe('production: 3 controllers, 3 brokers', () => {
     expect(secretRefs).toEqual([
       ['ADMIN_PASSWORD', 'events-sasl', 'admin-password'],
       ['CLIENT_PASSWORD_0', 'events-consumers', 'billing.billing'],
-      ['CLIENT_PASSWORD_1', 'events-consumers', 'ordering.orders'],
-      ['CLIENT_PASSWORD_2', 'events-consumers', 'shipping.shipping'],
+      ['CLIENT_PASSWORD_1', 'events-consumers', 'events.events-exporter'],
+      ['CLIENT_PASSWORD_2', 'events-consumers', 'ordering.orders'],
+      ['CLIENT_PASSWORD_3', 'events-consumers', 'shipping.shipping'],
     ]);
     expect(job.spec.template.metadata.annotations['cdk8s-architect.dev/external-secrets']).toBe('events-consumers,events-sasl');
     const run = runJob(job);
@@ -241,10 +242,12 @@ describe('production: 3 controllers, 3 brokers', () => {
       created('order-audit', 6, 2, audit), altered('order-audit', audit),
       // billing and shipping consume "orders" in their own groups; orders produces it; nobody gets order-audit
       scram('billing.billing'), acl('billing.billing', '--operation Read --operation Describe --topic orders'), acl('billing.billing', '--operation Read --group billing'),
+      // the exporter: DESCRIBE on the cluster and on every topic and group (the literal wildcard), nothing else
+      scram('events.events-exporter'), acl('events.events-exporter', '--operation Describe --cluster --topic * --group *'),
       scram('ordering.orders'), acl('ordering.orders', '--operation Write --operation Describe --topic orders'),
       scram('shipping.shipping'), acl('shipping.shipping', '--operation Read --operation Describe --topic orders'), acl('shipping.shipping', '--operation Read --group shipping'),
     ]);
-    expect(run.stdout).toContain('3 Kafka users and their ACLs are in place');
+    expect(run.stdout).toContain('4 Kafka users and their ACLs are in place');
     // no password reaches a command line of the script itself (only the stubbed tools' arguments, expanded from env)
     expect(jobScript(job)).not.toMatch(/pw-/);
     expect(jobScript(job)).toContain('--config retention.ms=2592000000\n');
@@ -294,7 +297,7 @@ describe('production: 3 controllers, 3 brokers', () => {
       new arch.MessageQueue(shop, 'events', { engine: arch.MessageQueueEngine.kafka(options) });
       return synthApp(app);
     };
-    const bare = bareApp({});
+    const bare = bareApp({ exporter: false });
     const job = one(bare.objects, 'Job', find(bare.objects, 'Job')[0]?.metadata.name ?? 'missing', NS);
     expect(runTopicScript(job)).toEqual([expect.stringMatching(/^kafka-topics.sh --bootstrap-server \S+ --command-config \S+ --list$/)]);
     expect(job.spec.template.spec.containers[0].env.map((e: any) => e.name)).toEqual(['BOOTSTRAP_SERVERS', 'KAFKA_HEAP_OPTS', 'LOG_DIR', 'ADMIN_PASSWORD']);
@@ -363,6 +366,67 @@ describe('production: 3 controllers, 3 brokers', () => {
     }
   });
 
+  test('the exporter: one kafka_exporter pod as its own Kafka user, the password through an argument file, scraped as kind "kafka"', () => {
+    const d = one(out.objects, 'Deployment', 'events-exporter', NS);
+    const spec = d.spec.template.spec;
+    const c = spec.containers[0];
+    expect(d.spec.replicas).toBe(1);
+    expect(c.image).toBe(KAFKA_EXPORTER_DEFAULT_IMAGE);
+    expect(KAFKA_EXPORTER_DEFAULT_IMAGE).toBe('danielqsj/kafka-exporter:v1.9.0');
+    expect(c.args).toEqual([
+      ...[0, 1, 2].map((i) => `--kafka.server=${brokerHost(i)}:9092`),
+      '--kafka.version=4.0.0',
+      '--web.listen-address=:9308',
+      '--sasl.enabled', '--sasl.mechanism=scram-sha512', '--sasl.username=events.events-exporter',
+    ]);
+    expect(JSON.stringify([c.command, c.args, c.env ?? []])).not.toMatch(/sasl\.password=[^$]/);
+    expect(spec.securityContext).toMatchObject({ runAsUser: 65534, runAsNonRoot: true });
+    expect(c.securityContext.readOnlyRootFilesystem).toBe(true);
+    expect(c.readinessProbe.httpGet).toEqual({ path: '/healthz', port: 9308 });
+    const vols = Object.fromEntries(spec.volumes.map((v: any) => [v.name, v]));
+    expect(vols.args.emptyDir).toEqual({ medium: 'Memory', sizeLimit: '1Mi' });
+    expect(vols.password.secret).toEqual({ secretName: 'events-consumers', items: [{ key: 'events.events-exporter', path: 'password' }], defaultMode: 0o440 });
+    expect(d.spec.template.metadata.annotations).toMatchObject({
+      'cdk8s-architect.dev/scrape': 'true',
+      'cdk8s-architect.dev/scrape-port': '9308',
+      'cdk8s-architect.dev/scrape-kind': 'kafka',
+      'cdk8s-architect.dev/scrape-job': 'events-exporter',
+      'cdk8s-architect.dev/external-secrets': 'events-consumers',
+    });
+    // the brokers admit it on the client port; it reaches nothing else in the namespace
+    const egress = one(out.objects, 'NetworkPolicy', 'events-exporter', NS).spec.egress
+      .filter((r: any) => r.to.some((t: any) => t.podSelector?.matchLabels?.['app.kubernetes.io/name'] === 'events'));
+    expect(egress.map((r: any) => [r.to[0].podSelector.matchLabels['app.kubernetes.io/component'], r.ports.map((x: any) => x.port)])).toEqual([['broker', [9092]]]);
+
+    // the start script as busybox sh runs it, with a stub exporter that prints its arguments and the argument file
+    const dir = tmpDir('kafka-exporter-');
+    fs.mkdirSync(path.join(dir, 'args'));
+    fs.mkdirSync(path.join(dir, 'secret'));
+    fs.writeFileSync(path.join(dir, 'secret', 'password'), 'exp0rter-pw.~+/=');
+    fs.writeFileSync(path.join(dir, 'kafka_exporter'), '#!/bin/sh\nfor a in "$@"; do echo "arg $a"; done\nfor a in "$@"; do case "$a" in @*) cat "${a#@}"; ls -l "${a#@}" | cut -c1-10;; esac; done\n', { mode: 0o755 });
+    expect(c.command.slice(0, 2)).toEqual(['/bin/sh', '-c']);
+    const startScript = c.command[2].replace(/\/run\/kafka-exporter/g, `${dir}/args`).replace(/\/etc\/kafka-exporter/g, `${dir}/secret`)
+      .replace('/bin/kafka_exporter', `${dir}/kafka_exporter`);
+    const r = spawnSync('sh', ['-c', startScript, c.command[3], ...c.args], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.split('\n')).toEqual([
+      `arg @${dir}/args/args`, ...c.args.map((a: string) => `arg ${a}`),
+      '--sasl.password=exp0rter-pw.~+/=', '-rw-------', '',
+    ]);
+  });
+
+  test('the exporter without authentication, and turned off', () => {
+    const plain = build(arch.Profile.PRODUCTION, { authentication: false });
+    const c = one(plain.objects, 'Deployment', 'events-exporter', NS).spec.template.spec.containers[0];
+    expect(c.command).toEqual(['/bin/kafka_exporter']);
+    expect(c.args.filter((a: string) => a.startsWith('--sasl'))).toEqual([]);
+    expect(c.volumeMounts).toBeUndefined();
+    const off = build(arch.Profile.PRODUCTION, { exporter: false });
+    expect(find(off.objects, 'Deployment', 'events-exporter', NS)).toEqual([]);
+    expect(runTopicScript(find(off.objects, 'Job', undefined, NS)[0]).join('\n')).not.toContain('exporter');
+    expect(checkAll(off.objects)).toEqual([]);
+  });
+
   test('authentication false: PLAINTEXT listeners, no authorizer, no credentials anywhere, a topics Job', () => {
     const o = build(arch.Profile.PRODUCTION, { authentication: false });
     expect(checkAll(o.objects)).toEqual([]);
@@ -390,7 +454,7 @@ describe('production: 3 controllers, 3 brokers', () => {
     const fromOthers = brokerIngress.slice(1);
     expect(fromOthers).toHaveLength(2);
     expect(fromOthers[0].from.map((p: any) => p.podSelector.matchLabels['app.kubernetes.io/instance']).sort())
-      .toEqual(['shop-billing', 'shop-orders', 'shop-shipping']);
+      .toEqual(['shop-billing', 'shop-events-exporter', 'shop-orders', 'shop-shipping']);
     expect(ports(fromOthers[0])).toEqual([9092]);
     expect(fromOthers[1].from.map((p: any) => p.podSelector.matchLabels['app.kubernetes.io/instance'])).toEqual(['shop-events-provision']);
     expect(ports(fromOthers[1])).toEqual([9094]);
@@ -572,7 +636,7 @@ describe('validation', () => {
     const o = build(P, { clusterCredentialsSecret: 'kafka-sasl', consumerPasswordsSecret: 'kafka-users' });
     const job = find(o.objects, 'Job', undefined, NS)[0];
     expect(job.spec.template.spec.containers[0].env.filter((e: any) => e.valueFrom).map((e: any) => e.valueFrom.secretKeyRef.name))
-      .toEqual(['kafka-sasl', 'kafka-users', 'kafka-users', 'kafka-users']);
+      .toEqual(['kafka-sasl', 'kafka-users', 'kafka-users', 'kafka-users', 'kafka-users']);
     expect(container(one(o.objects, 'StatefulSet', 'events-broker', NS)).env.filter((e: any) => e.valueFrom).map((e: any) => e.valueFrom.secretKeyRef.name))
       .toEqual(['kafka-sasl', 'kafka-sasl', 'kafka-sasl']);
   });
@@ -586,6 +650,12 @@ describe('validation', () => {
       new arch.Microservice(shop, long, { image: 'ghcr.io/acme/x:1.0.0', port: 8080 }).uses(mq.topic('orders').producer());
       synthApp(app);
     }).toThrow(/the Kafka credentials Secret "a{50}-events-client" of "a{50}" has 64 characters \(Kubernetes allows 63\).*Fix: shorten the service name or the message queue name "events"/s);
+  });
+
+  test('exporter settings', () => {
+    expectError(synthError(P, { exporter: 'yes' as any }), 'exporter "yes" is not a boolean');
+    expectError(synthError(P, { exporter: false, exporterImage: 'danielqsj/kafka-exporter:v1.9.0' }), 'exporterImage is set but exporter is false');
+    expectError(synthError(P, { exporterImage: 'danielqsj/kafka-exporter' }), '"danielqsj/kafka-exporter"');
   });
 
   test('other ranges', () => {

@@ -17,7 +17,7 @@ const SCRAPE_JOB = 'cdk8s-architect.dev/scrape-job';
 /**
  * Who produces a metric family, per `kind` label: the metric names the real software exports
  * (upstream docs: etcd's /metrics, ZooKeeper's PrometheusMetricsProvider, rabbitmq_prometheus,
- * oliver006/redis_exporter, Pulsar's broker /metrics, the OpenTelemetry Collector's own telemetry, Fluent Bit's HTTP server, the OpenTelemetry semantic conventions for
+ * oliver006/redis_exporter, danielqsj/kafka_exporter, Pulsar's broker /metrics, the OpenTelemetry Collector's own telemetry, Fluent Bit's HTTP server, the OpenTelemetry semantic conventions for
  * HTTP and RPC servers as Prometheus names them) and the image of the container that exports them.
  */
 const PRODUCERS: Record<string, { metric: RegExp; image: RegExp }> = {
@@ -25,6 +25,7 @@ const PRODUCERS: Record<string, { metric: RegExp; image: RegExp }> = {
   'zookeeper': { metric: /^(outstanding_requests|znode_count|watch_count|num_alive_connections|quorum_size|synced_followers|learners|election_time.*|avg_latency|max_latency)$/, image: /zookeeper/ },
   'rabbitmq': { metric: /^rabbitmq_/, image: /rabbitmq/ },
   'redis': { metric: /^redis_/, image: /redis_exporter/ },
+  'kafka': { metric: /^kafka_(brokers|topic_|consumergroup_)/, image: /kafka-exporter/ },
   'pulsar-broker': { metric: /^pulsar_/, image: /pulsar/ },
   'otel-collector': { metric: /^otelcol_/, image: /opentelemetry-collector/ },
   'fluent-bit': { metric: /^fluentbit_/, image: /fluent-bit/ },

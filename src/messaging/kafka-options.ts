@@ -112,4 +112,21 @@ export interface KafkaOptions {
    * @default - "<name>-consumers"
    */
   readonly consumerPasswordsSecret?: string;
+  /**
+   * Runs kafka_exporter (danielqsj/kafka-exporter) beside the cluster, one pod: broker count,
+   * partitions, in-sync replicas, under-replicated partitions and each consumer group's offsets and
+   * lag, on `:9308/metrics`, scraped by the architecture's Prometheus as `kind="kafka"` with alerts
+   * for under-replicated partitions, a broker gone and a growing lag. With authentication it is its
+   * own Kafka user `<namespace>.<name>-exporter`, allowed DESCRIBE on the cluster, every topic and
+   * every group (nothing else), its password the key of that name in `consumerPasswordsSecret`; the
+   * password reaches the process through an argument file on a memory volume, not its command line.
+   * @default true
+   */
+  readonly exporter?: boolean;
+  /**
+   * The exporter's image, pinned by tag or digest (a static binary at `/bin/kafka_exporter` on
+   * busybox, running as `nobody`).
+   * @default "danielqsj/kafka-exporter:v1.9.0"
+   */
+  readonly exporterImage?: string;
 }

@@ -14,7 +14,8 @@ import { objectName, validateDnsLabel, validateImage, validateInteger } from '..
 import { deployPlatformComponent } from '../internal/platform';
 import { secureContainer, writableVolumes } from '../internal/pod';
 import { resolveResources, ResolvedResources } from '../internal/profile-defaults';
-import { StatefulCluster } from '../internal/stateful-cluster';
+import { scrapeAnnotations, StatefulCluster } from '../internal/stateful-cluster';
+import { StatelessWorkload } from '../internal/stateless-workload';
 import { TaskPods } from '../internal/task-pods';
 
 const k8s = kplus.k8s;
@@ -25,6 +26,16 @@ const k8s = kplus.k8s;
  * kafka-versions.yaml of the reference snapshot.
  */
 export const KAFKA_DEFAULT_IMAGE = 'apache/kafka:4.3.1';
+/** danielqsj/kafka-exporter, pinned (the newest release of the upstream repository, v1.9.0). */
+export const KAFKA_EXPORTER_DEFAULT_IMAGE = 'danielqsj/kafka-exporter:v1.9.0';
+/** The exporter's default `--web.listen-address` (`:9308`, its Dockerfile's EXPOSE). */
+export const KAFKA_EXPORTER_PORT = 9308;
+/** The `kind` label of the exporter's series (selects the Kafka alert rules). */
+export const KAFKA_METRICS_KIND = 'kafka';
+/** Where the exporter's start script writes its argument file (a memory emptyDir). */
+const EXPORTER_ARGS_DIR = '/run/kafka-exporter';
+/** Where the exporter's password is mounted (one key of the passwords Secret). */
+const EXPORTER_SECRET_DIR = '/etc/kafka-exporter';
 /** Client listener (CLIENT): producers, consumers, admin tools. */
 const CLIENT_PORT = 9092;
 /** KRaft controller listener (CONTROLLER): the Raft quorum and broker-to-controller RPCs. */
@@ -36,6 +47,8 @@ const INTERNAL_PORT = 9094;
  * first uid, 1000 (the Dockerfile does not pin it).
  */
 const UID = 1000;
+/** The exporter image's `USER nobody`. */
+const EXPORTER_UID = 65534;
 /** The image's data VOLUME: the claim (or emptyDir) is mounted here. */
 const DATA_MOUNT = '/var/lib/kafka/data';
 /**
@@ -231,6 +244,8 @@ export interface KafkaClientUser {
   readonly reads: string[];
   /** Consumer groups it joins (READ). */
   readonly groups: string[];
+  /** A monitor (the exporter): DESCRIBE on the cluster, every topic and every group. */
+  readonly describeAll?: boolean;
 }
 
 /** The file the provisioning Job writes its admin client settings to (on its /tmp emptyDir). */
@@ -280,7 +295,8 @@ export function kafkaTopicScript(topics: KafkaTopicSetting[], users?: KafkaClien
     const principal = sq(`User:${u.user}`);
     const acl = `${KAFKA_BIN}/kafka-acls.sh --bootstrap-server "$BOOTSTRAP_SERVERS"${admin} --add --allow-principal ${principal}`;
     lines.push(
-      `echo "user ${u.user}: SCRAM-SHA-512 credential${u.writes.length ? `, writes ${u.writes.join(' ')}` : ''}${u.reads.length ? `, reads ${u.reads.join(' ')}` : ''}${u.groups.length ? `, groups ${u.groups.join(' ')}` : ''}"`,
+      `echo "user ${u.user}: SCRAM-SHA-512 credential${u.writes.length ? `, writes ${u.writes.join(' ')}` : ''}${u.reads.length ? `, reads ${u.reads.join(' ')}` : ''}`
+        + `${u.groups.length ? `, groups ${u.groups.join(' ')}` : ''}${u.describeAll ? ', describes the cluster, every topic and every group' : ''}"`,
       `check ${user} "$${u.passwordVar}"`,
       `${KAFKA_BIN}/kafka-configs.sh --bootstrap-server "$BOOTSTRAP_SERVERS"${admin} --alter --entity-type users --entity-name ${user} `
         + `--add-config "SCRAM-SHA-512=[password=$${u.passwordVar}]" >/dev/null`,
@@ -288,6 +304,8 @@ export function kafkaTopicScript(topics: KafkaTopicSetting[], users?: KafkaClien
     if (u.writes.length > 0) lines.push(`${acl} --operation Write --operation Describe ${u.writes.map((t) => `--topic ${sq(t)}`).join(' ')} >/dev/null`);
     if (u.reads.length > 0) lines.push(`${acl} --operation Read --operation Describe ${u.reads.map((t) => `--topic ${sq(t)}`).join(' ')} >/dev/null`);
     if (u.groups.length > 0) lines.push(`${acl} --operation Read ${u.groups.map((g) => `--group ${sq(g)}`).join(' ')} >/dev/null`);
+    // '*' is Kafka's literal wildcard resource: every topic, every group
+    if (u.describeAll) lines.push(`${acl} --operation Describe --cluster --topic '*' --group '*' >/dev/null`);
   }
   if (auth) lines.push(`echo "${users!.length} Kafka users and their ACLs are in place"`);
   return lines.join('\n');
@@ -615,7 +633,7 @@ export class KafkaEngine implements MessageQueueEngineImpl {
     const clientPorts: NetworkPort[] = [{ port: CLIENT_PORT, protocol: Protocol.TCP }];
 
     // ---- declared topics, and (with authentication) each client's user and ACLs
-    const users = new Map<string, { user: string; writes: Set<string>; reads: Set<string>; groups: Set<string> }>();
+    const users = new Map<string, { user: string; writes: Set<string>; reads: Set<string>; groups: Set<string>; describeAll?: boolean }>();
     const clientUser = (consumer: IWorkload) => {
       const user = `${consumer.namespace}.${consumer.componentName}`;
       let u = users.get(user);
@@ -631,7 +649,16 @@ export class KafkaEngine implements MessageQueueEngineImpl {
       writes: [...u.writes].sort(),
       reads: [...u.reads].sort(),
       groups: [...u.groups].sort(),
+      ...(u.describeAll ? { describeAll: true } : {}),
     }));
+    const exporterOn = o.exporter ?? true;
+    if (typeof exporterOn !== 'boolean') fail(mq, `exporter ${show(exporterOn)} is not a boolean`, 'use true (the default) or false');
+    if (!exporterOn && o.exporterImage !== undefined) fail(mq, 'exporterImage is set but exporter is false', 'remove exporterImage, or turn the exporter on (the default)');
+    const exporterName = objectName(mq, name, 'exporter');
+    const exporterUser = `${ns}.${exporterName}`;
+    if (exporterOn && auth) {
+      users.set(exporterUser, { user: exporterUser, writes: new Set(), reads: new Set(), groups: new Set(), describeAll: true });
+    }
     if (topicSettings.length > 0 || auth) {
       const taskName = objectName(mq, name, auth ? 'provision' : 'topics');
       const task = new TaskPods(mq, auth ? 'provision' : 'topics', {
@@ -679,6 +706,61 @@ export class KafkaEngine implements MessageQueueEngineImpl {
         backoffLimit: 12,
         activeDeadlineSeconds: 3600,
       });
+    }
+
+    // ---- kafka_exporter: cluster, topic and consumer-group metrics
+    if (exporterOn) {
+      const exporterImage = o.exporterImage ?? KAFKA_EXPORTER_DEFAULT_IMAGE;
+      validateImage(mq, exporterImage);
+      // flags from kafka_exporter.go (v1.9.0); sarama speaks the 4.0 protocol (Kafka 4 refuses the
+      // pre-2.1 request versions of the exporter's default --kafka.version=2.0.0)
+      const flags = [
+        ...brokerCluster.memberHosts().map((h) => `--kafka.server=${h}:${CLIENT_PORT}`),
+        '--kafka.version=4.0.0',
+        `--web.listen-address=:${KAFKA_EXPORTER_PORT}`,
+        ...(auth ? ['--sasl.enabled', '--sasl.mechanism=scram-sha512', `--sasl.username=${exporterUser}`] : []),
+      ];
+      const argsVolume: kplus.k8s.Volume = { name: 'args', emptyDir: { medium: 'Memory', sizeLimit: kplus.k8s.Quantity.fromString('1Mi') } };
+      const passwordVolume: kplus.k8s.Volume = {
+        name: 'password',
+        secret: { secretName: passwordsSecret, items: [{ key: exporterUser, path: 'password' }], defaultMode: 0o440 },
+      };
+      const http = { httpGet: { path: '/healthz', port: kplus.k8s.IntOrString.fromNumber(KAFKA_EXPORTER_PORT) } };
+      const scrape = { port: KAFKA_EXPORTER_PORT, path: '/metrics', kind: KAFKA_METRICS_KIND, job: exporterName };
+      const exporter = new StatelessWorkload(mq, 'exporter', {
+        architecture: arch,
+        chart,
+        name: exporterName,
+        namespace: ns,
+        identity: { name, instance: `${arch.name}-${exporterName}`, component: 'exporter', partOf: arch.name },
+        // one pod: a second would duplicate every series (and double summed lag); a missing
+        // exporter shows as its scrape target down
+        replicas: 1,
+        ports: [{ name: 'metrics', port: KAFKA_EXPORTER_PORT, appProtocol: 'http' }],
+        uid: EXPORTER_UID,
+        kind: 'kafka-exporter',
+        podAnnotations: { ...scrapeAnnotations(scrape), ...(auth ? { [ANNOTATION_EXTERNAL_SECRETS]: passwordsSecret } : {}) },
+        volumes: auth ? [argsVolume, passwordVolume] : [],
+        containers: () => [secureContainer({
+          name: 'kafka-exporter',
+          image: exporterImage,
+          // with SASL: the password goes from the mounted Secret into a kingpin argument file
+          // (@file, expanded by the exporter's flag parser) on a memory volume, never onto a command line
+          command: auth
+            ? ['/bin/sh', '-c', 'umask 077 && printf \'%s\\n\' "--sasl.password=$(cat ' + EXPORTER_SECRET_DIR + '/password)" > '
+              + EXPORTER_ARGS_DIR + '/args && exec /bin/kafka_exporter @' + EXPORTER_ARGS_DIR + '/args "$@"', 'kafka_exporter']
+            : ['/bin/kafka_exporter'],
+          args: flags,
+          ports: [{ name: 'metrics', containerPort: KAFKA_EXPORTER_PORT }],
+          readinessProbe: { ...http, periodSeconds: 10, timeoutSeconds: 5 },
+          livenessProbe: { ...http, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 },
+          resources: { cpuRequestMillis: 50, cpuLimitMillis: 500, memoryRequestMebibytes: 64, memoryLimitMebibytes: 128 },
+          volumeMounts: auth ? [{ name: 'args', mountPath: EXPORTER_ARGS_DIR }, { name: 'password', mountPath: EXPORTER_SECRET_DIR, readOnly: true }] : [],
+        })],
+      });
+      exporter.allowEgressTo(brokerCluster, clientPorts);
+      brokerCluster.allowIngressFrom(exporter, clientPorts);
+      arch._registerScrapeTarget({ workload: exporter, ...scrape });
     }
 
     // ---- what consumers get

@@ -57,9 +57,10 @@ function rule(alert: string, expr: string, forDuration: string, severity: string
 }
 
 /**
- * Alerts for the platform kinds the library scrapes. Only metrics the components export without
- * extra exporters (etcd, ZooKeeper's PrometheusMetricsProvider, rabbitmq_prometheus, Pulsar
- * brokers) are used; nothing is invented for components that need an exporter.
+ * Alerts for the platform kinds the library scrapes: metrics the components export themselves
+ * (etcd, ZooKeeper's PrometheusMetricsProvider, rabbitmq_prometheus, Pulsar brokers, the collector,
+ * Fluent Bit) or through the exporters the library deploys (redis_exporter, kafka_exporter); nothing
+ * is invented for components nobody scrapes.
  */
 const PLATFORM_RULES: Record<string, AlertRule[]> = {
   'etcd': [
@@ -140,6 +141,22 @@ const PLATFORM_RULES: Record<string, AlertRule[]> = {
       'sum by (namespace, job, pod, name) (rate(fluentbit_output_errors_total{kind="fluent-bit"}[5m])) > 0', '15m', 'warning',
       'Fluent Bit {{ $labels.pod }} cannot write to {{ $labels.name }}',
       'Output {{ $labels.name }} of Fluent Bit {{ $labels.pod }} of {{ $labels.namespace }}/{{ $labels.job }} fails ({{ $value }} errors/s) for 15 minutes: records are retried and pile up in its buffer.'),
+  ],
+  // danielqsj/kafka-exporter beside each Kafka cluster (its metric names: kafka_exporter.go)
+  'kafka': [
+    rule('KafkaUnderReplicatedPartitions',
+      'sum by (namespace, job, topic) (kafka_topic_partition_under_replicated_partition{kind="kafka"}) > 0', '10m', 'critical',
+      'Kafka {{ $labels.namespace }}/{{ $labels.job }}: topic {{ $labels.topic }} is under-replicated',
+      '{{ $value }} partitions of topic {{ $labels.topic }} have fewer in-sync replicas than replicas for 10 minutes: one more broker lost and writes with acks=all stop (or data is lost).'),
+    rule('KafkaBrokerMissing',
+      'max_over_time(kafka_brokers{kind="kafka"}[1h]) - kafka_brokers{kind="kafka"} > 0', '5m', 'critical',
+      'Kafka {{ $labels.namespace }}/{{ $labels.job }} lost a broker',
+      '{{ $value }} fewer brokers in the cluster metadata than in the last hour, for 5 minutes.'),
+    rule('KafkaConsumerGroupLagGrowing',
+      'sum by (namespace, job, consumergroup, topic) (kafka_consumergroup_lag{kind="kafka"}) > 1000'
+      + ' and sum by (namespace, job, consumergroup, topic) (deriv(kafka_consumergroup_lag{kind="kafka"}[15m])) > 0', '15m', 'warning',
+      'Kafka consumer group {{ $labels.consumergroup }} falls behind on {{ $labels.topic }}',
+      'Consumer group {{ $labels.consumergroup }} of {{ $labels.namespace }}/{{ $labels.job }} is {{ $value }} messages behind on {{ $labels.topic }} and the lag keeps growing: its consumers do not keep up (or are down).'),
   ],
   'pulsar-broker': [
     rule('PulsarBacklogGrowing',

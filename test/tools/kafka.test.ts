@@ -91,6 +91,7 @@ const PASSWORDS: { [key: string]: string } = {
   'billing.billing': 'billing-pw-e5f6a7b8',
   'payments.payments': 'payments-pw-c9d0e1f2',
   'shipping.shipping': 'shipping-pw-a3b4c5d6',
+  'events.events-exporter': 'exporter-pw-e7f8a9b0',
 };
 
 test('the production Kafka cluster authenticates every service as its own user and authorizes exactly its graph', async () => {
@@ -176,7 +177,8 @@ test('the production Kafka cluster authenticates every service as its own user a
     return r;
   }, 300_000, logs);
   const started = Date.now();
-  expect(first.stdout).toContain('4 Kafka users and their ACLs are in place');
+  // the four services and the exporter (DESCRIBE on the cluster, every topic and group)
+  expect(first.stdout).toContain('5 Kafka users and their ACLs are in place');
   // idempotent: a second run (a re-created Job, a rotated password) converges without error
   const second = provision();
   expect({ status: second.status, out: second.stdout.slice(-500) }).toMatchObject({ status: 0 });

@@ -38,6 +38,8 @@ beforeAll(() => {
     image: 'ghcr.io/acme/payments:2.0.1', context: 'payments', team: 'checkout', protocol: arch.AppProtocol.GRPC, port: 9090,
   });
   new arch.Microservice(shop, 'catalog', { image: 'ghcr.io/acme/catalog:5.1.0', context: 'catalog' });
+  // Kafka, watched through its kafka_exporter
+  new arch.MessageQueue(shop, 'events', { engine: arch.MessageQueueEngine.kafka(), topics: [{ name: 'orders' }] });
   out = synthApp(app);
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'prometheus-rules-'));
   rulesFile = path.join(tmp, 'alerts.yml');
@@ -222,6 +224,33 @@ test('promtool test rules: Fluent Bit\'s alerts fire on records given up after t
       expected('FluentBitOutputErrors', { pod: 'fb-a', name: 'es.0' }, '0.5', job),
       // output errors alone are retried: not yet an alert before 15 minutes
       { eval_time: '10m', alertname: 'FluentBitOutputErrors', exp_alerts: [] },
+    ],
+  });
+});
+
+test('promtool test rules: the Kafka alerts fire on under-replicated partitions, a lost broker and a growing lag, and only there', () => {
+  const kx = 'kind="kafka", namespace="events", job="events-exporter"';
+  const job = 'events-exporter';
+  testRules('kafka', {
+    input_series: [
+      // orders: one of two partitions lost an in-sync replica; payments is fine
+      { series: `kafka_topic_partition_under_replicated_partition{${kx}, topic="orders", partition="0"}`, values: '1x30' },
+      { series: `kafka_topic_partition_under_replicated_partition{${kx}, topic="orders", partition="1"}`, values: '0x30' },
+      { series: `kafka_topic_partition_under_replicated_partition{${kx}, topic="payments", partition="0"}`, values: '0x30' },
+      // three brokers, one gone after 10 minutes
+      { series: `kafka_brokers{${kx}}`, values: '3x10 2x20' },
+      // billing falls further behind; shipping is behind by a constant amount (not growing)
+      { series: `kafka_consumergroup_lag{${kx}, consumergroup="billing", topic="orders", partition="0"}`, values: '1200+100x30' },
+      { series: `kafka_consumergroup_lag{${kx}, consumergroup="shipping", topic="orders", partition="0"}`, values: '5000x30' },
+    ],
+    alert_rule_test: [
+      expected('KafkaUnderReplicatedPartitions', { namespace: 'events', topic: 'orders' }, '1', job),
+      expected('KafkaBrokerMissing', { namespace: 'events', kind: 'kafka' }, '1', job),
+      expected('KafkaConsumerGroupLagGrowing', { namespace: 'events', consumergroup: 'billing', topic: 'orders' }, '3200', job),
+      // before their `for`: no alert yet
+      { eval_time: '9m', alertname: 'KafkaUnderReplicatedPartitions', exp_alerts: [] },
+      { eval_time: '12m', alertname: 'KafkaBrokerMissing', exp_alerts: [] },
+      { eval_time: '10m', alertname: 'KafkaConsumerGroupLagGrowing', exp_alerts: [] },
     ],
   });
 });

@@ -162,7 +162,10 @@ test('the example\'s 5-member ZooKeeper forms a quorum from its own manifests, s
   expect(word(0, 'ruok')).toMatch(alive);
   expect(word(0, 'conf')).toMatch(/not in the whitelist/);
   // each member wrote its ordinal + 1 as myid on its claim
-  for (const i of all) expect(fs.readFileSync(path.join(volumes[i].data, 'myid'), 'utf8').trim()).toBe(String(i + 1));
+  for (const i of all) {
+    expect(fs.readFileSync(path.join(volumes[i].data, 'myid'), 'utf8').trim()).toBe(String(i + 1));
+    expect(word(i, 'srvr')).toMatch(serving);
+  }
 
   // a write through one member is read on another
   const other = (leader + 1) % members;

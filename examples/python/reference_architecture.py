@@ -25,11 +25,6 @@ def build(app: App, profile: arch.Profile = arch.Profile.PRODUCTION) -> arch.Bac
                     path="shop/bff",
                     reason="the storefront API is public: shoppers browse without signing in, and the BFF checks the session for checkout",
                 ),
-                arch.LintSuppression(
-                    rule=arch.LintRule.UNSCRAPED_COMPONENT,
-                    path="shop/events",
-                    reason="the library runs no Kafka exporter yet (README, Architecture lint); the platform team scrapes it with its own exporter",
-                ),
             ]
         ),
     )

@@ -118,7 +118,8 @@ test('the example\'s 5-member ZooKeeper forms a quorum from its own manifests, s
     for (const vol of podSpec.volumes) {
       if (vol.configMap) {
         const d = lab!.dir(`registry-${i}-${vol.name}`, 0, fsGroup, 0o755);
-        for (const item of vol.configMap.items) fs.writeFileSync(path.join(d, item.path), zooCfg, { mode: 0o644 });
+        const cm = one(out.objects, 'ConfigMap', vol.configMap.name, NS);
+        for (const item of vol.configMap.items) fs.writeFileSync(path.join(d, item.path), cm.data[item.key], { mode: 0o644 });
         v[vol.name] = d;
       } else if (vol.emptyDir) {
         v[vol.name] = lab!.dir(`registry-${i}-${vol.name}`, uid, fsGroup, 0o770);

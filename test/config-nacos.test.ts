@@ -227,6 +227,33 @@ describe('production: 3 members, generated MySQL, two namespaces', () => {
   });
 });
 
+test('metrics: the actuator\'s Prometheus endpoint alone is exposed, scraped by Prometheus on 8848 with the Nacos alerts', () => {
+  const app = newTestApp();
+  const shop = new arch.BackendArchitecture(app, 'shop', { profile: arch.Profile.PRODUCTION });
+  const center = new arch.ConfigCenter(shop, 'config', { engine: arch.ConfigCenterEngine.nacos({ namespaces: NAMESPACES }) });
+  new arch.Microservice(shop, 'orders', { image: 'ghcr.io/acme/orders:1.4.2', port: 8080 }).uses(center);
+  new arch.ObservabilityStack(shop, 'obs', { metrics: arch.Metrics.prometheus({ alertmanager: { dropUnroutedAlerts: true } }) });
+  const out = synthApp(app);
+  const sts = one(out.objects, 'StatefulSet', 'config', 'config');
+  // Spring Boot exposes only `health` by default: the endpoint exists once exposed, and nothing else is
+  expect(envOf(sts).MANAGEMENT_ENDPOINTS_WEB_EXPOSURE_INCLUDE).toBe('prometheus');
+  expect(sts.spec.template.metadata.annotations).toMatchObject({
+    'cdk8s-architect.dev/scrape': 'true',
+    'cdk8s-architect.dev/scrape-port': '8848',
+    'cdk8s-architect.dev/scrape-path': '/nacos/actuator/prometheus',
+    'cdk8s-architect.dev/scrape-kind': 'nacos',
+  });
+  const nacos = one(out.objects, 'NetworkPolicy', 'config', 'config');
+  const fromObs = nacos.spec.ingress.flatMap((i: any) => i.from
+    .filter((f: any) => f.namespaceSelector?.matchLabels['kubernetes.io/metadata.name'] === 'obs')
+    .map((f: any) => [f.podSelector.matchLabels['app.kubernetes.io/name'], i.ports]));
+  expect(fromObs).toEqual([['obs-prometheus', [{ port: 8848, protocol: 'TCP' }]]]);
+  const rules = one(out.objects, 'ConfigMap', 'obs-prometheus-config', 'obs').data['alerts.yml'] as string;
+  expect(rules).toContain('alert: NacosDatabaseErrors');
+  expect(rules).toContain('alert: NacosConfigNotifyFailing');
+  expect(checkAll(out.objects)).toEqual([]);
+});
+
 describe('development: standalone on embedded storage', () => {
   let r: ReturnType<typeof build>;
   beforeAll(() => { r = build(arch.Profile.DEVELOPMENT, {}); });

@@ -17,7 +17,7 @@ const SCRAPE_JOB = 'cdk8s-architect.dev/scrape-job';
 /**
  * Who produces a metric family, per `kind` label: the metric names the real software exports
  * (upstream docs: etcd's /metrics, ZooKeeper's PrometheusMetricsProvider, rabbitmq_prometheus,
- * oliver006/redis_exporter, danielqsj/kafka_exporter, Pulsar's broker /metrics, the OpenTelemetry Collector's own telemetry, Fluent Bit's HTTP server, the OpenTelemetry semantic conventions for
+ * oliver006/redis_exporter, danielqsj/kafka_exporter, Pulsar's broker /metrics, the OpenTelemetry Collector's own telemetry, Fluent Bit's HTTP server, Nacos's micrometer registry, prometheus-community/elasticsearch_exporter, Fluentd's fluent-plugin-prometheus, the OpenTelemetry semantic conventions for
  * HTTP and RPC servers as Prometheus names them) and the image of the container that exports them.
  */
 const PRODUCERS: Record<string, { metric: RegExp; image: RegExp }> = {
@@ -29,6 +29,9 @@ const PRODUCERS: Record<string, { metric: RegExp; image: RegExp }> = {
   'pulsar-broker': { metric: /^pulsar_/, image: /pulsar/ },
   'otel-collector': { metric: /^otelcol_/, image: /opentelemetry-collector/ },
   'fluent-bit': { metric: /^fluentbit_/, image: /fluent-bit/ },
+  'elasticsearch': { metric: /^elasticsearch_(cluster_health_|filesystem_data_|jvm_memory_|clusterinfo_up$)/, image: /elasticsearch-exporter/ },
+  'nacos': { metric: /^nacos_exception_total$/, image: /nacos-server/ },
+  'fluentd': { metric: /^fluentd_output_status_/, image: /fluentd/ },
   'microservice': { metric: /^(http_server_request_duration_seconds|rpc_server_duration_milliseconds)_(count|bucket|sum)$/, image: /./ },
 };
 

@@ -438,8 +438,113 @@ describe('the agents\' own metrics', () => {
     expect(checkAll(out.objects)).toEqual([]);
   });
 
-  test.each(['fluentd', 'filebeat'] as Agent[])('%s serves no Prometheus metrics without an exporter: not claimed as scraped', (agent) => {
-    const out = withPrometheus(agent);
-    expect(daemonSet(out, agent).spec.template.metadata.annotations?.['cdk8s-architect.dev/scrape']).toBeUndefined();
+  test('Fluentd is scraped on fluent-plugin-prometheus\'s endpoint (24231), with every output\'s status, admitted from Prometheus only there', () => {
+    const out = withPrometheus('fluentd');
+    const ds = daemonSet(out, 'fluentd');
+    expect(ds.spec.template.metadata.annotations).toMatchObject({
+      'cdk8s-architect.dev/scrape': 'true',
+      'cdk8s-architect.dev/scrape-port': '24231',
+      'cdk8s-architect.dev/scrape-path': '/metrics',
+      'cdk8s-architect.dev/scrape-kind': 'fluentd',
+    });
+    // the container declares the port; the probes stay on monitor_agent (24220)
+    const c = ds.spec.template.spec.containers[0];
+    expect(c.ports).toEqual([
+      { name: 'monitor', containerPort: 24220, protocol: 'TCP' },
+      { name: 'metrics', containerPort: 24231, protocol: 'TCP' },
+    ]);
+    expect(c.readinessProbe.httpGet.port).toBe('monitor');
+    // the configuration serves what the annotations claim: the prometheus input on that port and
+    // path, the output monitor with counters as counters, and every output has a stable @id
+    // (without one, plugin_id is an object id that changes on every restart)
+    const conf = config(out, 'fluentd')['fluent.conf'];
+    expect(conf).toMatch(/<source>\n {2}@type prometheus\n {2}@id in_prometheus\n {2}bind 0\.0\.0\.0\n {2}port 24231\n {2}metrics_path \/metrics\n<\/source>/);
+    expect(conf).toMatch(/<source>\n {2}@type prometheus_output_monitor\n {2}@id in_prometheus_output_monitor\n {2}gauge_all false\n<\/source>/);
+    const matches = conf.split('<match ').slice(1);
+    expect(matches.length).toBeGreaterThan(0);
+    for (const m of matches) expect(m).toMatch(/^[^\n]+>\n {2}@type \w+\n {2}@id out_\w+\n/);
+    expect(edges(out)).toEqual(expect.arrayContaining([
+      'obs-agents/obs-fluentd ingress obs/obs-prometheus:24231',
+      'obs/obs-prometheus egress obs-agents/obs-fluentd:24231',
+    ]));
+    expect(edges(out).filter((e) => e.startsWith('obs-agents/obs-fluentd ingress'))).toEqual(['obs-agents/obs-fluentd ingress obs/obs-prometheus:24231']);
+    const rules = (one(out.objects, 'ConfigMap', 'obs-prometheus-config', 'obs').data['alerts.yml'] as string);
+    expect(rules).toContain('alert: FluentdBufferNearlyFull');
+    expect(rules).toContain('alert: FluentdOutputErrors');
+    expect(checkAll(out.objects)).toEqual([]);
+  });
+
+  test('Elasticsearch is watched through elasticsearch_exporter: its own monitor-only user, credentials from the environment, scraped and admitted both ways', () => {
+    const out = withPrometheus('fluentBit');
+    const d = one(out.objects, 'Deployment', 'obs-elasticsearch-exporter', 'obs');
+    expect(d.spec.replicas).toBe(1);
+    const pod = d.spec.template;
+    expect(pod.metadata.annotations).toMatchObject({
+      'cdk8s-architect.dev/scrape': 'true',
+      'cdk8s-architect.dev/scrape-port': '9114',
+      'cdk8s-architect.dev/scrape-path': '/metrics',
+      'cdk8s-architect.dev/scrape-kind': 'elasticsearch',
+      'cdk8s-architect.dev/external-secrets': 'obs-elasticsearch-exporter',
+    });
+    const c = pod.spec.containers[0];
+    expect(c.image).toBe('quay.io/prometheuscommunity/elasticsearch-exporter:v1.11.0');
+    // the image's entrypoint runs the exporter: flags only, no password among them
+    expect(c.command).toBeUndefined();
+    expect(c.args).toEqual([`--es.uri=${ES}`, '--es.all', '--es.timeout=20s', '--es.clusterinfo.interval=1m', '--web.listen-address=:9114']);
+    expect(JSON.stringify(c.args)).not.toMatch(/password|@/i);
+    expect(envOf(d)).toEqual({ ES_USERNAME: 'metrics-exporter', ES_PASSWORD: { secretKeyRef: { name: 'obs-elasticsearch-exporter', key: 'password' } } });
+    expect(c.ports).toEqual([expect.objectContaining({ name: 'metrics', containerPort: 9114 })]);
+    expect(c.readinessProbe.httpGet).toEqual({ path: '/healthz', port: 'metrics' });
+    expect(c.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+    expect(pod.spec.securityContext.runAsUser).toBe(65534);
+    // the provisioning Job creates the user with the cluster privilege `monitor` only, from the same Secret
+    const job = provisionJob(out);
+    const script = job.spec.template.spec.containers[0].command[2] as string;
+    expect(script).toContain('call -X PUT "$es/_security/role/metrics-exporter" -d \'{"cluster":["monitor"]}\'');
+    expect(script).toContain('call -X PUT "$es/_security/user/metrics-exporter" -d "{\\"password\\":\\"$(esc "$EXPORTER_PASSWORD")\\",\\"roles\\":[\\"metrics-exporter\\"]}"');
+    expect(envOf(job).EXPORTER_PASSWORD).toEqual({ secretKeyRef: { name: 'obs-elasticsearch-exporter', key: 'password' } });
+    // both sides, by the exporter's own instance label (the Elasticsearch pods share its name label)
+    const exporterPeer = (p: any, dir: 'ingress' | 'egress') => (p.spec[dir] ?? []).filter((r: any) => (r[dir === 'ingress' ? 'from' : 'to'] ?? [])
+      .some((peer: any) => peer.podSelector?.matchLabels?.['app.kubernetes.io/instance'] === 'shop-obs-elasticsearch-exporter'))
+      .flatMap((r: any) => r.ports.map((x: any) => x.port));
+    const policies = find(out.objects, 'NetworkPolicy');
+    expect(policies.filter((p) => p.metadata.name === 'obs-elasticsearch').flatMap((p) => exporterPeer(p, 'ingress'))).toEqual([9200]);
+    expect(policies.filter((p) => p.metadata.name === 'obs-prometheus').flatMap((p) => exporterPeer(p, 'egress'))).toEqual([9114]);
+    const own = policies.filter((p) => p.metadata.name === 'obs-elasticsearch-exporter');
+    expect(own).toHaveLength(1);
+    expect(own[0].spec.ingress.flatMap((r: any) => r.ports.map((x: any) => x.port))).toEqual([9114]);
+    expect(own[0].spec.egress.flatMap((r: any) => (r.ports ?? []).map((x: any) => x.port))).toEqual(expect.arrayContaining([9200]));
+    const rules = (one(out.objects, 'ConfigMap', 'obs-prometheus-config', 'obs').data['alerts.yml'] as string);
+    for (const a of ['ElasticsearchClusterRed', 'ElasticsearchClusterYellow', 'ElasticsearchNodeMissing', 'ElasticsearchDiskFilling',
+      'ElasticsearchDiskAboveHighWatermark', 'ElasticsearchHeapTooHigh', 'ElasticsearchExporterCannotReachCluster']) {
+      expect(rules).toContain(`alert: ${a}`);
+    }
+    expect(checkAll(out.objects)).toEqual([]);
+  });
+
+  test('no exporter without a Prometheus, or when turned off; exporterImage without the exporter is refused', () => {
+    const noMetrics = build(arch.Profile.PRODUCTION, 'fluentBit');
+    expect(find(noMetrics.objects, 'Deployment').filter((d) => d.metadata.name === 'obs-elasticsearch-exporter')).toEqual([]);
+    expect(provisionJob(noMetrics).spec.template.spec.containers[0].command[2]).not.toContain('metrics-exporter');
+    const app = newTestApp();
+    const shop = new arch.BackendArchitecture(app, 'shop', { profile: arch.Profile.DEVELOPMENT });
+    new arch.ObservabilityStack(shop, 'obs', {
+      logging: arch.Logging.fluentBit({ store: arch.LogStore.elasticsearch({ exporter: false }) }),
+      metrics: arch.Metrics.prometheus({ alertmanager: { dropUnroutedAlerts: true } }),
+    });
+    const off = synthApp(app);
+    expect(find(off.objects, 'Deployment').filter((d) => d.metadata.name === 'obs-elasticsearch-exporter')).toEqual([]);
+    expect(one(off.objects, 'ConfigMap', 'obs-prometheus-config', 'obs').data['alerts.yml']).not.toContain('ElasticsearchClusterRed');
+    const app2 = newTestApp();
+    const shop2 = new arch.BackendArchitecture(app2, 'shop', { profile: arch.Profile.DEVELOPMENT });
+    expect(() => new arch.ObservabilityStack(shop2, 'obs', {
+      logging: arch.Logging.fluentBit({ store: arch.LogStore.elasticsearch({ exporter: false, exporterImage: 'quay.io/prometheuscommunity/elasticsearch-exporter:v1.11.0' }) }),
+      metrics: arch.Metrics.prometheus({ alertmanager: { dropUnroutedAlerts: true } }),
+    })).toThrow(/\[shop\/obs\] elasticsearch exporterImage is set but exporter is false.*Fix: remove exporterImage/);
+  });
+
+  test('Filebeat serves no Prometheus metrics without an exporter: not claimed as scraped', () => {
+    const out = withPrometheus('filebeat');
+    expect(daemonSet(out, 'filebeat').spec.template.metadata.annotations?.['cdk8s-architect.dev/scrape']).toBeUndefined();
   });
 });

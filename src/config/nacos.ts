@@ -46,6 +46,10 @@ const UID = 1000;
 /** `curl_user`, created by `adduser -S` on Alpine (first system uid). The Job writes nothing. */
 const CURL_UID = 100;
 const HOME = '/home/nacos';
+/** Where the server serves Prometheus metrics (Spring Boot's actuator below the `/nacos` context path). */
+export const NACOS_METRICS_PATH = '/nacos/actuator/prometheus';
+/** The `kind` label of Nacos's series (selects its alert rules). */
+export const NACOS_METRICS_KIND = 'nacos';
 /** The generated logback configuration, copied over the image's conf/nacos-logback.xml (docker-startup.sh passes `--logging.config` with that path). */
 const LOGBACK_FILE = 'nacos-logback.xml';
 /** Where the init container reads the generated configuration from (the ConfigMap). */
@@ -346,6 +350,11 @@ export class NacosConfigEngine implements ConfigCenterEngineImpl {
         { name: 'peer-grpc', port: PEER_GRPC_PORT, peerOnly: true },
       ],
       storage: { volumeName: 'data', mountPath: `${HOME}/data`, sizeGibibytes: storage, storageClassName: o.storageClassName },
+      // Spring Boot's actuator Prometheus endpoint under the servlet context path (micrometer's
+      // Prometheus registry is in the distribution; the image exposes only `health` until
+      // MANAGEMENT_ENDPOINTS_WEB_EXPOSURE_INCLUDE below). Nacos's AuthFilter checks only its own
+      // @Secured controllers, so the endpoint answers without a token.
+      metrics: { port: HTTP_PORT, path: NACOS_METRICS_PATH, kind: NACOS_METRICS_KIND },
       volumes: [
         // /home/nacos/conf holds the image's application.properties and nacos-logback.xml, and the
         // startup script writes cluster.conf there: the init container copies the image's files
@@ -376,6 +385,8 @@ export class NacosConfigEngine implements ConfigCenterEngineImpl {
           { name: 'MODE', value: standalone ? 'standalone' : 'cluster' },
           { name: 'PREFER_HOST_MODE', value: 'hostname' },
           { name: 'NACOS_APPLICATION_PORT', value: String(HTTP_PORT) },
+          // only the Prometheus endpoint (not "*": the other actuator endpoints would answer unauthenticated)
+          { name: 'MANAGEMENT_ENDPOINTS_WEB_EXPOSURE_INCLUDE', value: 'prometheus' },
         ];
         if (!standalone) {
           // docker-startup.sh writes one line per entry to cluster.conf; members identify themselves

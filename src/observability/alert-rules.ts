@@ -142,6 +142,66 @@ const PLATFORM_RULES: Record<string, AlertRule[]> = {
       'Fluent Bit {{ $labels.pod }} cannot write to {{ $labels.name }}',
       'Output {{ $labels.name }} of Fluent Bit {{ $labels.pod }} of {{ $labels.namespace }}/{{ $labels.job }} fails ({{ $value }} errors/s) for 15 minutes: records are retried and pile up in its buffer.'),
   ],
+  // prometheus-community's elasticsearch_exporter beside the stack's cluster (collector/cluster_health.go,
+  // collector/nodes.go: `cluster` is the cluster name, `name` the node's). Elasticsearch stops
+  // allocating shards to a node above 85 % disk (low watermark), moves them away above 90 % (high)
+  // and makes every index with a shard there read-only above 95 % (flood stage): ingestion stops.
+  'elasticsearch': [
+    rule('ElasticsearchClusterRed',
+      'max by (namespace, job, cluster) (elasticsearch_cluster_health_status{kind="elasticsearch", color="red"}) == 1', '5m', 'critical',
+      'Elasticsearch cluster {{ $labels.cluster }} is red',
+      'A primary shard of cluster {{ $labels.cluster }} ({{ $labels.namespace }}/{{ $labels.job }}) is unassigned for 5 minutes: writes to its index fail and searches miss its data.'),
+    rule('ElasticsearchClusterYellow',
+      'max by (namespace, job, cluster) (elasticsearch_cluster_health_status{kind="elasticsearch", color="yellow"}) == 1', '30m', 'warning',
+      'Elasticsearch cluster {{ $labels.cluster }} is yellow',
+      'Replica shards of cluster {{ $labels.cluster }} ({{ $labels.namespace }}/{{ $labels.job }}) are unassigned for 30 minutes: one more node lost and data is unavailable.'),
+    rule('ElasticsearchNodeMissing',
+      'max_over_time(elasticsearch_cluster_health_number_of_nodes{kind="elasticsearch"}[1h]) - elasticsearch_cluster_health_number_of_nodes{kind="elasticsearch"} > 0', '5m', 'critical',
+      'Elasticsearch cluster {{ $labels.cluster }} lost a node',
+      '{{ $value }} fewer nodes in cluster {{ $labels.cluster }} ({{ $labels.namespace }}/{{ $labels.job }}) than in the last hour, for 5 minutes.'),
+    rule('ElasticsearchDiskFilling',
+      '1 - elasticsearch_filesystem_data_available_bytes{kind="elasticsearch"} / elasticsearch_filesystem_data_size_bytes{kind="elasticsearch"} > 0.8', '15m', 'warning',
+      'Elasticsearch node {{ $labels.name }} has {{ $value | humanizePercentage }} of its disk used',
+      'The data disk of node {{ $labels.name }} of cluster {{ $labels.cluster }} ({{ $labels.namespace }}/{{ $labels.job }}) is {{ $value | humanizePercentage }} full: at 85 % no new shard is allocated to it, at 95 % its indices become read-only and ingestion stops. Shorten the retention or grow the volume.'),
+    rule('ElasticsearchDiskAboveHighWatermark',
+      '1 - elasticsearch_filesystem_data_available_bytes{kind="elasticsearch"} / elasticsearch_filesystem_data_size_bytes{kind="elasticsearch"} > 0.9', '5m', 'critical',
+      'Elasticsearch node {{ $labels.name }} is above the high disk watermark',
+      'The data disk of node {{ $labels.name }} of cluster {{ $labels.cluster }} ({{ $labels.namespace }}/{{ $labels.job }}) is {{ $value | humanizePercentage }} full: shards move away from it, and at 95 % its indices become read-only.'),
+    rule('ElasticsearchHeapTooHigh',
+      'elasticsearch_jvm_memory_used_bytes{kind="elasticsearch", area="heap"} / elasticsearch_jvm_memory_max_bytes{kind="elasticsearch", area="heap"} > 0.9', '15m', 'warning',
+      'Elasticsearch node {{ $labels.name }} uses {{ $value | humanizePercentage }} of its heap',
+      'Node {{ $labels.name }} of cluster {{ $labels.cluster }} ({{ $labels.namespace }}/{{ $labels.job }}) has used over 90 % of its heap for 15 minutes: circuit breakers reject requests and long GC pauses follow.'),
+    rule('ElasticsearchExporterCannotReachCluster',
+      'elasticsearch_clusterinfo_up{kind="elasticsearch"} == 0', '5m', 'critical',
+      'elasticsearch_exporter {{ $labels.pod }} cannot read its cluster',
+      'The exporter {{ $labels.namespace }}/{{ $labels.job }} has not read the cluster for 5 minutes (the cluster is down, or the metrics-exporter user is missing): the other Elasticsearch alerts are blind.'),
+  ],
+  // Nacos's micrometer counters (config/.../monitor/MetricsMonitor.java, persistence/.../DatasourceMetrics.java):
+  // `db` counts failed queries of the external database's health check, `configNotify` failed
+  // config-change notifications between members
+  'nacos': [
+    rule('NacosDatabaseErrors',
+      'sum by (namespace, job, pod) (rate(nacos_exception_total{kind="nacos", name="db"}[5m])) > 0', '5m', 'critical',
+      'Nacos {{ $labels.pod }} cannot use its database',
+      'Nacos member {{ $labels.pod }} of {{ $labels.namespace }}/{{ $labels.job }} fails to reach its MySQL ({{ $value }} errors/s) for 5 minutes: configuration writes fail and the member turns unhealthy.'),
+    rule('NacosConfigNotifyFailing',
+      'sum by (namespace, job, pod) (rate(nacos_exception_total{kind="nacos", name="configNotify"}[5m])) > 0', '15m', 'warning',
+      'Nacos {{ $labels.pod }} cannot notify the other members',
+      'Nacos member {{ $labels.pod }} of {{ $labels.namespace }}/{{ $labels.job }} fails to notify the other members of configuration changes ({{ $value }}/s) for 15 minutes: their clients read stale configuration.'),
+  ],
+  // Fluentd's fluent-plugin-prometheus (prometheus_output_monitor, counters as counters);
+  // `plugin_id` is the output's @id. The buffer drops its oldest chunk when full
+  // (overflow_action drop_oldest_chunk): a nearly full buffer is records about to be lost.
+  'fluentd': [
+    rule('FluentdBufferNearlyFull',
+      'min by (namespace, job, pod, plugin_id) (fluentd_output_status_buffer_available_space_ratio{kind="fluentd"}) < 10', '5m', 'critical',
+      'Fluentd {{ $labels.pod }} is about to drop log records',
+      'The buffer of output {{ $labels.plugin_id }} of Fluentd {{ $labels.pod }} of {{ $labels.namespace }}/{{ $labels.job }} has {{ $value }}% space left: when it is full the oldest chunks are dropped.'),
+    rule('FluentdOutputErrors',
+      'sum by (namespace, job, pod, plugin_id) (rate(fluentd_output_status_num_errors{kind="fluentd"}[5m])) > 0', '15m', 'warning',
+      'Fluentd {{ $labels.pod }} cannot write to {{ $labels.plugin_id }}',
+      'Output {{ $labels.plugin_id }} of Fluentd {{ $labels.pod }} of {{ $labels.namespace }}/{{ $labels.job }} fails ({{ $value }} errors/s) for 15 minutes: chunks are retried and fill its buffer.'),
+  ],
   // danielqsj/kafka-exporter beside each Kafka cluster (its metric names: kafka_exporter.go)
   'kafka': [
     rule('KafkaUnderReplicatedPartitions',

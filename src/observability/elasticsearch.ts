@@ -3,6 +3,7 @@ import { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import type { ElasticsearchStoreOptions } from './logging-options';
 import type { ObservabilityStack } from './observability-stack';
+import { MetricsKind } from './pillars';
 import { IWorkload, NetworkPort, Protocol, SecretKeyReference } from '../architecture/binding';
 import { Profile } from '../architecture/profile';
 import { fail, show } from '../internal/errors';
@@ -11,7 +12,7 @@ import { lazy } from '../internal/lazy';
 import { objectName, validateDnsLabel, validateImage, validateInteger } from '../internal/names';
 import { secureContainer } from '../internal/pod';
 import { resolveResources } from '../internal/profile-defaults';
-import { StatefulCluster } from '../internal/stateful-cluster';
+import { scrapeAnnotations, StatefulCluster } from '../internal/stateful-cluster';
 import { StatelessWorkload } from '../internal/stateless-workload';
 import { TaskPods } from '../internal/task-pods';
 
@@ -26,6 +27,16 @@ export const KIBANA_PORT = 5601;
 export const LOG_INDEX_PREFIX = 'k8s-logs';
 /** The user (and role) the provisioning Job creates for the log shippers: write access to `k8s-logs-*` only. */
 export const LOG_WRITER_USER = 'log-writer';
+/** prometheus-community/elasticsearch_exporter, pinned (its newest release, v1.11.0). */
+export const ELASTICSEARCH_EXPORTER_DEFAULT_IMAGE = 'quay.io/prometheuscommunity/elasticsearch-exporter:v1.11.0';
+/** The exporter's default `--web.listen-address` (main.go; the Dockerfile's EXPOSE 7979 is stale). */
+export const ELASTICSEARCH_EXPORTER_PORT = 9114;
+/** The user (and role) the provisioning Job creates for the exporter: cluster `monitor` only. */
+export const METRICS_EXPORTER_USER = 'metrics-exporter';
+/** The `kind` label of the exporter's series (selects the Elasticsearch alert rules). */
+export const ELASTICSEARCH_METRICS_KIND = 'elasticsearch';
+/** The exporter image's `USER nobody` (busybox). */
+const EXPORTER_UID = 65534;
 
 /**
  * The JVM's unified logging in the image's jvm.options writes `logs/gc.log` with
@@ -198,6 +209,17 @@ export function deployElasticsearch(stack: ObservabilityStack, options: DeployEl
   }
   const logWriter: SecretKeyReference = { secretName: objectName(stack, stack.componentName, 'log-writer'), key: 'password' };
   const kibanaSecret = objectName(stack, stack.componentName, 'kibana');
+  const exporterOption = options.exporter ?? true;
+  if (typeof exporterOption !== 'boolean') fail(stack, `elasticsearch exporter ${show(exporterOption)} is not a boolean`, 'use true (the default) or false');
+  if (!exporterOption && options.exporterImage !== undefined) {
+    fail(stack, 'elasticsearch exporterImage is set but exporter is false', 'remove exporterImage, or turn the exporter on (the default)');
+  }
+  // only a Prometheus scrapes it
+  const exporterOn = exporterOption && stack._pillarKinds.metrics === MetricsKind.PROMETHEUS;
+  const exporterImage = options.exporterImage ?? ELASTICSEARCH_EXPORTER_DEFAULT_IMAGE;
+  if (exporterOn) validateImage(stack, exporterImage);
+  const exporterName = objectName(stack, name, 'exporter');
+  const exporterSecret: SecretKeyReference = { secretName: exporterName, key: 'password' };
 
   // ---- the cluster
   arch.addNamespace(stack, ns);
@@ -329,15 +351,23 @@ export function deployElasticsearch(stack: ObservabilityStack, options: DeployEl
       indices: [{ names: [`${LOG_INDEX_PREFIX}-*`], privileges: ['create_index', 'create_doc', 'write', 'view_index_metadata', 'auto_configure'] }],
     })}'`,
     `call -X PUT "$es/_security/user/${LOG_WRITER_USER}" -d "{\\"password\\":\\"$(esc "$LOG_WRITER_PASSWORD")\\",\\"roles\\":[\\"${LOG_WRITER_USER}\\"]}"`,
+    ...(exporterOn ? [
+      // the exporter reads cluster health and node stats (its default collectors): cluster monitor only
+      `call -X PUT "$es/_security/role/${METRICS_EXPORTER_USER}" -d '${JSON.stringify({ cluster: ['monitor'] })}'`,
+      `call -X PUT "$es/_security/user/${METRICS_EXPORTER_USER}" -d "{\\"password\\":\\"$(esc "$EXPORTER_PASSWORD")\\",\\"roles\\":[\\"${METRICS_EXPORTER_USER}\\"]}"`,
+    ] : []),
     ...(kibana ? ['call -X POST "$es/_security/user/kibana_system/_password" -d "{\\"password\\":\\"$(esc "$KIBANA_PASSWORD")\\"}"'] : []),
     ...retentionScript(rules),
     'echo done',
   ].join('\n');
-  const jobSecrets = [...new Set([password.secretName, logWriter.secretName, ...(kibana ? [kibanaSecret] : [])])].sort();
+  const jobSecrets = [...new Set([
+    password.secretName, logWriter.secretName, ...(kibana ? [kibanaSecret] : []), ...(exporterOn ? [exporterSecret.secretName] : []),
+  ])].sort();
   const jobEnv: kplus.k8s.EnvVar[] = [
     { name: 'ELASTIC_PASSWORD', valueFrom: { secretKeyRef: { name: password.secretName, key: password.key } } },
     { name: 'LOG_WRITER_PASSWORD', valueFrom: { secretKeyRef: { name: logWriter.secretName, key: logWriter.key } } },
     ...(kibana ? [{ name: 'KIBANA_PASSWORD', valueFrom: { secretKeyRef: { name: kibanaSecret, key: 'kibana-system-password' } } }] : []),
+    ...(exporterOn ? [{ name: 'EXPORTER_PASSWORD', valueFrom: { secretKeyRef: { name: exporterSecret.secretName, key: exporterSecret.key } } }] : []),
   ];
   provision.job(provision.podTemplate([secureContainer({
     name: 'provision',
@@ -370,6 +400,53 @@ export function deployElasticsearch(stack: ObservabilityStack, options: DeployEl
     env: [{ name: 'ELASTIC_PASSWORD', valueFrom: { secretKeyRef: { name: password.secretName, key: password.key } } }],
     resources: { cpuRequestMillis: 10, cpuLimitMillis: 200, memoryRequestMebibytes: 32, memoryLimitMebibytes: 128 },
   })], UID, undefined, { [ANNOTATION_EXTERNAL_SECRETS]: password.secretName }));
+
+  // ---- elasticsearch_exporter: cluster health, node heap and disk (flags: main.go of v1.11.0)
+  if (exporterOn) {
+    const http = { httpGet: { path: '/healthz', port: k8s.IntOrString.fromString('metrics') } };
+    const scrape = { port: ELASTICSEARCH_EXPORTER_PORT, path: '/metrics', kind: ELASTICSEARCH_METRICS_KIND, job: exporterName };
+    const exporter = new StatelessWorkload(stack, 'elasticsearch-exporter', {
+      architecture: arch,
+      chart,
+      name: exporterName,
+      namespace: ns,
+      identity: { name, instance: `${arch.name}-${exporterName}`, component: 'exporter', partOf: arch.name },
+      // one pod: every series describes the whole cluster (--es.all), a second pod would duplicate
+      // them; a missing exporter shows as its scrape target down
+      replicas: 1,
+      ports: [{ name: 'metrics', port: ELASTICSEARCH_EXPORTER_PORT, appProtocol: 'http' }],
+      uid: EXPORTER_UID,
+      kind: 'elasticsearch-exporter',
+      podAnnotations: { ...scrapeAnnotations(scrape), [ANNOTATION_EXTERNAL_SECRETS]: exporterSecret.secretName },
+      containers: (w) => [secureContainer({
+        name: 'elasticsearch-exporter',
+        image: exporterImage,
+        args: [
+          `--es.uri=${url}`,
+          // every node's stats from one exporter (the default is the node it talks to)
+          '--es.all',
+          '--es.timeout=20s',
+          // the cluster name and version (and elasticsearch_clusterinfo_up) are re-read on this
+          // interval: after a start before Elasticsearch was up, 1 minute instead of the default 5
+          '--es.clusterinfo.interval=1m',
+          `--web.listen-address=:${ELASTICSEARCH_EXPORTER_PORT}`,
+        ],
+        // the exporter reads ES_USERNAME/ES_PASSWORD (both set) for basic auth: nothing on the command line
+        env: [
+          { name: 'ES_USERNAME', value: METRICS_EXPORTER_USER },
+          { name: 'ES_PASSWORD', valueFrom: { secretKeyRef: { name: exporterSecret.secretName, key: exporterSecret.key } } },
+        ],
+        ports: w.containerPorts,
+        // the port opens after the first cluster-info request succeeds or times out
+        startupProbe: { ...http, periodSeconds: 5, timeoutSeconds: 5, failureThreshold: 24 },
+        readinessProbe: { ...http, periodSeconds: 10, timeoutSeconds: 5 },
+        livenessProbe: { ...http, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 },
+        resources: { cpuRequestMillis: 50, cpuLimitMillis: 500, memoryRequestMebibytes: 64, memoryLimitMebibytes: 128 },
+      })],
+    });
+    connect(exporter);
+    arch._registerScrapeTarget({ workload: exporter, ...scrape });
+  }
 
   // ---- Kibana
   let kibanaWorkload: StatelessWorkload | undefined;

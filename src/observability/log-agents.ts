@@ -227,6 +227,18 @@ ${output}`;
 // ---- Fluentd (DSL; tail + kubernetes_metadata + parser + record_transformer + grep)
 
 export const FLUENTD_MONITOR_PORT = 24220;
+/**
+ * fluent-plugin-prometheus's endpoint (the `prometheus` input, in the image; its port and path are
+ * the image's own prometheus.conf defaults). `prometheus_output_monitor` exports per output
+ * (`plugin_id` = the output's `@id`, `type`): `fluentd_output_status_num_errors`,
+ * `fluentd_output_status_retry_count`, `fluentd_output_status_buffer_available_space_ratio`
+ * (percent), `fluentd_output_status_buffer_queue_length`, `fluentd_output_status_emit_records`, ...
+ * Counters are exported as counters (`gauge_all false`), so `rate()` reads them as such.
+ */
+export const FLUENTD_METRICS_PORT = 24231;
+export const FLUENTD_METRICS_PATH = '/metrics';
+/** The `kind` label of Fluentd's metrics (selects its alert rules). */
+export const FLUENTD_KIND = 'fluentd';
 
 /** A Ruby `case` expression (no braces: record_transformer placeholders end at the first "}"). */
 function rubyCodeExpression(): string {
@@ -303,6 +315,21 @@ ${buffer}
   @id in_monitor_agent
   bind 0.0.0.0
   port ${FLUENTD_MONITOR_PORT}
+</source>
+
+# Prometheus metrics (fluent-plugin-prometheus): the endpoint and every output's status
+<source>
+  @type prometheus
+  @id in_prometheus
+  bind 0.0.0.0
+  port ${FLUENTD_METRICS_PORT}
+  metrics_path ${FLUENTD_METRICS_PATH}
+</source>
+
+<source>
+  @type prometheus_output_monitor
+  @id in_prometheus_output_monitor
+  gauge_all false
 </source>
 
 <source>
@@ -556,7 +583,7 @@ export interface LogAgentProps {
   readonly passwordSecret?: SecretKeyReference;
   /**
    * Prometheus scrapes the agent's own metrics (Fluent Bit: its HTTP server's Prometheus endpoint;
-   * the other agents have none without an exporter).
+   * Fluentd: fluent-plugin-prometheus on 24231; Filebeat has none without an exporter).
    * @default false
    */
   readonly scraped?: boolean;
@@ -565,6 +592,8 @@ export interface LogAgentProps {
 interface AgentShape {
   readonly port: number;
   readonly portName: string;
+  /** The agent's Prometheus endpoint (on `port`, or on a port of its own). */
+  readonly metrics?: { readonly port: number; readonly portName: string; readonly path: string; readonly kind: string };
   readonly configMount: string;
   readonly command?: string[];
   readonly args?: string[];
@@ -580,6 +609,7 @@ function shape(kind: LoggingKind): AgentShape {
       return {
         port: FLUENT_BIT_HTTP_PORT,
         portName: 'http',
+        metrics: { port: FLUENT_BIT_HTTP_PORT, portName: 'http', path: FLUENT_BIT_METRICS_PATH, kind: FLUENT_BIT_KIND },
         configMount: '/fluent-bit/etc/conf',
         command: ['/fluent-bit/bin/fluent-bit', '-c', '/fluent-bit/etc/conf/fluent-bit.conf'],
         readinessPath: '/api/v1/health',
@@ -590,6 +620,7 @@ function shape(kind: LoggingKind): AgentShape {
       return {
         port: FLUENTD_MONITOR_PORT,
         portName: 'monitor',
+        metrics: { port: FLUENTD_METRICS_PORT, portName: 'metrics', path: FLUENTD_METRICS_PATH, kind: FLUENTD_KIND },
         configMount: '/fluentd/etc/conf',
         // bypasses the image's entrypoint (its --gemfile handling may write below the read-only root)
         command: ['fluentd', '-c', '/fluentd/etc/conf/fluent.conf', '-p', '/fluentd/plugins'],
@@ -699,7 +730,10 @@ export class LogAgent extends Construct implements IWorkload {
       imagePullPolicy: 'IfNotPresent',
       ...(s.command ? { command: s.command } : {}),
       ...(s.args ? { args: s.args } : {}),
-      ports: [{ name: s.portName, containerPort: s.port, protocol: 'TCP' }],
+      ports: [
+        { name: s.portName, containerPort: s.port, protocol: 'TCP' },
+        ...(s.metrics && s.metrics.port !== s.port ? [{ name: s.metrics.portName, containerPort: s.metrics.port, protocol: 'TCP' }] : []),
+      ],
       env,
       resources: toKubeResources(props.resources),
       readinessProbe: { httpGet: { path: s.readinessPath, port }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
@@ -718,10 +752,12 @@ export class LogAgent extends Construct implements IWorkload {
       volumeMounts: mounts,
       terminationMessagePolicy: 'FallbackToLogsOnError',
     };
-    const scraped = props.scraped === true && props.kind === LoggingKind.FLUENT_BIT;
+    const scrape = props.scraped === true && s.metrics
+      ? { port: s.metrics.port, path: s.metrics.path, kind: s.metrics.kind, job: props.name }
+      : undefined;
     const annotations: Record<string, string> = {
       ...(props.passwordSecret ? { [ANNOTATION_EXTERNAL_SECRETS]: props.passwordSecret.secretName } : {}),
-      ...(scraped ? scrapeAnnotations({ port: s.port, path: FLUENT_BIT_METRICS_PATH, kind: FLUENT_BIT_KIND, job: props.name }) : {}),
+      ...(scrape ? scrapeAnnotations(scrape) : {}),
     };
     this.daemonSet = new k8s.KubeDaemonSet(chart, `${id}-daemonset`, {
       metadata: metadata(props.name),
@@ -747,8 +783,8 @@ export class LogAgent extends Construct implements IWorkload {
 
     this.policy = new WorkloadNetworkPolicy(chart, `${id}-network-policy`, { name: props.name, namespace: this.namespace, identity, podSelector: this.selector });
     registerWorkload({ workload: this, controller: WorkloadController.DAEMON_SET, kind: 'log-agent', ports: [] });
-    if (scraped) {
-      arch._registerScrapeTarget({ workload: this, port: s.port, path: FLUENT_BIT_METRICS_PATH, kind: FLUENT_BIT_KIND, job: props.name });
+    if (scrape) {
+      arch._registerScrapeTarget({ workload: this, ...scrape });
     }
     // The metadata filters call the API server, whose endpoints are outside the pod network: egress
     // to its ports (443 through the kubernetes Service, 6443 on the endpoints) to any address.

@@ -56,6 +56,22 @@ export interface ElasticsearchStoreOptions {
    * @default "<stack>-elasticsearch-transport"
    */
   readonly transportTlsSecretName?: string;
+  /**
+   * Watch the cluster with prometheus-community's elasticsearch_exporter when the stack's metrics
+   * pillar is Prometheus: cluster health, every node's JVM heap and data disk, scraped as
+   * `kind="elasticsearch"` with alerts for a red or yellow cluster, a lost node, a filling disk
+   * (before Elasticsearch's watermarks stop allocation and make indices read-only), a full heap and
+   * an exporter that cannot reach the cluster. It authenticates as the user `metrics-exporter`
+   * (cluster privilege `monitor` only), whose password the provisioning Job sets from the Secret
+   * `<stack>-elasticsearch-exporter` (key "password", managed outside the manifests).
+   * @default true
+   */
+  readonly exporter?: boolean;
+  /**
+   * The elasticsearch_exporter image.
+   * @default "quay.io/prometheuscommunity/elasticsearch-exporter:v1.11.0"
+   */
+  readonly exporterImage?: string;
 }
 
 /** Options of Logstash between the agents and the store. */

@@ -236,7 +236,7 @@ class LoggingPipeline implements ILoggingPipeline, PillarImpl {
       files,
       // the log writer's password, a copy of the stack namespace's Secret in the agents' namespace
       passwordSecret: logstash ? undefined : es.logWriterPasswordSecret,
-      // Fluent Bit serves Prometheus metrics itself: scraped when the metrics pillar is Prometheus
+      // Fluent Bit and Fluentd serve Prometheus metrics themselves: scraped when the metrics pillar is Prometheus
       scraped: stack._pillarKinds.metrics === MetricsKind.PROMETHEUS,
     });
     if (logstash) {

@@ -43,6 +43,8 @@ export interface RunOptions {
   readonly secretEnv?: { [env: string]: string };
   /** Replaces the container's args (e.g. to run a Job's command). */
   readonly args?: string[];
+  /** The image's `ENTRYPOINT`: what runs when the container has no `command` (the container's args follow it, as the kubelet does). */
+  readonly entrypoint?: string[];
   /** The image's `ENV` (e.g. PATH with the image's bin directory), under the container's env as the kubelet layers them. */
   readonly imageEnv?: { [name: string]: string };
 }
@@ -221,7 +223,7 @@ export class Lab {
     const fsGroup = o.podSpec.securityContext?.fsGroup;
     const env = containerEnv(c, pod, o.secretEnv ?? {});
     const expand = (s: string) => s.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m, v) => (env[v] !== undefined ? env[v]! : m));
-    const command: string[] = [...(c.command ?? []), ...(o.args ?? c.args ?? [])].map(expand);
+    const command: string[] = [...(c.command ?? o.entrypoint ?? []), ...(o.args ?? c.args ?? [])].map(expand);
     if (command.length === 0) throw new Error(`container ${c.name} has no command: the image's entrypoint cannot be run here`);
 
     const lines = ['set -eu'];

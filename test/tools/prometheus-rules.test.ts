@@ -23,6 +23,9 @@ jest.setTimeout(60_000);
 let out: SynthResult;
 let tmp: string;
 let rulesFile: string;
+/** A second architecture: Fluentd into a 3-node Elasticsearch watched by its exporter, and Nacos (their own alert rules). */
+let logsOut: SynthResult;
+let logsRulesFile: string;
 
 beforeAll(() => {
   const app = newTestApp();
@@ -44,7 +47,23 @@ beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'prometheus-rules-'));
   rulesFile = path.join(tmp, 'alerts.yml');
   fs.writeFileSync(rulesFile, data()['alerts.yml']);
+
+  const logsApp = newTestApp();
+  const logs = new arch.BackendArchitecture(logsApp, 'logs', { profile: arch.Profile.PRODUCTION });
+  new arch.ObservabilityStack(logs, 'observability', {
+    logging: arch.Logging.fluentd(),
+    metrics: arch.Metrics.prometheus({ alertmanager: { dropUnroutedAlerts: true } }),
+  });
+  // Nacos, scraped on its actuator endpoint
+  new arch.ConfigCenter(logs, 'config', { engine: arch.ConfigCenterEngine.nacos() });
+  logsOut = synthApp(logsApp);
+  logsRulesFile = path.join(tmp, 'logs-alerts.yml');
+  fs.writeFileSync(logsRulesFile, logsAlerts());
 });
+
+function logsAlerts(): string {
+  return one(logsOut.objects, 'ConfigMap', 'observability-prometheus-config', 'observability').data['alerts.yml'];
+}
 
 afterAll(() => {
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
@@ -77,8 +96,8 @@ function annotations(r: any, value: string): Record<string, string> {
 }
 
 /** Runs `promtool test rules` on one test group over the synthesized rules. */
-function testRules(name: string, group: { input_series: any[]; promql_expr_test?: any[]; alert_rule_test: any[] }): void {
-  const tests = { rule_files: [rulesFile], evaluation_interval: '1m', tests: [{ interval: '1m', ...group }] };
+function testRules(name: string, group: { input_series: any[]; promql_expr_test?: any[]; alert_rule_test: any[] }, file0 = rulesFile): void {
+  const tests = { rule_files: [file0], evaluation_interval: '1m', tests: [{ interval: '1m', ...group }] };
   const file = path.join(tmp, `${name}.test.yml`);
   fs.writeFileSync(file, yaml.dump(tests, { lineWidth: -1 }));
   expect(run(promtool(), ['test', 'rules', file])).toMatch(/SUCCESS/);
@@ -160,8 +179,29 @@ test('promtool test rules: each RED alert fires on the series that should fire i
 });
 
 /** An alert of a platform rule at 20m, its annotations expanded from the synthesized templates. */
-function expected(alert: string, labels: Record<string, string>, value: string, job = 'observability-otel-collector'): any {
-  const groups = (yaml.load(data()['alerts.yml']) as any).groups;
+/** The labels of a series selector's body (`a="x", b="y"`). */
+function labelsOf(selector: string): Record<string, string> {
+  return Object.fromEntries([...selector.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+}
+
+/** The synthesized static labels of an alert of the second architecture. */
+function ruleLabels(alert: string): Record<string, string> {
+  const r = (yaml.load(logsAlerts()) as any).groups.flatMap((g: any) => g.rules).find((x: any) => x.alert === alert);
+  expect(r).toBeDefined();
+  return r.labels;
+}
+
+/** The synthesized annotations of an alert of the second architecture, expanded with these labels and value. */
+function annotationsOf(alert: string, labels: Record<string, string>, value: string): Record<string, string> {
+  const r = (yaml.load(logsAlerts()) as any).groups.flatMap((g: any) => g.rules).find((x: any) => x.alert === alert);
+  const expand = (t: string) => t
+    .replace(/\{\{ \$labels\.(\w+) \}\}/g, (_m, k: string) => labels[k])
+    .replace(/\{\{ \$value( \| humanizePercentage)? \}\}/g, value);
+  return Object.fromEntries(Object.entries(r.annotations as Record<string, string>).map(([k, v]) => [k, expand(v)]));
+}
+
+function expected(alert: string, labels: Record<string, string>, value: string, job = 'observability-otel-collector', alerts = data()['alerts.yml']): any {
+  const groups = (yaml.load(alerts) as any).groups;
   const r = groups.flatMap((g: any) => g.rules).find((x: any) => x.alert === alert);
   expect(r).toBeDefined();
   const all = { namespace: 'observability', job, ...labels };
@@ -253,6 +293,127 @@ test('promtool test rules: the Kafka alerts fire on under-replicated partitions,
       { eval_time: '10m', alertname: 'KafkaConsumerGroupLagGrowing', exp_alerts: [] },
     ],
   });
+});
+
+test('promtool test rules: Fluentd\'s alerts fire on a nearly full buffer and on lasting output errors, and only there', () => {
+  const fd = 'kind="fluentd", namespace="observability-agents", job="observability-fluentd"';
+  const job = 'observability-fluentd';
+  const at = (alert: string, labels: Record<string, string>, value: string) =>
+    expected(alert, { namespace: 'observability-agents', ...labels }, value, job, logsAlerts());
+  testRules('fluentd', {
+    input_series: [
+      // node a: Elasticsearch refuses bulk requests
+      { series: `fluentd_output_status_num_errors{${fd}, pod="fd-a", plugin_id="out_elasticsearch", type="elasticsearch"}`, values: '0+30x30' },
+      // node b: one error long ago
+      { series: `fluentd_output_status_num_errors{${fd}, pod="fd-b", plugin_id="out_elasticsearch", type="elasticsearch"}`, values: '1x30' },
+    ],
+    alert_rule_test: [
+      at('FluentdOutputErrors', { pod: 'fd-a', plugin_id: 'out_elasticsearch' }, '0.5'),
+      { eval_time: '10m', alertname: 'FluentdOutputErrors', exp_alerts: [] },
+    ],
+  }, logsRulesFile);
+  testRules('fluentd-buffer', {
+    input_series: [
+      { series: `fluentd_output_status_buffer_available_space_ratio{${fd}, pod="fd-a", plugin_id="out_elasticsearch", type="elasticsearch"}`, values: '50x5 8x20' },
+      { series: `fluentd_output_status_buffer_available_space_ratio{${fd}, pod="fd-b", plugin_id="out_elasticsearch", type="elasticsearch"}`, values: '99.5x25' },
+    ],
+    alert_rule_test: [
+      // node a's buffer has had less than 10 % space left since minute 5; node b's is nearly empty
+      at('FluentdBufferNearlyFull', { pod: 'fd-a', plugin_id: 'out_elasticsearch' }, '8'),
+      // not before its `for` (5 minutes below 10 %)
+      { eval_time: '9m', alertname: 'FluentdBufferNearlyFull', exp_alerts: [] },
+    ],
+  }, logsRulesFile);
+});
+
+test('promtool test rules: the Elasticsearch alerts fire on a red or yellow cluster, a lost node, a filling disk, a full heap and a blind exporter, and only there', () => {
+  const es = 'kind="elasticsearch", namespace="observability", job="observability-elasticsearch-exporter", pod="exp-0", cluster="observability-elasticsearch"';
+  const node = (n: string) => `${es}, name="observability-elasticsearch-${n}", host="10.0.0.${n}", es_master_node="true", es_data_node="true", es_ingest_node="true", es_client_node="true"`;
+  const fs0 = (n: string) => `${node(n)}, mount="/usr/share/elasticsearch/data (/dev/sdb)", path="/usr/share/elasticsearch/data"`;
+  const job = 'observability-elasticsearch-exporter';
+  const at = (alert: string, labels: Record<string, string>, value: string) =>
+    expected(alert, { cluster: 'observability-elasticsearch', ...labels }, value, job, logsAlerts());
+  testRules('elasticsearch', {
+    input_series: [
+      // red from minute 10 (a primary lost), yellow before (a replica unassigned for the whole run)
+      { series: `elasticsearch_cluster_health_status{${es}, color="red"}`, values: '0x10 1x20' },
+      { series: `elasticsearch_cluster_health_status{${es}, color="yellow"}`, values: '1x10 0x20' },
+      { series: `elasticsearch_cluster_health_status{${es}, color="green"}`, values: '0x30' },
+      // three nodes, then two
+      { series: `elasticsearch_cluster_health_number_of_nodes{${es}}`, values: '3x10 2x20' },
+      // node 0: 92 % of 100 GiB used; node 1: 83 %; node 2: 40 %
+      { series: `elasticsearch_filesystem_data_size_bytes{${fs0('0')}}`, values: '100x30' },
+      { series: `elasticsearch_filesystem_data_available_bytes{${fs0('0')}}`, values: '8x30' },
+      { series: `elasticsearch_filesystem_data_size_bytes{${fs0('1')}}`, values: '100x30' },
+      { series: `elasticsearch_filesystem_data_available_bytes{${fs0('1')}}`, values: '17x30' },
+      { series: `elasticsearch_filesystem_data_size_bytes{${fs0('2')}}`, values: '100x30' },
+      { series: `elasticsearch_filesystem_data_available_bytes{${fs0('2')}}`, values: '60x30' },
+      // node 1's heap at 95 %, node 2's at 50 % (non-heap is not heap)
+      { series: `elasticsearch_jvm_memory_used_bytes{${node('1')}, area="heap"}`, values: '95x30' },
+      { series: `elasticsearch_jvm_memory_max_bytes{${node('1')}, area="heap"}`, values: '100x30' },
+      { series: `elasticsearch_jvm_memory_used_bytes{${node('1')}, area="non-heap"}`, values: '300x30' },
+      { series: `elasticsearch_jvm_memory_used_bytes{${node('2')}, area="heap"}`, values: '50x30' },
+      { series: `elasticsearch_jvm_memory_max_bytes{${node('2')}, area="heap"}`, values: '100x30' },
+      // the exporter lost the cluster from minute 12
+      { series: `elasticsearch_clusterinfo_up{${es}, url="http://observability-elasticsearch.observability.svc.cluster.local:9200"}`, values: '1x12 0x18' },
+    ],
+    alert_rule_test: [
+      at('ElasticsearchClusterRed', { namespace: 'observability' }, '1'),
+      { eval_time: '8m', alertname: 'ElasticsearchClusterRed', exp_alerts: [] },
+      // yellow for the first 10 minutes only: shorter than its 30 minutes
+      { eval_time: '20m', alertname: 'ElasticsearchClusterYellow', exp_alerts: [] },
+      {
+        eval_time: '20m',
+        alertname: 'ElasticsearchNodeMissing',
+        exp_alerts: [{
+          exp_labels: { ...ruleLabels('ElasticsearchNodeMissing'), kind: 'elasticsearch', namespace: 'observability', job, pod: 'exp-0', cluster: 'observability-elasticsearch' },
+          exp_annotations: annotationsOf('ElasticsearchNodeMissing', { namespace: 'observability', job, cluster: 'observability-elasticsearch' }, '1'),
+        }],
+      },
+      diskAlert('ElasticsearchDiskFilling', ['0', '1'], { 0: '92%', 1: '83%' }),
+      diskAlert('ElasticsearchDiskAboveHighWatermark', ['0'], { 0: '92%' }),
+      {
+        eval_time: '20m',
+        alertname: 'ElasticsearchHeapTooHigh',
+        exp_alerts: [{
+          exp_labels: { ...ruleLabels('ElasticsearchHeapTooHigh'), ...labelsOf(node('1')), area: 'heap' },
+          exp_annotations: annotationsOf('ElasticsearchHeapTooHigh', { ...labelsOf(node('1')) }, '95%'),
+        }],
+      },
+      at('ElasticsearchExporterCannotReachCluster', { namespace: 'observability', pod: 'exp-0', kind: 'elasticsearch', url: 'http://observability-elasticsearch.observability.svc.cluster.local:9200' }, '0'),
+    ],
+  }, logsRulesFile);
+
+  function diskAlert(alert: string, nodes: string[], values: Record<string, string>): any {
+    return {
+      eval_time: '20m',
+      alertname: alert,
+      exp_alerts: nodes.map((n) => ({
+        exp_labels: { ...ruleLabels(alert), ...labelsOf(fs0(n)) },
+        exp_annotations: annotationsOf(alert, labelsOf(fs0(n)), values[n]),
+      })),
+    };
+  }
+});
+
+test('promtool test rules: the Nacos alerts fire on database errors and failing notifications between members, and only there', () => {
+  const nx = (pod: string) => `kind="nacos", namespace="config", job="config", pod="${pod}", module="config"`;
+  const at = (alert: string, pod: string, value: string) => expected(alert, { namespace: 'config', pod }, value, 'config', logsAlerts());
+  testRules('nacos', {
+    input_series: [
+      // config-0 loses its database; config-1 cannot notify; config-2 counted one error long ago
+      { series: `nacos_exception_total{${nx('config-0')}, name="db"}`, values: '0+12x30' },
+      { series: `nacos_exception_total{${nx('config-1')}, name="configNotify"}`, values: '0+60x30' },
+      { series: `nacos_exception_total{${nx('config-2')}, name="db"}`, values: '1x30' },
+      // client mistakes are not server trouble
+      { series: `nacos_exception_total{${nx('config-2')}, name="illegalArgument"}`, values: '0+600x30' },
+    ],
+    alert_rule_test: [
+      at('NacosDatabaseErrors', 'config-0', '0.2'),
+      at('NacosConfigNotifyFailing', 'config-1', '1'),
+      { eval_time: '12m', alertname: 'NacosConfigNotifyFailing', exp_alerts: [] },
+    ],
+  }, logsRulesFile);
 });
 
 test('amtool: each per-service alert reaches its team\'s receiver, the others the default one', () => {

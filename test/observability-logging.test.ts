@@ -541,6 +541,13 @@ describe('the agents\' own metrics', () => {
       logging: arch.Logging.fluentBit({ store: arch.LogStore.elasticsearch({ exporter: false, exporterImage: 'quay.io/prometheuscommunity/elasticsearch-exporter:v1.11.0' }) }),
       metrics: arch.Metrics.prometheus({ alertmanager: { dropUnroutedAlerts: true } }),
     })).toThrow(/\[shop\/obs\] elasticsearch exporterImage is set but exporter is false.*Fix: remove exporterImage/);
+    // asked for explicitly where no Prometheus scrapes it: an error, not silently left out
+    for (const store of [{ exporter: true }, { exporterImage: 'quay.io/prometheuscommunity/elasticsearch-exporter:v1.11.0' }]) {
+      const app3 = newTestApp();
+      const shop3 = new arch.BackendArchitecture(app3, 'shop', { profile: arch.Profile.DEVELOPMENT });
+      expect(() => new arch.ObservabilityStack(shop3, 'obs', { logging: arch.Logging.fluentBit({ store: arch.LogStore.elasticsearch(store) }) }))
+        .toThrow(/\[shop\/obs\] elasticsearch (exporter is true|exporterImage is set) but the stack's metrics pillar is "none".*Fix: use Metrics\.prometheus\(\)/);
+    }
   });
 
   test('Filebeat serves no Prometheus metrics without an exporter: not claimed as scraped', () => {

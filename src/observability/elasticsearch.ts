@@ -214,8 +214,13 @@ export function deployElasticsearch(stack: ObservabilityStack, options: DeployEl
   if (!exporterOption && options.exporterImage !== undefined) {
     fail(stack, 'elasticsearch exporterImage is set but exporter is false', 'remove exporterImage, or turn the exporter on (the default)');
   }
-  // only a Prometheus scrapes it
-  const exporterOn = exporterOption && stack._pillarKinds.metrics === MetricsKind.PROMETHEUS;
+  // only a Prometheus scrapes it: an exporter asked for explicitly without one is an error, not ignored
+  const prometheus = stack._pillarKinds.metrics === MetricsKind.PROMETHEUS;
+  if (!prometheus && (options.exporter === true || options.exporterImage !== undefined)) {
+    fail(stack, `elasticsearch ${options.exporterImage !== undefined ? 'exporterImage is set' : 'exporter is true'} but the stack's metrics pillar is ${show(stack._pillarKinds.metrics ?? 'none')}, and only Prometheus scrapes the exporter`,
+      'use Metrics.prometheus() in the stack, or remove the exporter options');
+  }
+  const exporterOn = exporterOption && prometheus;
   const exporterImage = options.exporterImage ?? ELASTICSEARCH_EXPORTER_DEFAULT_IMAGE;
   if (exporterOn) validateImage(stack, exporterImage);
   const exporterName = objectName(stack, name, 'exporter');

@@ -63,7 +63,8 @@ export interface ElasticsearchStoreOptions {
    * (before Elasticsearch's watermarks stop allocation and make indices read-only), a full heap and
    * an exporter that cannot reach the cluster. It authenticates as the user `metrics-exporter`
    * (cluster privilege `monitor` only), whose password the provisioning Job sets from the Secret
-   * `<stack>-elasticsearch-exporter` (key "password", managed outside the manifests).
+   * `<stack>-elasticsearch-exporter` (key "password", managed outside the manifests). Setting it
+   * (or `exporterImage`) in a stack whose metrics pillar is not Prometheus is a synth error.
    * @default true
    */
   readonly exporter?: boolean;

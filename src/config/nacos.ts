@@ -13,7 +13,7 @@ import { ANNOTATION_EXTERNAL_SECRETS, DOMAIN, recommendedLabels } from '../inter
 import { lazy } from '../internal/lazy';
 import { GcLog, LogbackConfig, logVolumeMebibytes, renderLogback } from '../internal/logback';
 import { MYSQL_PORT, MySqlDatabase, resolveMySqlBackup } from '../internal/mysql';
-import { objectName, validateDnsLabel, validateImage, validateInteger } from '../internal/names';
+import { compareStrings, objectName, validateDnsLabel, validateImage, validateInteger } from '../internal/names';
 import { deployPlatformComponent } from '../internal/platform';
 import { secureContainer } from '../internal/pod';
 import { resolveResources } from '../internal/profile-defaults';
@@ -481,7 +481,7 @@ export class NacosConfigEngine implements ConfigCenterEngineImpl {
     provision.allowEgressTo(cluster, httpPorts);
     cluster.allowIngressFrom(provision, httpPorts);
 
-    const sortedReaders = () => [...readers.values()].sort((a, b) => a.user.localeCompare(b.user));
+    const sortedReaders = () => [...readers.values()].sort((a, b) => compareStrings(a.user, b.user));
     const script = () => provisionScript(baseUrl, namespaces, sortedReaders().map((r, i) => ({ user: r.user, passwordVar: `NACOS_CONSUMER_PASSWORD_${i}`, resource })));
     const jobEnv = (): kplus.k8s.EnvVar[] => [
       secretEnv('NACOS_ADMIN_PASSWORD', adminPassword),

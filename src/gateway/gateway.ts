@@ -10,7 +10,7 @@ import { Binding, EnvValue, IWorkload, NetworkPort, Protocol } from '../architec
 import { HttpMethod } from '../architecture/http-method';
 import { ConsoleAuthentication, IConsole, IRoutable, RouteBackend } from '../architecture/routable';
 import { fail, show } from '../internal/errors';
-import { envPrefix, validateDnsLabel, validateInteger } from '../internal/names';
+import { compareStrings, envPrefix, validateDnsLabel, validateInteger } from '../internal/names';
 import { placePlatformComponent } from '../internal/platform';
 
 /** Properties of a {@link Gateway}. */
@@ -232,7 +232,7 @@ export class Gateway extends Construct implements IRoutable {
       if (o.methods && o.methods.length > 0) fail(this, `${routeDesc}: HTTP methods do not apply to gRPC routes (every gRPC call is a POST)`, 'remove methods');
     }
     if (o.stripPrefix && pathMatch !== PathMatch.PREFIX) fail(this, `${routeDesc}: stripPrefix needs PathMatch.PREFIX`, 'remove stripPrefix or match by prefix');
-    const headers = Object.entries(o.headers ?? {}).sort(([a], [b]) => a.localeCompare(b));
+    const headers = Object.entries(o.headers ?? {}).sort(([a], [b]) => compareStrings(a, b));
     for (const [name, value] of headers) {
       if (!HEADER_NAME.test(name)) fail(this, `${routeDesc}: header name ${show(name)} is not a valid HTTP header name`, 'use a token such as "x-api-version"');
       if (typeof value !== 'string' || /[\r\n]/.test(value)) fail(this, `${routeDesc}: header ${name} value ${show(value)} is not a single-line string`, 'use a plain value');
@@ -362,7 +362,7 @@ export class Gateway extends Construct implements IRoutable {
 
   private headerRewrite(what: string, h: HeaderRewrite | undefined): ResolvedHeaders | undefined {
     if (!h) return undefined;
-    const set = Object.entries(h.set ?? {}).sort(([a], [b]) => a.localeCompare(b));
+    const set = Object.entries(h.set ?? {}).sort(([a], [b]) => compareStrings(a, b));
     const remove = [...new Set(h.remove ?? [])].sort();
     for (const [name, value] of set) {
       if (!HEADER_NAME.test(name)) fail(this, `${what}: header name ${show(name)} is not a valid HTTP header name`, 'use a token such as "x-request-source"');

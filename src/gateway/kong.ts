@@ -9,7 +9,7 @@ import { deployProxy, proxySettings } from './proxy-workload';
 import { AppProtocol } from '../architecture/app-protocol';
 import { stringifyYaml } from '../internal/component-chart';
 import { lazy } from '../internal/lazy';
-import { objectName, validateImage } from '../internal/names';
+import { compareStrings, objectName, validateImage } from '../internal/names';
 import { deployPlatformComponent } from '../internal/platform';
 import { secureContainer, writableVolumes } from '../internal/pod';
 
@@ -111,7 +111,7 @@ export class KongGatewayEngine implements GatewayEngineImpl {
         ? [['KONG_NGINX_HTTP_CLIENT_HEADER_TIMEOUT', `${settings.requestTimeoutSeconds}s`], ['KONG_NGINX_HTTP_CLIENT_BODY_TIMEOUT', `${settings.requestTimeoutSeconds}s`]] as Array<[string, string]>
         : []),
     ];
-    env.sort(([a], [b]) => a.localeCompare(b));
+    env.sort(([a], [b]) => compareStrings(a, b));
     const status = (path: string) => ({ httpGet: { path, port: k8s.IntOrString.fromNumber(STATUS_PORT) } });
     const workload = deployProxy(gateway, {
       chart,

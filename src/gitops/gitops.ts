@@ -11,7 +11,7 @@ import { afterSynth, ComponentChart } from '../internal/component-chart';
 import { fail, show } from '../internal/errors';
 import { helmChartOf, sideFilesDir } from '../internal/helm';
 import { LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY } from '../internal/labels';
-import { validateDnsLabel } from '../internal/names';
+import { compareStrings, validateDnsLabel } from '../internal/names';
 import { stringifyDocument } from '../internal/yaml-writer';
 
 /**
@@ -136,7 +136,7 @@ export class GitOpsOutput {
           : groups.size > 0 ? Phase.CUSTOM_RESOURCES : Phase.BUILT_IN;
       out.push({ name: chart.folder, phase, crdGroups: [...groups].sort() });
     }
-    return out.sort((a, b) => a.phase - b.phase || compare(a.name, b.name));
+    return out.sort((a, b) => a.phase - b.phase || compareStrings(a.name, b.name));
   }
 
   /** Every folder the architecture writes, with the file in it. */
@@ -288,10 +288,6 @@ function repoPath(base: string | undefined, folder: string): string {
   return path.posix.join(base ?? '.', folder);
 }
 
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 /**
  * After synth: a kustomization.yaml per folder and at the root, and each architecture's inventory.
  * Under a Helm chart (`cdk8s synth --format helm`) the inventory goes beside templates/ and there
@@ -312,6 +308,6 @@ function writeTree(app: App, archs: GitOpsOutput[], write: (filePath: string, da
     root.push(...a.folders());
   }
   if (!perChart || root.length === 0) return;
-  root.sort((a, b) => a.phase - b.phase || compare(a.name, b.name));
+  root.sort((a, b) => a.phase - b.phase || compareStrings(a.name, b.name));
   write(path.join(app.outdir, 'kustomization.yaml'), stringifyDocument({ ...KUSTOMIZATION, resources: root.map((f) => f.name) }));
 }

@@ -123,3 +123,13 @@ export function validateInteger(scope: IConstruct, what: string, value: number, 
   }
   return value;
 }
+
+/**
+ * Orders strings by UTF-16 code unit, like `Array.prototype.sort()` without a comparator. Every
+ * sort of generated content uses it, never `localeCompare`: that one follows the machine's locale
+ * (`LANG`; in Lithuanian `y` sorts before `j`), so the same program would write different files on
+ * a developer's machine and in CI.
+ */
+export function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

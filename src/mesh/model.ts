@@ -8,6 +8,7 @@ import { IWorkload, NetworkPort, Protocol } from '../architecture/binding';
 import type { Connection, WorkloadPortInfo, WorkloadRegistration } from '../architecture/extension';
 import { fail, show } from '../internal/errors';
 import { DOMAIN } from '../internal/labels';
+import { compareStrings } from '../internal/names';
 import type { Microservice } from '../microservice/microservice';
 
 /** Recorded on the pods the mesh leaves out, with the reason. */
@@ -93,7 +94,7 @@ export function fqdn(arch: BackendArchitecture, service: string, namespace: stri
 export function groupedGrants(grants: Grant[]): Array<{ consumers: IWorkload[]; ports: number[] }> {
   const groups = new Map<string, { consumers: IWorkload[]; ports: number[] }>();
   const key = (w: IWorkload) => `${w.namespace}/${w.serviceAccountName}`;
-  for (const g of [...grants].sort((a, b) => key(a.consumer).localeCompare(key(b.consumer)))) {
+  for (const g of [...grants].sort((a, b) => compareStrings(key(a.consumer), key(b.consumer)))) {
     const ports = [...g.ports].sort((a, b) => a - b);
     if (ports.length === 0) continue;
     const k = ports.join(',');

@@ -10,7 +10,7 @@ import { Profile } from '../architecture/profile';
 import { fail, show } from '../internal/errors';
 import { ANNOTATION_EXTERNAL_SECRETS } from '../internal/labels';
 import { lazy } from '../internal/lazy';
-import { objectName, validateDnsLabel, validateImage, validateInteger } from '../internal/names';
+import { compareStrings, objectName, validateDnsLabel, validateImage, validateInteger } from '../internal/names';
 import { deployPlatformComponent } from '../internal/platform';
 import { secureContainer, writableVolumes } from '../internal/pod';
 import { resolveResources, ResolvedResources } from '../internal/profile-defaults';
@@ -643,7 +643,7 @@ export class KafkaEngine implements MessageQueueEngineImpl {
       }
       return u;
     };
-    const scriptUsers = (): KafkaClientUser[] => [...users.values()].sort((a, b) => a.user.localeCompare(b.user)).map((u, i) => ({
+    const scriptUsers = (): KafkaClientUser[] => [...users.values()].sort((a, b) => compareStrings(a.user, b.user)).map((u, i) => ({
       user: u.user,
       passwordVar: `CLIENT_PASSWORD_${i}`,
       writes: [...u.writes].sort(),

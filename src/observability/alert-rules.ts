@@ -1,4 +1,5 @@
 import { stringifyYaml } from '../internal/component-chart';
+import { compareStrings } from '../internal/names';
 
 /** One Prometheus alerting rule. */
 export interface AlertRule {
@@ -305,7 +306,7 @@ export function alertRuleGroups(input: AlertRulesInput): AlertRuleGroup[] {
     }
     // one group per service: the same alert names with the same rule labels (team, severity)
     // repeat across services, which promtool reports as duplicates within a group
-    for (const svc of [...input.services].sort((a, b) => `${a.namespace}/${a.job}`.localeCompare(`${b.namespace}/${b.job}`))) {
+    for (const svc of [...input.services].sort((a, b) => compareStrings(`${a.namespace}/${a.job}`, `${b.namespace}/${b.job}`))) {
       groups.push({ name: `service-${svc.namespace}-${svc.job}`, rules: serviceRules(svc, input) });
     }
   }
@@ -350,7 +351,7 @@ export interface AlertmanagerConfigInput {
  * ConfigMap.
  */
 export function renderAlertmanagerConfig(input: AlertmanagerConfigInput): string {
-  const receivers = [...input.receivers].sort((a, b) => (a.team === undefined ? -1 : b.team === undefined ? 1 : a.name.localeCompare(b.name)));
+  const receivers = [...input.receivers].sort((a, b) => (a.team === undefined ? -1 : b.team === undefined ? 1 : compareStrings(a.name, b.name)));
   const config = {
     route: {
       receiver: 'default',

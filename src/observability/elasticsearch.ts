@@ -9,7 +9,7 @@ import { Profile } from '../architecture/profile';
 import { fail, show } from '../internal/errors';
 import { ANNOTATION_EXTERNAL_SECRETS } from '../internal/labels';
 import { lazy } from '../internal/lazy';
-import { objectName, validateDnsLabel, validateImage, validateInteger } from '../internal/names';
+import { compareStrings, objectName, validateDnsLabel, validateImage, validateInteger } from '../internal/names';
 import { secureContainer } from '../internal/pod';
 import { resolveResources } from '../internal/profile-defaults';
 import { scrapeAnnotations, StatefulCluster } from '../internal/stateful-cluster';
@@ -116,7 +116,7 @@ export function imageMajorVersion(image: string): number | undefined {
 /** The retention part of the provisioning script: ILM policies, owned index templates, policies on the writers' indices. */
 export function retentionScript(rules: readonly IndexRetentionRule[]): string[] {
   const lines: string[] = [];
-  for (const r of [...rules].sort((a, b) => a.policy.localeCompare(b.policy))) {
+  for (const r of [...rules].sort((a, b) => compareStrings(a.policy, b.policy))) {
     lines.push(`# ${r.writer}: ${r.patterns.join(', ')}, deleted ${r.deleteAfterDays} days after creation`);
     lines.push(`call -X PUT "$es/_ilm/policy/${r.policy}" -d '${JSON.stringify({
       policy: { _meta: { managed_by: 'cdk8s-architect' }, phases: { delete: { min_age: `${r.deleteAfterDays}d`, actions: { delete: {} } } } },

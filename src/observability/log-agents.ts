@@ -7,7 +7,7 @@ import type { BackendArchitecture } from '../architecture/backend-architecture';
 import { IWorkload, NetworkPort, SecretKeyReference } from '../architecture/binding';
 import { WorkloadController } from '../architecture/extension';
 import { DOMAIN, recommendedLabels, selectorLabels, ANNOTATION_EXTERNAL_SECRETS } from '../internal/labels';
-import { objectName } from '../internal/names';
+import { compareStrings, objectName } from '../internal/names';
 import { WorkloadNetworkPolicy } from '../internal/network';
 import { toKubeResources } from '../internal/pod';
 import { ResolvedResources } from '../internal/profile-defaults';
@@ -52,7 +52,7 @@ export function severityAliases(): Record<string, number> {
     table.set(s, Severities.code(s));
     table.set(Severities.info(s).keyword, Severities.code(s));
   }
-  return Object.fromEntries([...table.entries()].sort(([a], [b]) => a.localeCompare(b)));
+  return Object.fromEntries([...table.entries()].sort(([a], [b]) => compareStrings(a, b)));
 }
 
 /** RFC 5424 code -> syslog keyword (index = code). */

@@ -19,7 +19,7 @@ import { PlatformConsole } from '../internal/console';
 import { fail, show } from '../internal/errors';
 import { ANNOTATION_EXTERNAL_SECRETS, DOMAIN, LABEL_MANAGED_BY, LABEL_PART_OF, LABEL_TEAM, MANAGED_BY } from '../internal/labels';
 import { lazy } from '../internal/lazy';
-import { objectName, validateDnsLabel, validateImage, validateInteger, validateLabelValue } from '../internal/names';
+import { compareStrings, objectName, validateDnsLabel, validateImage, validateInteger, validateLabelValue } from '../internal/names';
 import { secureContainer } from '../internal/pod';
 import { resolveResources } from '../internal/profile-defaults';
 import {
@@ -80,7 +80,7 @@ export const OTLP_METRICS_JOB = 'otlp-metrics';
  * resource attribute) and `kind="microservice"`.
  */
 function otlpMetricsJob(c: NonNullable<PrometheusConfigInput['otlpCollector']>): Record<string, unknown> {
-  const selector = Object.entries(c.podSelector).sort(([a], [b]) => a.localeCompare(b));
+  const selector = Object.entries(c.podSelector).sort(([a], [b]) => compareStrings(a, b));
   return {
     job_name: OTLP_METRICS_JOB,
     honor_labels: true,

@@ -11,7 +11,7 @@ import { PlatformConsole } from '../internal/console';
 import { fail, show } from '../internal/errors';
 import { ANNOTATION_EXTERNAL_SECRETS, ANNOTATION_WRITES_SECRETS, DOMAIN, LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY } from '../internal/labels';
 import { lazy } from '../internal/lazy';
-import { objectName, validateDnsLabel, validateInteger } from '../internal/names';
+import { compareStrings, objectName, validateDnsLabel, validateInteger } from '../internal/names';
 import { deployPlatformComponent, quorumClusterSettings } from '../internal/platform';
 import { secureContainer, writableVolumes } from '../internal/pod';
 import { resolveResources } from '../internal/profile-defaults';
@@ -443,7 +443,7 @@ export class ConsulRegistryEngine implements RegistryEngineImpl {
       },
     });
 
-    const sorted = () => [...p.consumers.values()].sort((a, b) => `${a.namespace}/${a.secretName}`.localeCompare(`${b.namespace}/${b.secretName}`));
+    const sorted = () => [...p.consumers.values()].sort((a, b) => compareStrings(`${a.namespace}/${a.secretName}`, `${b.namespace}/${b.secretName}`));
     // RBAC: in each consumer namespace, create Secrets (Kubernetes cannot narrow "create" to names)
     // and read and update exactly the consumers' Secrets.
     const roleName = `${p.name}-consul-bootstrap`;

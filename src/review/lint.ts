@@ -1,5 +1,6 @@
 import { ArchitectureLintOptions, LintFinding, LintRule, LintSeverity, LintSuppression } from './lint-options';
 import { ArchitectureModel, ModelComponent } from './model';
+import { compareStrings } from '../internal/names';
 
 /*
  * The architecture lint: checks over the whole architecture (the model built from the construct
@@ -163,7 +164,7 @@ export function lintModel(model: ArchitectureModel): RawFinding[] {
   }
 
   const rank = Object.values(LintRule) as string[];
-  return out.sort((a, b) => rank.indexOf(a.rule) - rank.indexOf(b.rule) || a.path.localeCompare(b.path) || a.message.localeCompare(b.message));
+  return out.sort((a, b) => rank.indexOf(a.rule) - rank.indexOf(b.rule) || compareStrings(a.path, b.path) || compareStrings(a.message, b.message));
 }
 
 /** Validates the options: every suppression needs a rule and a reason. Returns the problems. */

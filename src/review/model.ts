@@ -3,6 +3,7 @@ import type { BackendArchitecture } from '../architecture/backend-architecture';
 import type { IWorkload } from '../architecture/binding';
 import { ConfigCenter } from '../config/config-center';
 import { Gateway } from '../gateway/gateway';
+import { compareStrings } from '../internal/names';
 import { StatefulCluster } from '../internal/stateful-cluster';
 import { StatelessWorkload } from '../internal/stateless-workload';
 import { Mesh } from '../mesh/mesh';
@@ -280,7 +281,7 @@ export function buildModel(arch: BackendArchitecture): ArchitectureModel {
         name: t.name,
         replicationFactor: c._resolvedTopic(t.name)?.replicationFactor,
         producers: [...producers].sort(),
-        consumers: [...consumers.values()].sort((a, b) => (a.group + a.component).localeCompare(b.group + b.component)),
+        consumers: [...consumers.values()].sort((a, b) => compareStrings(a.group + a.component, b.group + b.component)),
       });
     }
   }

@@ -382,7 +382,8 @@ describe('production: 3 controllers, 3 brokers', () => {
     expect(JSON.stringify([c.command, c.args, c.env ?? []])).not.toMatch(/sasl\.password=[^$]/);
     expect(spec.securityContext).toMatchObject({ runAsUser: 65534, runAsNonRoot: true });
     expect(c.securityContext.readOnlyRootFilesystem).toBe(true);
-    expect(c.readinessProbe.httpGet).toEqual({ path: '/healthz', port: 9308 });
+    expect(c.readinessProbe.httpGet).toEqual({ path: '/healthz', port: 'metrics' });
+    expect(c.ports).toEqual([{ name: 'metrics', containerPort: 9308, protocol: 'TCP' }]);
     const vols = Object.fromEntries(spec.volumes.map((v: any) => [v.name, v]));
     expect(vols.args.emptyDir).toEqual({ medium: 'Memory', sizeLimit: '1Mi' });
     expect(vols.password.secret).toEqual({ secretName: 'events-consumers', items: [{ key: 'events.events-exporter', path: 'password' }], defaultMode: 0o440 });

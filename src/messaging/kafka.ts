@@ -8,14 +8,14 @@ import type { ResolvedTopic } from './topic-internal';
 import { EnvValue, EnvVariable, IWorkload, NetworkPort, Protocol } from '../architecture/binding';
 import { Profile } from '../architecture/profile';
 import { fail, show } from '../internal/errors';
+import { deployMetricsExporter } from '../internal/exporter';
 import { ANNOTATION_EXTERNAL_SECRETS } from '../internal/labels';
 import { lazy } from '../internal/lazy';
 import { compareStrings, objectName, validateDnsLabel, validateImage, validateInteger } from '../internal/names';
 import { deployPlatformComponent } from '../internal/platform';
 import { secureContainer, writableVolumes } from '../internal/pod';
 import { resolveResources, ResolvedResources } from '../internal/profile-defaults';
-import { scrapeAnnotations, StatefulCluster } from '../internal/stateful-cluster';
-import { StatelessWorkload } from '../internal/stateless-workload';
+import { StatefulCluster } from '../internal/stateful-cluster';
 import { TaskPods } from '../internal/task-pods';
 
 const k8s = kplus.k8s;
@@ -725,42 +725,30 @@ export class KafkaEngine implements MessageQueueEngineImpl {
         name: 'password',
         secret: { secretName: passwordsSecret, items: [{ key: exporterUser, path: 'password' }], defaultMode: 0o440 },
       };
-      const http = { httpGet: { path: '/healthz', port: kplus.k8s.IntOrString.fromNumber(KAFKA_EXPORTER_PORT) } };
-      const scrape = { port: KAFKA_EXPORTER_PORT, path: '/metrics', kind: KAFKA_METRICS_KIND, job: exporterName };
-      const exporter = new StatelessWorkload(mq, 'exporter', {
+      const exporter = deployMetricsExporter(mq, 'exporter', {
         architecture: arch,
         chart,
+        componentName: name,
         name: exporterName,
         namespace: ns,
-        identity: { name, instance: `${arch.name}-${exporterName}`, component: 'exporter', partOf: arch.name },
-        // one pod: a second would duplicate every series (and double summed lag); a missing
-        // exporter shows as its scrape target down
-        replicas: 1,
-        ports: [{ name: 'metrics', port: KAFKA_EXPORTER_PORT, appProtocol: 'http' }],
-        uid: EXPORTER_UID,
         kind: 'kafka-exporter',
-        podAnnotations: { ...scrapeAnnotations(scrape), ...(auth ? { [ANNOTATION_EXTERNAL_SECRETS]: passwordsSecret } : {}) },
+        metricsKind: KAFKA_METRICS_KIND,
+        image: exporterImage,
+        port: KAFKA_EXPORTER_PORT,
+        uid: EXPORTER_UID,
+        // with SASL: the password goes from the mounted Secret into a kingpin argument file
+        // (@file, expanded by the exporter's flag parser) on a memory volume, never onto a command line
+        command: auth
+          ? ['/bin/sh', '-c', 'umask 077 && printf \'%s\\n\' "--sasl.password=$(cat ' + EXPORTER_SECRET_DIR + '/password)" > '
+            + EXPORTER_ARGS_DIR + '/args && exec /bin/kafka_exporter @' + EXPORTER_ARGS_DIR + '/args "$@"', 'kafka_exporter']
+          : ['/bin/kafka_exporter'],
+        args: flags,
         volumes: auth ? [argsVolume, passwordVolume] : [],
-        containers: () => [secureContainer({
-          name: 'kafka-exporter',
-          image: exporterImage,
-          // with SASL: the password goes from the mounted Secret into a kingpin argument file
-          // (@file, expanded by the exporter's flag parser) on a memory volume, never onto a command line
-          command: auth
-            ? ['/bin/sh', '-c', 'umask 077 && printf \'%s\\n\' "--sasl.password=$(cat ' + EXPORTER_SECRET_DIR + '/password)" > '
-              + EXPORTER_ARGS_DIR + '/args && exec /bin/kafka_exporter @' + EXPORTER_ARGS_DIR + '/args "$@"', 'kafka_exporter']
-            : ['/bin/kafka_exporter'],
-          args: flags,
-          ports: [{ name: 'metrics', containerPort: KAFKA_EXPORTER_PORT }],
-          readinessProbe: { ...http, periodSeconds: 10, timeoutSeconds: 5 },
-          livenessProbe: { ...http, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 },
-          resources: { cpuRequestMillis: 50, cpuLimitMillis: 500, memoryRequestMebibytes: 64, memoryLimitMebibytes: 128 },
-          volumeMounts: auth ? [{ name: 'args', mountPath: EXPORTER_ARGS_DIR }, { name: 'password', mountPath: EXPORTER_SECRET_DIR, readOnly: true }] : [],
-        })],
+        volumeMounts: auth ? [{ name: 'args', mountPath: EXPORTER_ARGS_DIR }, { name: 'password', mountPath: EXPORTER_SECRET_DIR, readOnly: true }] : [],
+        externalSecrets: auth ? [passwordsSecret] : [],
       });
       exporter.allowEgressTo(brokerCluster, clientPorts);
       brokerCluster.allowIngressFrom(exporter, clientPorts);
-      arch._registerScrapeTarget({ workload: exporter, ...scrape });
     }
 
     // ---- what consumers get

@@ -7,12 +7,13 @@ import { MetricsKind } from './pillars';
 import { IWorkload, NetworkPort, Protocol, SecretKeyReference } from '../architecture/binding';
 import { Profile } from '../architecture/profile';
 import { fail, show } from '../internal/errors';
+import { deployMetricsExporter } from '../internal/exporter';
 import { ANNOTATION_EXTERNAL_SECRETS } from '../internal/labels';
 import { lazy } from '../internal/lazy';
 import { compareStrings, objectName, validateDnsLabel, validateImage, validateInteger } from '../internal/names';
 import { secureContainer } from '../internal/pod';
 import { resolveResources } from '../internal/profile-defaults';
-import { scrapeAnnotations, StatefulCluster } from '../internal/stateful-cluster';
+import { StatefulCluster } from '../internal/stateful-cluster';
 import { StatelessWorkload } from '../internal/stateless-workload';
 import { TaskPods } from '../internal/task-pods';
 
@@ -408,49 +409,37 @@ export function deployElasticsearch(stack: ObservabilityStack, options: DeployEl
 
   // ---- elasticsearch_exporter: cluster health, node heap and disk (flags: main.go of v1.11.0)
   if (exporterOn) {
-    const http = { httpGet: { path: '/healthz', port: k8s.IntOrString.fromString('metrics') } };
-    const scrape = { port: ELASTICSEARCH_EXPORTER_PORT, path: '/metrics', kind: ELASTICSEARCH_METRICS_KIND, job: exporterName };
-    const exporter = new StatelessWorkload(stack, 'elasticsearch-exporter', {
+    const exporter = deployMetricsExporter(stack, 'elasticsearch-exporter', {
       architecture: arch,
       chart,
+      componentName: name,
       name: exporterName,
       namespace: ns,
-      identity: { name, instance: `${arch.name}-${exporterName}`, component: 'exporter', partOf: arch.name },
-      // one pod: every series describes the whole cluster (--es.all), a second pod would duplicate
-      // them; a missing exporter shows as its scrape target down
-      replicas: 1,
-      ports: [{ name: 'metrics', port: ELASTICSEARCH_EXPORTER_PORT, appProtocol: 'http' }],
-      uid: EXPORTER_UID,
       kind: 'elasticsearch-exporter',
-      podAnnotations: { ...scrapeAnnotations(scrape), [ANNOTATION_EXTERNAL_SECRETS]: exporterSecret.secretName },
-      containers: (w) => [secureContainer({
-        name: 'elasticsearch-exporter',
-        image: exporterImage,
-        args: [
-          `--es.uri=${url}`,
-          // every node's stats from one exporter (the default is the node it talks to)
-          '--es.all',
-          '--es.timeout=20s',
-          // the cluster name and version (and elasticsearch_clusterinfo_up) are re-read on this
-          // interval: after a start before Elasticsearch was up, 1 minute instead of the default 5
-          '--es.clusterinfo.interval=1m',
-          `--web.listen-address=:${ELASTICSEARCH_EXPORTER_PORT}`,
-        ],
-        // the exporter reads ES_USERNAME/ES_PASSWORD (both set) for basic auth: nothing on the command line
-        env: [
-          { name: 'ES_USERNAME', value: METRICS_EXPORTER_USER },
-          { name: 'ES_PASSWORD', valueFrom: { secretKeyRef: { name: exporterSecret.secretName, key: exporterSecret.key } } },
-        ],
-        ports: w.containerPorts,
-        // the port opens after the first cluster-info request succeeds or times out
-        startupProbe: { ...http, periodSeconds: 5, timeoutSeconds: 5, failureThreshold: 24 },
-        readinessProbe: { ...http, periodSeconds: 10, timeoutSeconds: 5 },
-        livenessProbe: { ...http, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 },
-        resources: { cpuRequestMillis: 50, cpuLimitMillis: 500, memoryRequestMebibytes: 64, memoryLimitMebibytes: 128 },
-      })],
+      metricsKind: ELASTICSEARCH_METRICS_KIND,
+      image: exporterImage,
+      port: ELASTICSEARCH_EXPORTER_PORT,
+      uid: EXPORTER_UID,
+      args: [
+        `--es.uri=${url}`,
+        // every node's stats from one exporter (the default is the node it talks to)
+        '--es.all',
+        '--es.timeout=20s',
+        // the cluster name and version (and elasticsearch_clusterinfo_up) are re-read on this
+        // interval: after a start before Elasticsearch was up, 1 minute instead of the default 5
+        '--es.clusterinfo.interval=1m',
+        `--web.listen-address=:${ELASTICSEARCH_EXPORTER_PORT}`,
+      ],
+      // the exporter reads ES_USERNAME/ES_PASSWORD (both set) for basic auth: nothing on the command line
+      env: [
+        { name: 'ES_USERNAME', value: METRICS_EXPORTER_USER },
+        { name: 'ES_PASSWORD', valueFrom: { secretKeyRef: { name: exporterSecret.secretName, key: exporterSecret.key } } },
+      ],
+      externalSecrets: [exporterSecret.secretName],
+      // the port opens after the first cluster-info request succeeds or times out
+      startupSeconds: 120,
     });
     connect(exporter);
-    arch._registerScrapeTarget({ workload: exporter, ...scrape });
   }
 
   // ---- Kibana

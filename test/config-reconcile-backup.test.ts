@@ -6,9 +6,10 @@ import { checkAll } from './harness/invariants';
 import { find, newTestApp, one, synthApp, SynthResult, tmpDir } from './harness/synth';
 
 /**
- * Issue #10: Nacos provisioning converges on a schedule (a recreated development member lost its
- * users; rotated consumer passwords), and every generated MySQL (Nacos, Apollo, Zabbix) is backed
- * up by a CronJob in production.
+ * Issue #10: provisioning converges on a schedule — Nacos (a recreated development member lost its
+ * users; rotated consumer passwords), Kafka (rotated SCRAM passwords, deleted topics or ACLs) and
+ * Consul (tokens the servers lost, a service's deleted token Secret, a changed agent token) — and
+ * every generated MySQL (Nacos, Apollo, Zabbix) is backed up by a CronJob in production.
  */
 
 function nacos(profile: arch.Profile, options: arch.NacosOptions = {}): SynthResult {
@@ -42,6 +43,84 @@ describe('Nacos provisioning runs again on a schedule', () => {
     expect(find(nacos(arch.Profile.PRODUCTION, { reprovisionSchedule: '' }).objects, 'CronJob', 'config-provision')).toHaveLength(0);
     expect(() => nacos(arch.Profile.PRODUCTION, { reprovisionSchedule: 'every 10 minutes' }))
       .toThrow(/shop\/config.*reprovisionSchedule "every 10 minutes" is not a 5-field cron expression.*"\*\/10 \* \* \* \*"/s);
+  });
+});
+
+function kafka(profile: arch.Profile, options: arch.KafkaOptions = {}): SynthResult {
+  const app = newTestApp();
+  const shop = new arch.BackendArchitecture(app, 'shop', { profile });
+  const mq = new arch.MessageQueue(shop, 'events', { engine: arch.MessageQueueEngine.kafka(options), topics: [{ name: 'orders', partitions: 3 }] });
+  new arch.Microservice(shop, 'orders', { image: 'ghcr.io/acme/orders:1.4.2' }).uses(mq.topic('orders').producer());
+  new arch.Microservice(shop, 'billing', { image: 'ghcr.io/acme/billing:2.0.1' }).uses(mq.topic('orders').consumer('billing'));
+  return synthApp(app);
+}
+
+function consul(profile: arch.Profile, options: arch.ConsulOptions = {}): SynthResult {
+  const app = newTestApp();
+  const shop = new arch.BackendArchitecture(app, 'shop', { profile });
+  const registry = new arch.Registry(shop, 'registry', { engine: arch.RegistryEngine.consul(options) });
+  new arch.Microservice(shop, 'orders', { image: 'ghcr.io/acme/orders:1.4.2' }).uses(registry);
+  return synthApp(app);
+}
+
+/** The CronJob runs exactly the one-off Job's pod: same script, env, Secrets, identity and token. */
+function expectSamePod(job: any, cron: any): void {
+  expect(cron.spec.concurrencyPolicy).toBe('Forbid');
+  expect(podSpec(cron)).toEqual(podSpec(job));
+  expect(cron.spec.jobTemplate.spec.template.metadata).toEqual(job.spec.template.metadata);
+}
+
+describe('Kafka provisioning runs again on a schedule', () => {
+  test.each([
+    [arch.Profile.PRODUCTION, 'events-provision'],
+    [arch.Profile.DEVELOPMENT, 'events-provision'],
+  ])('%s: an hourly CronJob with exactly the Job\'s topics, SCRAM credentials and ACLs', (profile, name) => {
+    const out = kafka(profile);
+    expect(checkAll(out.objects)).toEqual([]);
+    const job = find(out.objects, 'Job', undefined, 'events')[0];
+    const cron = one(out.objects, 'CronJob', name, 'events');
+    expect(cron.spec.schedule).toBe('23 * * * *');
+    expectSamePod(job, cron);
+    const script = podSpec(cron).containers[0].args[0];
+    // the credential is set from the Secret on every run: a rotated password converges
+    expect(script).toContain('--alter --entity-type users --entity-name \'shop.billing\' --add-config "SCRAM-SHA-512=[password=$CLIENT_PASSWORD_1]"');
+    expect(script).toContain('--create --if-not-exists --topic \'orders\'');
+    expect(podSpec(cron).containers[0].env).toContainEqual({ name: 'CLIENT_PASSWORD_1', valueFrom: { secretKeyRef: { name: 'events-consumers', key: 'shop.billing' } } });
+  });
+
+  test('without authentication the topics Job runs again too; "" turns it off; a bad schedule fails at synth', () => {
+    const plain = kafka(arch.Profile.DEVELOPMENT, { authentication: false });
+    expectSamePod(find(plain.objects, 'Job', undefined, 'events')[0], one(plain.objects, 'CronJob', 'events-topics', 'events'));
+    expect(find(kafka(arch.Profile.PRODUCTION, { reprovisionSchedule: '' }).objects, 'CronJob', undefined, 'events')).toHaveLength(0);
+    expect(() => kafka(arch.Profile.PRODUCTION, { reprovisionSchedule: '@hourly' }))
+      .toThrow(/shop\/events.*reprovisionSchedule "@hourly" is not a 5-field cron expression.*"23 \* \* \* \*"/s);
+  });
+});
+
+describe('the Consul bootstrap runs again on a schedule', () => {
+  test('production (ACLs, TLS): a CronJob every 10 minutes with exactly the Job\'s pod, API token included', () => {
+    const out = consul(arch.Profile.PRODUCTION);
+    expect(checkAll(out.objects)).toEqual([]);
+    const job = find(out.objects, 'Job', undefined, 'registry')[0];
+    const cron = one(out.objects, 'CronJob', 'registry-bootstrap', 'registry');
+    expect(cron.spec.schedule).toBe('*/10 * * * *');
+    expectSamePod(job, cron);
+    // it writes the services' Secrets through the API: the token is mounted
+    expect(podSpec(cron).automountServiceAccountToken).toBe(true);
+    const script = podSpec(cron).containers[0].args[0];
+    // a token is created only if its SecretID does not authenticate; a Secret with a token keeps it
+    expect(script).toContain('"$consul/v1/acl/token/self")" = 200 ]; then log "token $2 exists"; return; fi');
+    expect(script).toContain('consumer \'shop\' \'orders-registry-consul\' \'orders\'');
+  });
+
+  test('"" turns it off; set without ACLs and TLS, or malformed, it fails at synth with the path and the fix', () => {
+    expect(find(consul(arch.Profile.PRODUCTION, { reprovisionSchedule: '' }).objects, 'CronJob', undefined, 'registry')).toHaveLength(0);
+    // development: no ACLs, no TLS, no bootstrap at all
+    expect(find(consul(arch.Profile.DEVELOPMENT).objects, 'CronJob', undefined, 'registry')).toHaveLength(0);
+    expect(() => consul(arch.Profile.DEVELOPMENT, { reprovisionSchedule: '*/5 * * * *' }))
+      .toThrow(/shop\/registry.*reprovisionSchedule is set, but without ACLs or TLS there is no bootstrap Job.*remove reprovisionSchedule, or turn on acl or tls/s);
+    expect(() => consul(arch.Profile.PRODUCTION, { reprovisionSchedule: '*/10 * *' }))
+      .toThrow(/shop\/registry.*reprovisionSchedule "\*\/10 \* \*" is not a 5-field cron expression/s);
   });
 });
 

@@ -13,7 +13,7 @@ import { ANNOTATION_EXTERNAL_SECRETS, DOMAIN, recommendedLabels } from '../inter
 import { lazy } from '../internal/lazy';
 import { GcLog, LogbackConfig, logVolumeMebibytes, renderLogback } from '../internal/logback';
 import { MYSQL_PORT, MySqlDatabase, resolveMySqlBackup } from '../internal/mysql';
-import { compareStrings, objectName, validateDnsLabel, validateImage, validateInteger } from '../internal/names';
+import { compareStrings, objectName, validateCronSchedule, validateDnsLabel, validateImage, validateInteger } from '../internal/names';
 import { deployPlatformComponent } from '../internal/platform';
 import { secureContainer } from '../internal/pod';
 import { resolveResources } from '../internal/profile-defaults';
@@ -282,10 +282,7 @@ export class NacosConfigEngine implements ConfigCenterEngineImpl {
     /** Consumers by namespace: one Secret name may serve one consumer per namespace only. */
     const secretUsers = new Map<string, string>();
     const passwordsSecret = validateDnsLabel(center, 'consumerPasswordsSecret', o.consumerPasswordsSecret ?? `${name}-consumers`);
-    const reprovisionSchedule = o.reprovisionSchedule ?? '*/10 * * * *';
-    if (reprovisionSchedule !== '' && reprovisionSchedule.trim().split(/\s+/).length !== 5) {
-      fail(center, `reprovisionSchedule ${show(reprovisionSchedule)} is not a 5-field cron expression`, 'use e.g. "*/10 * * * *", or "" for no CronJob');
-    }
+    const reprovisionSchedule = validateCronSchedule(center, 'reprovisionSchedule', o.reprovisionSchedule ?? '*/10 * * * *', '*/10 * * * *');
 
     const generated = !external && arch.profile === Profile.PRODUCTION;
     if (o.databaseBackup !== undefined && !generated) {

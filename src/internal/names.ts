@@ -133,3 +133,14 @@ export function validateInteger(scope: IConstruct, what: string, value: number, 
 export function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/**
+ * Validates the schedule of a CronJob the library generates: a 5-field cron expression, or "" for
+ * no CronJob. Returns the value.
+ */
+export function validateCronSchedule(scope: IConstruct, what: string, value: string, example: string): string {
+  if (typeof value !== 'string' || (value !== '' && value.trim().split(/\s+/).length !== 5)) {
+    fail(scope, `${what} ${show(value)} is not a 5-field cron expression`, `use e.g. "${example}", or "" for no CronJob`);
+  }
+  return value;
+}

@@ -129,4 +129,15 @@ export interface KafkaOptions {
    * @default "danielqsj/kafka-exporter:v1.9.0"
    */
   readonly exporterImage?: string;
+  /**
+   * When the provisioning (topics; with authentication also the clients' SCRAM credentials and
+   * ACLs) runs again, as a CronJob (5-field cron expression). Every step converges, so each run
+   * applies passwords rotated in `consumerPasswordsSecret`, recreates a deleted topic and restores
+   * a removed ACL; the one-off Job runs it at once whenever its content changes, but it cannot see
+   * a Secret's new value. Each run starts the Kafka CLI a few times per topic and per user (about
+   * 2 s each), hence hourly. "" for no CronJob (then a rotated password takes deleting the
+   * completed Job).
+   * @default "23 * * * *" (hourly)
+   */
+  readonly reprovisionSchedule?: string;
 }

@@ -11,7 +11,7 @@ import { fail, show } from '../internal/errors';
 import { deployMetricsExporter } from '../internal/exporter';
 import { ANNOTATION_EXTERNAL_SECRETS } from '../internal/labels';
 import { lazy } from '../internal/lazy';
-import { compareStrings, objectName, validateDnsLabel, validateImage, validateInteger } from '../internal/names';
+import { compareStrings, objectName, validateCronSchedule, validateDnsLabel, validateImage, validateInteger } from '../internal/names';
 import { deployPlatformComponent } from '../internal/platform';
 import { secureContainer, writableVolumes } from '../internal/pod';
 import { resolveResources, ResolvedResources } from '../internal/profile-defaults';
@@ -659,6 +659,7 @@ export class KafkaEngine implements MessageQueueEngineImpl {
     if (exporterOn && auth) {
       users.set(exporterUser, { user: exporterUser, writes: new Set(), reads: new Set(), groups: new Set(), describeAll: true });
     }
+    const reprovisionSchedule = validateCronSchedule(mq, 'reprovisionSchedule', o.reprovisionSchedule ?? '23 * * * *', '23 * * * *');
     if (topicSettings.length > 0 || auth) {
       const taskName = objectName(mq, name, auth ? 'provision' : 'topics');
       const task = new TaskPods(mq, auth ? 'provision' : 'topics', {
@@ -706,6 +707,9 @@ export class KafkaEngine implements MessageQueueEngineImpl {
         backoffLimit: 12,
         activeDeadlineSeconds: 3600,
       });
+      // The same script on a schedule: the Job above is named after its content, not after the
+      // Secrets' values, so only a rerun applies a rotated password (or restores a deleted topic)
+      if (reprovisionSchedule !== '') task.cronJob(reprovisionSchedule, task.podTemplate([container], UID, tmp.volumes, annotations));
     }
 
     // ---- kafka_exporter: cluster, topic and consumer-group metrics

@@ -11,7 +11,7 @@ import { PlatformConsole } from '../internal/console';
 import { fail, show } from '../internal/errors';
 import { ANNOTATION_EXTERNAL_SECRETS, ANNOTATION_WRITES_SECRETS, DOMAIN, LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY } from '../internal/labels';
 import { lazy } from '../internal/lazy';
-import { compareStrings, objectName, validateDnsLabel, validateInteger } from '../internal/names';
+import { compareStrings, objectName, validateCronSchedule, validateDnsLabel, validateInteger } from '../internal/names';
 import { deployPlatformComponent, quorumClusterSettings } from '../internal/platform';
 import { secureContainer, writableVolumes } from '../internal/pod';
 import { resolveResources } from '../internal/profile-defaults';
@@ -344,6 +344,10 @@ export class ConsulRegistryEngine implements RegistryEngineImpl {
 
     // ---- the bootstrap Job: ACL policies and tokens, and each consumer's Secret
     const consumers = new Map<string, ConsulConsumer>();
+    const reprovisionSchedule = validateCronSchedule(registry, 'reprovisionSchedule', o.reprovisionSchedule ?? '*/10 * * * *', '*/10 * * * *');
+    if (o.reprovisionSchedule !== undefined && !acl && !tls) {
+      fail(registry, 'reprovisionSchedule is set, but without ACLs or TLS there is no bootstrap Job to run again', 'remove reprovisionSchedule, or turn on acl or tls');
+    }
     const job = acl || tls
       ? this.bootstrapJob(registry, {
         chart,
@@ -358,6 +362,7 @@ export class ConsulRegistryEngine implements RegistryEngineImpl {
         consulUrl: `${scheme}://${cluster.clientHost}:${apiPort}`,
         acl,
         tls,
+        reprovisionSchedule,
       })
       : undefined;
     const clientDir = `${CLIENT_DIR}/${name}`;
@@ -418,6 +423,7 @@ export class ConsulRegistryEngine implements RegistryEngineImpl {
     consulUrl: string;
     acl?: { tokenSecretName: string };
     tls?: { serverSecretName: string };
+    reprovisionSchedule: string;
   }): { ref: string; addConsumer: (c: ConsulConsumer) => void } {
     const arch = registry.architecture;
     const taskName = objectName(registry, p.name, 'bootstrap');
@@ -502,13 +508,17 @@ export class ConsulRegistryEngine implements RegistryEngineImpl {
     })));
     // the one pod of the registry that calls the Kubernetes API
     const jobName = lazy(() => `${taskName}-${createHash('sha256').update(JSON.stringify({ script: script(), image: p.image, volumes })).digest('hex').slice(0, 10)}`);
-    task.job({ ...template, spec: { ...template.spec!, automountServiceAccountToken: true } }, {
+    const withToken = { ...template, spec: { ...template.spec!, automountServiceAccountToken: true } };
+    task.job(withToken, {
       // A Job's template is immutable: the name carries a hash of what it does, so a new consumer
       // yields a new Job (every step converges, so reruns are harmless).
       name: jobName,
       backoffLimit: 10,
       activeDeadlineSeconds: 1800,
     });
+    // The same script on a schedule: the Job above is named after its content, not after the
+    // Secrets' values or the servers' state, so only a rerun sees a lost token or a deleted Secret
+    if (p.reprovisionSchedule !== '') task.cronJob(p.reprovisionSchedule, withToken);
     return {
       ref: `${p.ns}/${taskName}`,
       addConsumer: (c: ConsulConsumer) => {

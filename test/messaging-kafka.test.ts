@@ -241,11 +241,11 @@ describe('production: 3 controllers, 3 brokers', () => {
       created('orders', 3, 3, orders), altered('orders', orders),
       created('order-audit', 6, 2, audit), altered('order-audit', audit),
       // billing and shipping consume "orders" in their own groups; orders produces it; nobody gets order-audit
-      scram('billing.billing'), acl('billing.billing', '--operation Read --operation Describe --topic orders'), acl('billing.billing', '--operation Read --group billing'),
+      scram('billing.billing'), acl('billing.billing', '--consumer --topic orders --group billing'),
       // the exporter: DESCRIBE on the cluster and on every topic and group (the literal wildcard), nothing else
       scram('events.events-exporter'), acl('events.events-exporter', '--operation Describe --cluster --topic * --group *'),
       scram('ordering.orders'), acl('ordering.orders', '--operation Write --operation Describe --topic orders'),
-      scram('shipping.shipping'), acl('shipping.shipping', '--operation Read --operation Describe --topic orders'), acl('shipping.shipping', '--operation Read --group shipping'),
+      scram('shipping.shipping'), acl('shipping.shipping', '--consumer --topic orders --group shipping'),
     ]);
     expect(run.stdout).toContain('4 Kafka users and their ACLs are in place');
     // no password reaches a command line of the script itself (only the stubbed tools' arguments, expanded from env)

@@ -135,7 +135,7 @@ export interface KafkaOptions {
    * applies passwords rotated in `consumerPasswordsSecret`, recreates a deleted topic and restores
    * a removed ACL; the one-off Job runs it at once whenever its content changes, but it cannot see
    * a Secret's new value. Each run starts the Kafka CLI a few times per topic and per user (about
-   * 2 s each), hence hourly. "" for no CronJob (then a rotated password takes deleting the
+   * 3 s each), hence hourly. "" for no CronJob (then a rotated password takes deleting the
    * completed Job).
    * @default "23 * * * *" (hourly)
    */

@@ -302,8 +302,16 @@ export function kafkaTopicScript(topics: KafkaTopicSetting[], users?: KafkaClien
         + `--add-config "SCRAM-SHA-512=[password=$${u.passwordVar}]" >/dev/null`,
     );
     if (u.writes.length > 0) lines.push(`${acl} --operation Write --operation Describe ${u.writes.map((t) => `--topic ${sq(t)}`).join(' ')} >/dev/null`);
-    if (u.reads.length > 0) lines.push(`${acl} --operation Read --operation Describe ${u.reads.map((t) => `--topic ${sq(t)}`).join(' ')} >/dev/null`);
-    if (u.groups.length > 0) lines.push(`${acl} --operation Read ${u.groups.map((g) => `--group ${sq(g)}`).join(' ')} >/dev/null`);
+    const readTopics = u.reads.map((t) => `--topic ${sq(t)}`).join(' ');
+    const readGroups = u.groups.map((g) => `--group ${sq(g)}`).join(' ');
+    if (u.reads.length > 0 && u.groups.length > 0) {
+      // kafka-acls' consumer role is exactly READ and DESCRIBE on the topics and READ on the groups:
+      // one CLI start (a JVM, about 3 s) instead of two
+      lines.push(`${acl} --consumer ${readTopics} ${readGroups} >/dev/null`);
+    } else {
+      if (u.reads.length > 0) lines.push(`${acl} --operation Read --operation Describe ${readTopics} >/dev/null`);
+      if (u.groups.length > 0) lines.push(`${acl} --operation Read ${readGroups} >/dev/null`);
+    }
     // '*' is Kafka's literal wildcard resource: every topic, every group
     if (u.describeAll) lines.push(`${acl} --operation Describe --cluster --topic '*' --group '*' >/dev/null`);
   }

@@ -16,7 +16,9 @@ import { find, K8sObject, newTestApp, one, synthApp } from '../harness/synth';
  * storage and launches the broker), env (the passwords from the cluster's Secret, expanded into
  * the JAAS settings as the kubelet expands `$(VAR)`), volumes at their container paths, user and
  * read-only root (test/tools/lab.ts). The provisioning Job's own command then creates the topics,
- * each service's SCRAM user and the ACLs the graph gives it, twice (it must be idempotent).
+ * each service's SCRAM user and the ACLs the graph gives it; the CronJob's pod runs it again after
+ * a client's password was rotated in the Secrets (it must converge: the new password works, the
+ * old one is refused).
  *
  * Verified with the real console clients, configured from each service's own Deployment env
  * (`EVENTS_BOOTSTRAP_SERVERS`, `EVENTS_SECURITY_PROTOCOL`, `EVENTS_SASL_MECHANISM`,
@@ -179,9 +181,20 @@ test('the production Kafka cluster authenticates every service as its own user a
   const started = Date.now();
   // the four services and the exporter (DESCRIBE on the cluster, every topic and group)
   expect(first.stdout).toContain('5 Kafka users and their ACLs are in place');
-  // idempotent: a second run (a re-created Job, a rotated password) converges without error
-  const second = provision();
-  expect({ status: second.status, out: second.stdout.slice(-500) }).toMatchObject({ status: 0 });
+  // the CronJob runs the same provisioning again (its own pod, from the synthesized CronJob): it
+  // converges without error and applies a password rotated in the Secrets since the Job ran
+  const cron = one(out.objects, 'CronJob', 'events-provision', NS);
+  const cronSpec = cron.spec.jobTemplate.spec.template.spec;
+  const rotatedFrom = PASSWORDS['billing.billing'];
+  PASSWORDS['billing.billing'] = 'billing-pw-rotated-9f8e7d6c';
+  const cronStarted = Date.now();
+  const second = lab.runSync('events-provision-x7k2p', {
+    container: cronSpec.containers[0], podSpec: cronSpec, volumes: volumesOf('events-provision-cron', cronSpec), programs, secretEnv: secretEnv(cronSpec.containers[0]),
+  }, 300_000);
+  expect({ status: second.status, out: second.status === 0 ? '' : (second.stdout + second.stderr).slice(-3000) }).toEqual({ status: 0, out: '' });
+  expect(second.stdout).toContain('5 Kafka users and their ACLs are in place');
+  const cronSeconds = Math.round((Date.now() - cronStarted) / 1000);
+  const cliStarts = (cronSpec.containers[0].args[0].match(/\/opt\/kafka\/bin\/kafka-[a-z]+\.sh /g) ?? []).length;
 
   // ---- the clients, configured from their own Deployment env and Secret
   const scratch = lab.dir('clients', 0, 0, 0o700);
@@ -248,6 +261,10 @@ test('the production Kafka cluster authenticates every service as its own user a
   const wrongPassword = consume('billing', 'billing', 'orders', billingEnv.EVENTS_ORDERS_GROUP, 'not-the-password');
   expect(wrongPassword.stdout.trim()).toBe('');
   expect(text(wrongPassword)).toMatch(/SaslAuthenticationException|Authentication failed/);
+  // and so is the password the CronJob rotated away from (billing read above with the new one)
+  const oldPassword = consume('billing', 'billing', 'orders', billingEnv.EVENTS_ORDERS_GROUP, rotatedFrom);
+  expect(oldPassword.stdout.trim()).toBe('');
+  expect(text(oldPassword)).toMatch(/SaslAuthenticationException|Authentication failed/);
 
   // the refused writes never landed: the topics hold exactly what the authorized producer wrote
   const shipmentCheck = produce('payments', 'payments', 'payments', 'payment-2002');
@@ -257,5 +274,6 @@ test('the production Kafka cluster authenticates every service as its own user a
   expect({ status: payments.status, out: payments.stdout.trim() }).toEqual({ status: 0, out: 'payment-2002' });
 
   // eslint-disable-next-line no-console
-  console.log(`kafka check: cluster + Job ready after ${Math.round((started - t0) / 1000)} s (${attempts} Job attempts), clients ${Math.round((Date.now() - started) / 1000)} s`);
+  console.log(`kafka check: cluster + Job ready after ${Math.round((started - t0) / 1000)} s (${attempts} Job attempts), CronJob run ${cronSeconds} s `
+    + `(${cliStarts} Kafka CLI starts), clients ${Math.round((Date.now() - started) / 1000)} s`);
 });

@@ -92,6 +92,14 @@ describe('Kafka provisioning runs again on a schedule', () => {
     const plain = kafka(arch.Profile.DEVELOPMENT, { authentication: false });
     expectSamePod(find(plain.objects, 'Job', undefined, 'events')[0], one(plain.objects, 'CronJob', 'events-topics', 'events'));
     expect(find(kafka(arch.Profile.PRODUCTION, { reprovisionSchedule: '' }).objects, 'CronJob', undefined, 'events')).toHaveLength(0);
+    // nothing to provision (no topics, no users): the schedule would be ignored, so it is an error
+    const bare = () => {
+      const app = newTestApp();
+      const shop = new arch.BackendArchitecture(app, 'shop', { profile: arch.Profile.DEVELOPMENT });
+      new arch.MessageQueue(shop, 'events', { engine: arch.MessageQueueEngine.kafka({ authentication: false, reprovisionSchedule: '5 * * * *' }) });
+      return synthApp(app);
+    };
+    expect(bare).toThrow(/shop\/events.*reprovisionSchedule is set, but with no topics and authentication off.*remove reprovisionSchedule, or declare topics/s);
     expect(() => kafka(arch.Profile.PRODUCTION, { reprovisionSchedule: '@hourly' }))
       .toThrow(/shop\/events.*reprovisionSchedule "@hourly" is not a 5-field cron expression.*"23 \* \* \* \*"/s);
   });

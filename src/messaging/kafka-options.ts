@@ -136,7 +136,8 @@ export interface KafkaOptions {
    * a removed ACL; the one-off Job runs it at once whenever its content changes, but it cannot see
    * a Secret's new value. Each run starts the Kafka CLI a few times per topic and per user (about
    * 3 s each), hence hourly. "" for no CronJob (then a rotated password takes deleting the
-   * completed Job).
+   * completed Job). Setting it where there is nothing to provision (no topics, authentication off)
+   * is an error.
    * @default "23 * * * *" (hourly)
    */
   readonly reprovisionSchedule?: string;

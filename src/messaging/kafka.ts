@@ -668,6 +668,9 @@ export class KafkaEngine implements MessageQueueEngineImpl {
       users.set(exporterUser, { user: exporterUser, writes: new Set(), reads: new Set(), groups: new Set(), describeAll: true });
     }
     const reprovisionSchedule = validateCronSchedule(mq, 'reprovisionSchedule', o.reprovisionSchedule ?? '23 * * * *', '23 * * * *');
+    if (o.reprovisionSchedule !== undefined && topicSettings.length === 0 && !auth) {
+      fail(mq, 'reprovisionSchedule is set, but with no topics and authentication off there is no provisioning to run again', 'remove reprovisionSchedule, or declare topics');
+    }
     if (topicSettings.length > 0 || auth) {
       const taskName = objectName(mq, name, auth ? 'provision' : 'topics');
       const task = new TaskPods(mq, auth ? 'provision' : 'topics', {

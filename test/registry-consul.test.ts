@@ -292,6 +292,12 @@ describe('the bootstrap Job (the chart\'s server-acl-init)', () => {
     // an existing token is kept (checked with /v1/acl/token/self), a lost one recreated from the Secret
     expect(s).toContain('/v1/acl/token/self');
     expect(s).toContain('/proc/sys/kernel/random/uuid');
+    // service tokens carry the registry in their description; the ones no consumer Secret holds any
+    // more (a rotated or removed service) are listed and deleted after every consumer succeeded
+    expect(s).toContain('token /tmp/token "service $3 ($1/$2) of registry/registry" \'\' "$3"');
+    expect(s).toContain('--arg suffix \' of registry/registry\'');
+    expect(s.indexOf('m "$consul/v1/acl/tokens"')).toBeGreaterThan(s.lastIndexOf('\nconsumer \''));
+    expect(s).toContain('m -X DELETE "$consul/v1/acl/token/$accessor"');
     // headers from files: no token on a command line
     expect(s).toContain('-H @/tmp/management.h');
     expect(s).not.toMatch(/X-Consul-Token: \$/);

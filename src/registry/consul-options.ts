@@ -165,8 +165,9 @@ export interface ConsulOptions {
    * When the bootstrap (ACL policies and tokens, each service's token Secret) runs again, as a
    * CronJob (5-field cron expression). Every step converges, so each run recreates a token the
    * servers lost with their data (development keeps it in an emptyDir) from its Secret, writes a
-   * new token for a service whose Secret was deleted (how a service's token is rotated: the old
-   * token stays valid until it is deleted in Consul), and
+   * new token for a service whose Secret was deleted (how a service's token is rotated) and
+   * deletes the old one, deletes the tokens of services that no longer use the registry (only
+   * tokens this bootstrap created, found by their description), and
    * creates the agent token again after `agent-token` changed in the ACL Secret (the servers read
    * it when they start: restart them too). The one-off Job runs at once whenever its content
    * changes, but it cannot see a Secret's new value. "" for no CronJob (then each of these takes

@@ -599,6 +599,8 @@ export interface BootstrapScriptInput {
  * and written to files; headers come from files (`curl -H @file`), so no token is an argument.
  */
 export function bootstrapScript(i: BootstrapScriptInput): string {
+  /** Ends the description of every service token this registry's bootstrap creates (how it finds its stale ones). */
+  const serviceTokenSuffix = ` of ${i.registry}`;
   const cacert = i.tls ? ` --cacert ${TLS_DIR}/ca.crt` : '';
   const lines = [
     'set -eu',
@@ -630,15 +632,22 @@ export function bootstrapScript(i: BootstrapScriptInput): string {
       '  [ "$code" = 200 ] || { log "policy $1: HTTP $code $(cat /tmp/consul.out)"; exit 1; }',
       '  log "policy $1 ok"',
       '}',
+      '# the AccessorIDs of the tokens this run keeps (the stale service tokens are deleted at the end)',
+      ': > /tmp/keep',
       '# token FILE DESCRIPTION POLICY SERVICE: a token whose SecretID is in FILE, with POLICY or the service identity SERVICE',
       'token() {',
       '  { printf "X-Consul-Token: "; tr -d "\\r\\n" < "$1"; echo; } > /tmp/token.h',
-      '  if [ "$(c -H @/tmp/token.h -o /dev/null -w "%{http_code}" "$consul/v1/acl/token/self")" = 200 ]; then log "token $2 exists"; return; fi',
+      '  if [ "$(c -H @/tmp/token.h -o /tmp/self.json -w "%{http_code}" "$consul/v1/acl/token/self")" = 200 ]; then',
+      '    jq -r .AccessorID /tmp/self.json >> /tmp/keep',
+      '    log "token $2 exists"',
+      '    return',
+      '  fi',
       '  jq -n --rawfile s "$1" --arg d "$2" --arg p "$3" --arg svc "$4" \'{SecretID: ($s | gsub("\\\\s"; "")), Description: $d}'
       + ' + (if $p != "" then {Policies: [{Name: $p}]} else {} end)'
       + ' + (if $svc != "" then {ServiceIdentities: [{ServiceName: $svc}]} else {} end)\' > /tmp/token.json',
       '  code=$(m -X PUT --data-binary @/tmp/token.json "$consul/v1/acl/token")',
       '  [ "$code" = 200 ] || { log "token $2: HTTP $code $(cat /tmp/consul.out)"; exit 1; }',
+      '  jq -r .AccessorID /tmp/consul.out >> /tmp/keep',
       '  log "token $2 created"',
       '}',
       `policy ${sq(i.agentPolicy)} ${sq(`Consul server agents of ${i.registry}`)} ${sq(AGENT_POLICY_RULES)}`,
@@ -660,9 +669,24 @@ export function bootstrapScript(i: BootstrapScriptInput): string {
     + ` stringData: ({}${i.acl ? ' + {token: ($token | gsub("\\\\s"; ""))}' : ''}${i.tls ? ' + {"ca.crt": $ca}' : ''})}' > /tmp/secret.json`,
     '  code=$(k -X "$method" -H "Content-Type: application/json" --data-binary @/tmp/secret.json "$url")',
     '  case "$code" in 200|201) log "Secret $1/$2 written" ;; *) log "writing Secret $1/$2: HTTP $code $(cat /tmp/kube.out)"; exit 1 ;; esac',
-    ...(i.acl ? ['  token /tmp/token "service $3 ($1/$2)" \'\' "$3"'] : []),
+    ...(i.acl ? [`  token /tmp/token "service $3 ($1/$2)${serviceTokenSuffix}" '' "$3"`] : []),
     '}',
     ...i.consumers.map((c) => `consumer ${sq(c.namespace)} ${sq(c.secretName)} ${sq(c.serviceName)}`),
+    ...(i.acl ? [
+      '# Service tokens of this registry that no consumer Secret holds any more: the old token of a service',
+      '# whose Secret was deleted (a rotation) and the tokens of removed services. Only after every consumer',
+      '# above succeeded (set -e), and only tokens with this bootstrap\'s description.',
+      'code=$(m "$consul/v1/acl/tokens")',
+      '[ "$code" = 200 ] || { log "listing tokens: HTTP $code $(cat /tmp/consul.out)"; exit 1; }',
+      `jq -r --rawfile keep /tmp/keep --arg suffix ${sq(serviceTokenSuffix)} '($keep | split("\\n")) as $k | .[]`
+      + ' | select((.Description // "") | startswith("service ") and endswith($suffix))'
+      + ' | select(.AccessorID | IN($k[]) | not) | "\\(.AccessorID) \\(.Description)"\' /tmp/consul.out > /tmp/stale',
+      'while read -r accessor description; do',
+      '  code=$(m -X DELETE "$consul/v1/acl/token/$accessor")',
+      '  [ "$code" = 200 ] || { log "deleting token $description: HTTP $code $(cat /tmp/consul.out)"; exit 1; }',
+      '  log "token $description (AccessorID $accessor) deleted: no consumer Secret holds it"',
+      'done < /tmp/stale',
+    ] : []),
     'log done',
     '',
   );

@@ -117,7 +117,7 @@ describe('the Consul bootstrap runs again on a schedule', () => {
     expect(podSpec(cron).automountServiceAccountToken).toBe(true);
     const script = podSpec(cron).containers[0].args[0];
     // a token is created only if its SecretID does not authenticate; a Secret with a token keeps it
-    expect(script).toContain('"$consul/v1/acl/token/self")" = 200 ]; then log "token $2 exists"; return; fi');
+    expect(script).toContain('"$consul/v1/acl/token/self")" = 200 ]; then\n    jq -r .AccessorID /tmp/self.json >> /tmp/keep\n    log "token $2 exists"\n    return');
     expect(script).toContain('consumer \'shop\' \'orders-registry-consul\' \'orders\'');
   });
 

@@ -32,6 +32,8 @@ const PRODUCERS: Record<string, { metric: RegExp; image: RegExp }> = {
   'elasticsearch': { metric: /^elasticsearch_(cluster_health_|filesystem_data_|jvm_memory_|clusterinfo_up$)/, image: /elasticsearch-exporter/ },
   'nacos': { metric: /^nacos_exception_total$/, image: /nacos-server/ },
   'fluentd': { metric: /^fluentd_output_status_/, image: /fluentd/ },
+  // Consul's /v1/agent/metrics: gauges registered in agent/setup.go and agent/consul/autopilot.go
+  'consul': { metric: /^consul_(server_isLeader|autopilot_(healthy|failure_tolerance))$/, image: /hashicorp\/consul/ },
   'microservice': { metric: /^(http_server_request_duration_seconds|rpc_server_duration_milliseconds)_(count|bucket|sum)$/, image: /./ },
 };
 
@@ -112,6 +114,29 @@ function selectors(expr: string): Array<{ metric: string; kind?: string }> {
   return out;
 }
 
+/**
+ * The pods a scrape job of its own keeps (a platform target with HTTPS, a token or parameters):
+ * its discovered namespaces, its `keep` rule on pod labels, the port of its address rewrite and the
+ * `kind` it sets.
+ */
+function jobTargets(config: any, all: Pod[]): Array<{ job: string; pod: Pod; port: number; kind: string }> {
+  const out: Array<{ job: string; pod: Pod; port: number; kind: string }> = [];
+  const meta = (k: string) => `__meta_kubernetes_pod_label_${k.replace(/[^a-zA-Z0-9_]/g, '_')}`;
+  for (const j of config.scrape_configs) {
+    if (!j.kubernetes_sd_configs || j.job_name === 'architecture-pods' || j.job_name === 'otlp-metrics') continue;
+    const namespaces: string[] = j.kubernetes_sd_configs[0].namespaces.names;
+    const keep = j.relabel_configs.find((r: any) => r.action === 'keep');
+    const values = String(keep.regex).split(';');
+    const port = Number(/:(\d+)$/.exec(j.relabel_configs.find((r: any) => r.target_label === '__address__').replacement)![1]);
+    const kind = j.relabel_configs.find((r: any) => r.target_label === 'kind')?.replacement;
+    for (const pod of all.filter((p) => namespaces.includes(p.namespace))) {
+      const labels = Object.fromEntries(Object.entries(pod.labels).map(([k, v]) => [meta(k), v]));
+      if (keep.source_labels.every((l: string, i: number) => labels[l] === values[i])) out.push({ job: j.job_name, pod, port, kind });
+    }
+  }
+  return out;
+}
+
 interface Architecture {
   readonly name: string;
   readonly prometheus: Pod;
@@ -169,6 +194,14 @@ describe.each(CASES)('example %s', (_name, objects) => {
         if (!a.egress) problems.push(`${pod.owner}: Prometheus' egress does not reach port ${port}`);
         if (!a.ingress) problems.push(`${pod.owner}: ingress does not admit Prometheus on port ${port}`);
       }
+      // a platform target with a job of its own: it keeps pods, on a port they serve, admitted both ways
+      for (const t of jobTargets(arch.config, all)) {
+        const serves = t.pod.containers.some((c) => (c.ports ?? []).some((p: any) => p.containerPort === t.port));
+        if (!serves) problems.push(`${t.pod.owner}: job ${t.job} scrapes port ${t.port}, no container port`);
+        if (!t.kind) problems.push(`${t.pod.owner}: job ${t.job} sets no kind`);
+        const a = admitted(objects, arch.prometheus, t.pod, t.port);
+        if (!a.egress || !a.ingress) problems.push(`${t.pod.owner}: job ${t.job} on port ${t.port} is not admitted (${JSON.stringify(a)})`);
+      }
       // a port named for metrics on a pod of this architecture is scraped, by annotation or by a job of its own
       const podJobs = arch.config.scrape_configs.filter((j: any) => j.job_name !== 'architecture-pods' && j.kubernetes_sd_configs);
       for (const pod of all.filter((p) => p.labels['app.kubernetes.io/part-of'] === arch.name)) {
@@ -217,7 +250,9 @@ describe.each(CASES)('example %s', (_name, objects) => {
             continue;
           }
           if (!producer.metric.test(s.metric)) problems.push(`${arch.name} ${what}: ${s.kind} does not export ${s.metric}`);
-          const sources = scraped.filter((p) => p.annotations[SCRAPE_KIND] === s.kind && p.containers.some((c) => producer.image.test(c.image)));
+          const byJob = jobTargets(arch.config, all).filter((t) => t.kind === s.kind).map((t) => t.pod);
+          const sources = [...scraped.filter((p) => p.annotations[SCRAPE_KIND] === s.kind), ...byJob]
+            .filter((p) => p.containers.some((c) => producer.image.test(c.image)));
           const viaCollector = s.kind === 'microservice' && otlpJob !== undefined && pushing.length > 0;
           if (sources.length === 0 && !viaCollector) problems.push(`${arch.name} ${what}: nothing deployed and scraped exports ${s.metric}{kind="${s.kind}"}`);
           // a per-service rule names a service that exists and reports metrics one way or the other

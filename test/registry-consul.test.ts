@@ -66,6 +66,8 @@ describe('production: 3 servers, TLS, ACLs with a bootstrap Job, gossip encrypti
       ports: { dns: 8600, grpc: -1, grpc_tls: -1, http: -1, https: 8501, serf_lan: 8301, server: 8300 },
       retry_join: ['registry-headless.registry.svc.cluster.local:8301'],
       server: true,
+      // Prometheus metrics on /v1/agent/metrics, gauges without the host name
+      telemetry: { disable_hostname: true, prometheus_retention_time: '1m' },
       tls: {
         defaults: { ca_file: '/consul/tls/ca.crt', cert_file: '/consul/tls/tls.crt', key_file: '/consul/tls/tls.key', verify_incoming: false, verify_outgoing: true },
         internal_rpc: { verify_incoming: true, verify_server_hostname: true },
@@ -294,7 +296,8 @@ describe('the bootstrap Job (the chart\'s server-acl-init)', () => {
     expect(s).toContain('/proc/sys/kernel/random/uuid');
     // service tokens carry the registry in their description; the ones no consumer Secret holds any
     // more (a rotated or removed service) are listed and deleted after every consumer succeeded
-    expect(s).toContain('token /tmp/token "service $3 ($1/$2) of registry/registry" \'\' "$3"');
+    expect(s).toContain('token /tmp/token "$what ($1/$2) of registry/registry" "$4" "$3"');
+    expect(s).toContain('consumer \'ordering\' \'orders-registry-consul\' \'orders\' \'\'');
     expect(s).toContain('--arg suffix \' of registry/registry\'');
     expect(s.indexOf('m "$consul/v1/acl/tokens"')).toBeGreaterThan(s.lastIndexOf('\nconsumer \''));
     expect(s).toContain('m -X DELETE "$consul/v1/acl/token/$accessor"');
@@ -474,4 +477,94 @@ test('StatefulCluster takes one port number on TCP and UDP, but still rejects a 
   expect(() => cluster([{ name: 'serf-a', port: 8301 }, { name: 'serf-b', port: 8301, protocol: arch.Protocol.TCP }]))
     .toThrow(/\[shop\] cluster port serf-b\/8301 is declared twice.*Fix:/);
   expect(() => cluster([{ name: 'serf', port: 8301 }, { name: 'serf', port: 8301, protocol: arch.Protocol.UDP }])).toThrow(/declared twice/);
+});
+
+describe('metrics: every server agent scraped by the architecture\'s Prometheus', () => {
+  const withPrometheus = (operator = false): More => (shop) => {
+    new arch.ObservabilityStack(shop, 'observability', {
+      metrics: arch.Metrics.prometheus({ alertmanager: { dropUnroutedAlerts: true }, prometheusOperator: operator }),
+    });
+  };
+  const prometheusConfig = (out: SynthResult) => {
+    const cm = find(out.objects, 'ConfigMap').find((c) => c.data?.['prometheus.yml'])!;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const yaml = require('js-yaml');
+    return { config: yaml.load(cm.data['prometheus.yml']) as any, rules: cm.data['alerts.yml'] as string, namespace: cm.metadata.namespace! };
+  };
+
+  test('production (TLS, ACLs): a job of its own over HTTPS for server.<dc>.consul, a token with agent:read from a Secret the bootstrap writes beside Prometheus', () => {
+    const r = build(arch.Profile.PRODUCTION, { datacenter: 'eu-west-1' }, withPrometheus());
+    expect(checkAll(r.out.objects)).toEqual([]);
+    const { config, rules, namespace } = prometheusConfig(r.out);
+    const secret = 'registry-registry-consul-metrics';
+    const dir = `/etc/prometheus-secrets/${secret}`;
+    const jobs = config.scrape_configs.filter((j: any) => j.job_name === 'registry/registry');
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0]).toMatchObject({
+      scheme: 'https',
+      metrics_path: '/v1/agent/metrics',
+      params: { format: ['prometheus'] },
+      authorization: { type: 'Bearer', credentials_file: `${dir}/token` },
+      tls_config: { ca_file: `${dir}/ca.crt`, server_name: 'server.eu-west-1.consul' },
+      kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: ['registry'] } }],
+    });
+    const relabel = jobs[0].relabel_configs;
+    expect(relabel[0]).toMatchObject({ action: 'keep', regex: expect.stringContaining('shop-registry') });
+    expect(relabel).toEqual(expect.arrayContaining([
+      { target_label: 'job', replacement: 'registry' },
+      { target_label: 'kind', replacement: 'consul' },
+      { source_labels: ['__meta_kubernetes_pod_ip'], regex: '([^:]+)', replacement: '$1:8501', target_label: '__address__' },
+    ]));
+    // not in the annotation-driven job: no scrape annotations on the servers
+    expect(statefulSet(r.out).spec.template.metadata.annotations['cdk8s-architect.dev/scrape']).toBeUndefined();
+
+    // Prometheus mounts the Secret the bootstrap writes into its namespace
+    const prom = find(r.out.objects, 'StatefulSet').find((s) => s.metadata.namespace === namespace && s.metadata.name.endsWith('prometheus'))!;
+    expect(prom.spec.template.spec.volumes).toContainEqual({ name: secret, secret: { secretName: secret, defaultMode: 0o440 } });
+    expect(prom.spec.template.spec.containers[0].volumeMounts).toContainEqual({ name: secret, mountPath: dir, readOnly: true });
+    const s = script(r.out);
+    expect(s).toContain(`consumer '${namespace}' '${secret}' '' 'registry-metrics'`);
+    expect(s).toContain('policy \'registry-metrics\' \'Prometheus reading the agents\'\\\'\' metrics of registry/registry\' \'agent_prefix "" { policy = "read" }');
+    expect(job(r.out).spec.template.metadata.annotations['cdk8s-architect.dev/writes-secrets'].split(',')).toContain(`${namespace}/${secret}`);
+    const role = one(r.out.objects, 'Role', 'registry-consul-bootstrap', namespace);
+    expect(role.rules[1].resourceNames).toEqual([secret]);
+
+    // Prometheus reaches the servers' HTTPS port, and they admit it
+    const consulPolicy = one(r.out.objects, 'NetworkPolicy', 'registry', 'registry');
+    expect(JSON.stringify(consulPolicy.spec.ingress)).toContain(namespace);
+    expect(consulPolicy.spec.ingress.some((i: any) => i.ports?.some((p: any) => p.port === 8501)
+      && i.from?.some((f: any) => f.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === namespace))).toBe(true);
+
+    // the Consul alert rules are in
+    for (const alert of ['ConsulNoLeader', 'ConsulServerUnhealthy', 'ConsulNoFailureTolerance']) expect(rules).toContain(`alert: ${alert}`);
+  });
+
+  test('development (plain HTTP, no ACLs): the same job without TLS or token, nothing to mount, no bootstrap', () => {
+    const r = build(arch.Profile.DEVELOPMENT, {}, withPrometheus());
+    expect(checkAll(r.out.objects)).toEqual([]);
+    const { config } = prometheusConfig(r.out);
+    const j = config.scrape_configs.find((x: any) => x.job_name === 'registry/registry');
+    expect(j).toMatchObject({ metrics_path: '/v1/agent/metrics', params: { format: ['prometheus'] } });
+    expect(j.scheme).toBeUndefined();
+    expect(j.authorization).toBeUndefined();
+    expect(j.tls_config).toBeUndefined();
+    expect(j.relabel_configs).toContainEqual({ source_labels: ['__meta_kubernetes_pod_ip'], regex: '([^:]+)', replacement: '$1:8500', target_label: '__address__' });
+    expect(find(r.out.objects, 'Job').filter((x) => x.metadata.namespace === 'registry')).toHaveLength(0);
+  });
+
+  test('with the Prometheus Operator: a PodMonitor over HTTPS with the CA and token from a Secret the bootstrap writes in Consul\'s namespace', () => {
+    const r = build(arch.Profile.PRODUCTION, {}, withPrometheus(true));
+    expect(checkAll(r.out.objects)).toEqual([]);
+    const monitor = one(r.out.objects, 'PodMonitor', 'registry-metrics', 'registry');
+    const secret = 'registry-registry-consul-metrics';
+    expect(monitor.spec.podMetricsEndpoints[0]).toMatchObject({
+      portNumber: 8501,
+      path: '/v1/agent/metrics',
+      params: { format: ['prometheus'] },
+      scheme: 'https',
+      tlsConfig: { ca: { secret: { name: secret, key: 'ca.crt' } }, serverName: 'server.dc1.consul' },
+      authorization: { type: 'Bearer', credentials: { name: secret, key: 'token' } },
+    });
+    expect(script(r.out)).toContain(`consumer 'registry' '${secret}' '' 'registry-metrics'`);
+  });
 });

@@ -112,6 +112,26 @@ export interface ScrapeTarget {
   readonly kind: string;
   /** The scrape job name (the `job` label). @default - the workload's component name */
   readonly job?: string;
+  /** URL query parameters of every scrape (e.g. Consul's `format=prometheus`). @default - none */
+  readonly params?: Record<string, string>;
+  /**
+   * What the scraper needs beyond plain HTTP: HTTPS checked against a CA, a bearer token, or both.
+   * A target with credentials or params gets a scrape job of its own. @default - plain HTTP
+   */
+  readonly credentials?: ScrapeCredentials;
+}
+
+/** HTTPS and bearer-token settings of a scrape target, and where the scraper finds them. */
+export interface ScrapeCredentials {
+  /** HTTPS: the name the server's certificate is checked for (the Secret's `ca.crt`). Omitted: plain HTTP. */
+  readonly tlsServerName?: string;
+  /** Whether each scrape sends the Secret's `token` as a bearer token. */
+  readonly bearerToken: boolean;
+  /**
+   * The Secret, in `namespace` (the scraper's), holding `ca.crt` and/or `token`: the target's own
+   * provisioning writes it there. Called once per scraper namespace, before synthesis.
+   */
+  secretIn(namespace: string): string;
 }
 
 /**

@@ -141,6 +141,7 @@ export class StatefulCluster extends Construct implements IWorkload {
   private readonly policy: WorkloadNetworkPolicy;
   private readonly ports: ClusterPort[];
   private readonly extras = new PodTemplateExtras();
+  private readonly volumes: kplus.k8s.Volume[] = [];
 
   constructor(scope: Construct, id: string, props: StatefulClusterProps) {
     super(scope, id);
@@ -207,7 +208,8 @@ export class StatefulCluster extends Construct implements IWorkload {
     }
 
     const persistent = persistentStorage(arch.profile) && props.storage !== undefined;
-    const volumes: kplus.k8s.Volume[] = [...(props.volumes ?? [])];
+    const volumes = this.volumes;
+    volumes.push(...(props.volumes ?? []));
     if (props.storage && !persistent) {
       volumes.push({ name: props.storage.volumeName, emptyDir: { sizeLimit: k8s.Quantity.fromString(`${props.storage.sizeGibibytes}Gi`) } });
     }
@@ -228,7 +230,8 @@ export class StatefulCluster extends Construct implements IWorkload {
             automountServiceAccountToken: props.automountServiceAccountToken ?? false,
             containers: props.containers(this),
             initContainers: props.initContainers?.(this),
-            volumes,
+            // resolved at synth: addVolume() may add more (an empty list leaves the field out)
+            volumes: lazy(() => (volumes.length > 0 ? volumes : undefined)),
             uid: props.uid,
             topologySpreadConstraints: spread ? topologySpread(this.selector, false) : undefined,
             terminationGracePeriodSeconds: props.terminationGracePeriodSeconds ?? 60,
@@ -293,6 +296,14 @@ export class StatefulCluster extends Construct implements IWorkload {
 
   public get podSelector(): { [key: string]: string } {
     return { ...this.selector };
+  }
+
+  /** Adds a volume to the pod template (before synthesis; its containers mount it with a lazy list). */
+  public addVolume(volume: kplus.k8s.Volume): void {
+    if (this.volumes.some((v) => v.name === volume.name)) {
+      throw new Error(`internal: volume ${volume.name} is added twice to ${this.node.path}`);
+    }
+    this.volumes.push(volume);
   }
 
   /** The client-facing ports, as NetworkPolicy ports. */

@@ -72,6 +72,21 @@ const PLATFORM_RULES: Record<string, AlertRule[]> = {
       'etcd {{ $labels.namespace }}/{{ $labels.job }} changes leaders often',
       'etcd member {{ $labels.pod }} saw {{ $value }} leader changes in the last hour (slow disks or network).'),
   ],
+  // Consul server agents' /v1/agent/metrics (consul_server_isLeader: every server, every reporting
+  // interval; consul_autopilot_*: set by the leader only, NaN on the others, which min/max skip)
+  'consul': [
+    rule('ConsulNoLeader', 'max by (namespace, job) (consul_server_isLeader{kind="consul"}) == 0', '1m', 'critical',
+      'Consul {{ $labels.namespace }}/{{ $labels.job }} has no leader',
+      'No server of Consul {{ $labels.namespace }}/{{ $labels.job }} is the leader: the cluster lost its quorum; registrations, health updates and ACL changes fail.'),
+    rule('ConsulServerUnhealthy', 'min by (namespace, job) (consul_autopilot_healthy{kind="consul"}) == 0', '10m', 'warning',
+      'Consul {{ $labels.namespace }}/{{ $labels.job }} has an unhealthy server',
+      'Autopilot of Consul {{ $labels.namespace }}/{{ $labels.job }} reports a server unhealthy (failed, lagging behind the leader or not yet stable) for 10 minutes.'),
+    rule('ConsulNoFailureTolerance',
+      'max by (namespace, job) (consul_autopilot_failure_tolerance{kind="consul"}) < 1'
+      + ' and on (namespace, job) count by (namespace, job) (consul_server_isLeader{kind="consul"}) > 1', '15m', 'warning',
+      'Consul {{ $labels.namespace }}/{{ $labels.job }} cannot lose another server',
+      'Consul {{ $labels.namespace }}/{{ $labels.job }} has no failure tolerance left for 15 minutes: one more server lost and it loses its quorum.'),
+  ],
   'zookeeper': [
     rule('ZooKeeperOutstandingRequests', 'outstanding_requests{kind="zookeeper"} > 10', '5m', 'warning',
       'ZooKeeper server {{ $labels.pod }} queues requests',

@@ -4,6 +4,7 @@ import {
   PodMonitor,
   PodMonitorSpecPodMetricsEndpointsMetricRelabelingsAction,
   PodMonitorSpecPodMetricsEndpointsRelabelingsAction,
+  PodMonitorSpecPodMetricsEndpointsScheme,
   PrometheusRule,
   PrometheusRuleSpecGroupsRulesExpr,
 } from '../imports/monitoring.coreos.com';
@@ -32,6 +33,12 @@ export interface OperatorPodMonitorProps {
   readonly kind: string;
   /** The `job` label: the service or component name. */
   readonly job: string;
+  /** URL query parameters of every scrape. @default - none */
+  readonly params?: Record<string, string>;
+  /** HTTPS: the Secret (in the monitor's namespace) whose `ca.crt` checks the server's certificate for `serverName`. */
+  readonly tls?: { readonly secretName: string; readonly serverName: string };
+  /** A bearer token: the Secret (in the monitor's namespace) whose `token` each scrape sends. */
+  readonly tokenSecretName?: string;
 }
 
 export function operatorPodMonitor(o: OperatorObjectsProps, m: OperatorPodMonitorProps): PodMonitor {
@@ -43,6 +50,14 @@ export function operatorPodMonitor(o: OperatorObjectsProps, m: OperatorPodMonito
       podMetricsEndpoints: [{
         portNumber: m.port,
         path: m.path,
+        ...(m.params ? { params: Object.fromEntries(Object.keys(m.params).sort().map((k) => [k, [m.params![k]]])) } : {}),
+        ...(m.tls
+          ? {
+            scheme: PodMonitorSpecPodMetricsEndpointsScheme.HTTPS,
+            tlsConfig: { ca: { secret: { name: m.tls.secretName, key: 'ca.crt' } }, serverName: m.tls.serverName },
+          }
+          : {}),
+        ...(m.tokenSecretName ? { authorization: { type: 'Bearer', credentials: { name: m.tokenSecretName, key: 'token' } } } : {}),
         relabelings: [
           { action: replace, targetLabel: 'kind', replacement: m.kind },
           { action: replace, targetLabel: 'job', replacement: m.job },

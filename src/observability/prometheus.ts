@@ -17,7 +17,7 @@ import type { IConsole } from '../architecture/routable';
 import { oncePerSynth, stringifyYaml } from '../internal/component-chart';
 import { PlatformConsole } from '../internal/console';
 import { fail, show } from '../internal/errors';
-import { ANNOTATION_EXTERNAL_SECRETS, DOMAIN, LABEL_MANAGED_BY, LABEL_PART_OF, LABEL_TEAM, MANAGED_BY } from '../internal/labels';
+import { ANNOTATION_EXTERNAL_SECRETS, ANNOTATION_PROVISIONED_SECRETS, DOMAIN, LABEL_MANAGED_BY, LABEL_PART_OF, LABEL_TEAM, MANAGED_BY } from '../internal/labels';
 import { lazy } from '../internal/lazy';
 import { compareStrings, objectName, validateDnsLabel, validateImage, validateInteger, validateLabelValue } from '../internal/names';
 import { secureContainer } from '../internal/pod';
@@ -67,6 +67,67 @@ export interface PrometheusConfigInput {
    * (none: no service pushes).
    */
   readonly otlpCollector?: { readonly namespace: string; readonly podSelector: Record<string, string>; readonly port: number };
+  /** Platform targets that need a job of their own (HTTPS, a bearer token, URL parameters). */
+  readonly targetJobs?: TargetScrapeJob[];
+}
+
+/** A platform target scraped by a job of its own: HTTPS, a bearer token or URL parameters (Consul's agent metrics). */
+export interface TargetScrapeJob {
+  readonly namespace: string;
+  readonly podSelector: Record<string, string>;
+  readonly port: number;
+  readonly path: string;
+  /** The `kind` label (selects the alert rules). */
+  readonly kind: string;
+  /** The `job` label. */
+  readonly job: string;
+  readonly params?: Record<string, string>;
+  /** HTTPS, the server's certificate checked against `caFile` for `serverName`. */
+  readonly tls?: { readonly caFile: string; readonly serverName: string };
+  /** A bearer token read from this file at every scrape (a rotated token needs no restart). */
+  readonly tokenFile?: string;
+}
+
+/**
+ * The relabeling that keeps the running pods of one workload (its selector labels) and scrapes
+ * each on `port`, IPv4 or IPv6.
+ */
+function selectedPods(podSelector: Record<string, string>, port: number): Array<Record<string, unknown>> {
+  const selector = Object.entries(podSelector).sort(([a], [b]) => compareStrings(a, b));
+  return [
+    { source_labels: selector.map(([k]) => metaLabel(k)), action: 'keep', regex: selector.map(([, v]) => v).join(';') },
+    { source_labels: ['__meta_kubernetes_pod_phase'], action: 'drop', regex: 'Pending|Succeeded|Failed|Unknown' },
+    { source_labels: ['__meta_kubernetes_pod_ip'], regex: '([^:]+)', replacement: `$1:${port}`, target_label: '__address__' },
+    { source_labels: ['__meta_kubernetes_pod_ip'], regex: '(.+:.+)', replacement: `[$1]:${port}`, target_label: '__address__' },
+  ];
+}
+
+/** Where Prometheus mounts a Secret a scrape job reads (beside, not under, the ConfigMap's directory). */
+export const SCRAPE_SECRETS_DIR = '/etc/prometheus-secrets';
+
+/**
+ * The job of one platform target that plain pod discovery cannot scrape: its pods by their
+ * selector, the target's scheme, CA, token file and parameters, and the labels every platform
+ * series has (`job`, `kind`, `namespace`, `pod`). The job name is `<namespace>/<job>` (unique).
+ */
+function targetJob(t: TargetScrapeJob): Record<string, unknown> {
+  const params = t.params ? Object.keys(t.params).sort(compareStrings).map((k) => [k, [t.params![k]]]) : [];
+  return {
+    job_name: `${t.namespace}/${t.job}`,
+    ...(t.tls ? { scheme: 'https' } : {}),
+    metrics_path: t.path,
+    ...(params.length > 0 ? { params: Object.fromEntries(params) } : {}),
+    ...(t.tokenFile ? { authorization: { type: 'Bearer', credentials_file: t.tokenFile } } : {}),
+    ...(t.tls ? { tls_config: { ca_file: t.tls.caFile, server_name: t.tls.serverName } } : {}),
+    kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: [t.namespace] } }],
+    relabel_configs: [
+      ...selectedPods(t.podSelector, t.port),
+      { target_label: 'job', replacement: t.job },
+      { target_label: 'kind', replacement: t.kind },
+      { source_labels: ['__meta_kubernetes_namespace'], target_label: 'namespace' },
+      { source_labels: ['__meta_kubernetes_pod_name'], target_label: 'pod' },
+    ],
+  };
 }
 
 /** The scrape job of the OTLP metrics (the collector's Prometheus exporter). */
@@ -80,16 +141,12 @@ export const OTLP_METRICS_JOB = 'otlp-metrics';
  * resource attribute) and `kind="microservice"`.
  */
 function otlpMetricsJob(c: NonNullable<PrometheusConfigInput['otlpCollector']>): Record<string, unknown> {
-  const selector = Object.entries(c.podSelector).sort(([a], [b]) => compareStrings(a, b));
   return {
     job_name: OTLP_METRICS_JOB,
     honor_labels: true,
     kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: [c.namespace] } }],
     relabel_configs: [
-      { source_labels: selector.map(([k]) => metaLabel(k)), action: 'keep', regex: selector.map(([, v]) => v).join(';') },
-      { source_labels: ['__meta_kubernetes_pod_phase'], action: 'drop', regex: 'Pending|Succeeded|Failed|Unknown' },
-      { source_labels: ['__meta_kubernetes_pod_ip'], regex: '([^:]+)', replacement: `$1:${c.port}`, target_label: '__address__' },
-      { source_labels: ['__meta_kubernetes_pod_ip'], regex: '(.+:.+)', replacement: `[$1]:${c.port}`, target_label: '__address__' },
+      ...selectedPods(c.podSelector, c.port),
       { source_labels: ['__meta_kubernetes_pod_name'], target_label: 'collector' },
     ],
     metric_relabel_configs: [
@@ -133,6 +190,7 @@ export function renderPrometheusConfig(input: PrometheusConfigInput): string {
           { source_labels: ['__meta_kubernetes_pod_name'], target_label: 'pod' },
         ],
       },
+      ...[...(input.targetJobs ?? [])].sort((a, b) => compareStrings(`${a.namespace}/${a.job}`, `${b.namespace}/${b.job}`)).map(targetJob),
       ...(input.otlpCollector ? [otlpMetricsJob(input.otlpCollector)] : []),
     ],
   };
@@ -219,6 +277,9 @@ export class PrometheusMetricsBackend implements IMetricsBackend, PillarImpl {
     const services: RedService[] = [];
     let scrapedServices = false;
     let otlpCollector: (IWorkload & { readonly host: string }) | undefined;
+    /** Platform targets with a job of their own, and the Secrets (volume names) those jobs read. */
+    const targetJobs: TargetScrapeJob[] = [];
+    const scrapeSecrets: string[] = [];
 
     // ---- Alertmanager ----
     const amName = objectName(stack, stack.componentName, 'alertmanager');
@@ -320,6 +381,7 @@ export class PrometheusMetricsBackend implements IMetricsBackend, PillarImpl {
       otlpCollector: otlpCollector
         ? { namespace: otlpCollector.namespace, podSelector: otlpCollector.podSelector, port: PROMETHEUS_EXPORTER_PORT }
         : undefined,
+      targetJobs,
     }));
     const ruleInput = () => ({
       platformKinds: [...platformKinds], errorRatioThreshold: errorRatio, latencySeconds: latencyMs / 1000, services, scrapedServices,
@@ -339,7 +401,11 @@ export class PrometheusMetricsBackend implements IMetricsBackend, PillarImpl {
       volumes: [{ name: 'config', configMap: { name: promConfigMap } }],
       // Kubernetes service discovery lists and watches pods through the API
       automountServiceAccountToken: true,
-      podAnnotations: { [ANNOTATION_CONFIG_HASH]: lazy(() => hash(promConfig() + rules())) },
+      podAnnotations: lazy(() => ({
+        [ANNOTATION_CONFIG_HASH]: hash(promConfig() + rules()),
+        // the scrape jobs' Secrets, written by the targets' provisioning Jobs (the pod waits for them)
+        ...(scrapeSecrets.length > 0 ? { [ANNOTATION_PROVISIONED_SECRETS]: [...scrapeSecrets].sort(compareStrings).join(',') } : {}),
+      })),
       // replicas are independent: no ordered start needed
       containers: () => {
         const http = (path: string) => ({ httpGet: { path, port: k8s.IntOrString.fromNumber(PROMETHEUS_PORT) } });
@@ -358,7 +424,11 @@ export class PrometheusMetricsBackend implements IMetricsBackend, PillarImpl {
           startupProbe: { ...http('/-/ready'), periodSeconds: 10, timeoutSeconds: 4, failureThreshold: 60 },
           readinessProbe: { ...http('/-/ready'), periodSeconds: 5, timeoutSeconds: 4, failureThreshold: 3 },
           livenessProbe: { ...http('/-/healthy'), periodSeconds: 15, timeoutSeconds: 10, failureThreshold: 3 },
-          volumeMounts: [{ name: 'data', mountPath: '/data' }, { name: 'config', mountPath: CONFIG_DIR, readOnly: true }],
+          volumeMounts: lazy(() => [
+            { name: 'data', mountPath: '/data' },
+            { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+            ...scrapeSecrets.map((name) => ({ name, mountPath: `${SCRAPE_SECRETS_DIR}/${name}`, readOnly: true })),
+          ]),
         })];
       },
     });
@@ -481,7 +551,44 @@ export class PrometheusMetricsBackend implements IMetricsBackend, PillarImpl {
         platformKinds.add(target.kind);
         scrapeWorkload(target.workload, target.port);
         const job = target.job ?? target.workload.componentName;
-        podMonitor(target.workload, objectName(stack, job, 'metrics'), target.port, target.path, target.kind, job);
+        const c = target.credentials;
+        if (c || target.params) {
+          // HTTPS, a token or parameters: a job of its own, reading a Secret the target's provisioning writes here
+          const secret = c ? c.secretIn(ns) : undefined;
+          if (secret !== undefined) {
+            prometheus.addVolume({ name: secret, secret: { secretName: secret, defaultMode: 0o440 } });
+            scrapeSecrets.push(secret);
+          }
+          const dir = `${SCRAPE_SECRETS_DIR}/${secret}`;
+          targetJobs.push({
+            namespace: target.workload.namespace,
+            podSelector: target.workload.podSelector,
+            port: target.port,
+            path: target.path,
+            kind: target.kind,
+            job,
+            params: target.params,
+            tls: c?.tlsServerName !== undefined ? { caFile: `${dir}/ca.crt`, serverName: c.tlsServerName } : undefined,
+            tokenFile: c?.bearerToken ? `${dir}/token` : undefined,
+          });
+        }
+        if (operator) {
+          // the operator's PodMonitor reads the Secret from the target's namespace
+          const secret = c ? c.secretIn(target.workload.namespace) : undefined;
+          operatorPodMonitor(operator, {
+            id: `operator-podmonitor-${target.workload.namespace}-${objectName(stack, job, 'metrics')}`,
+            name: objectName(stack, job, 'metrics'),
+            namespace: target.workload.namespace,
+            selector: target.workload.podSelector,
+            port: target.port,
+            path: target.path,
+            kind: target.kind,
+            job,
+            params: target.params,
+            tls: c?.tlsServerName !== undefined ? { secretName: secret!, serverName: c.tlsServerName } : undefined,
+            tokenSecretName: c?.bearerToken ? secret : undefined,
+          });
+        }
       },
     };
   }

@@ -56,6 +56,10 @@ const SECRET_KEY = /^[-._a-zA-Z0-9]{1,253}$/;
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 /** The servers' agent policy (what the chart's agent token gets): register nodes, read services. */
 const AGENT_POLICY_RULES = 'node_prefix "" { policy = "write" }\nservice_prefix "" { policy = "read" }\n';
+/** The metrics reader's policy: /v1/agent/metrics needs agent:read on the agent's node. */
+const METRICS_POLICY_RULES = 'agent_prefix "" { policy = "read" }\n';
+/** The `kind` label of the servers' metrics (selects the Consul alert rules). */
+export const CONSUL_METRICS_KIND = 'consul';
 
 /** The inputs of a Consul server's configuration file. */
 export interface ConsulServerConfigInput {
@@ -108,6 +112,9 @@ export function renderServerConfig(i: ConsulServerConfigInput): Record<string, u
       : { dns: DNS_PORT, grpc: GRPC_PORT, grpc_tls: -1, http: HTTP_PORT, serf_lan: SERF_LAN_PORT, server: SERVER_PORT },
     retry_join: [i.retryJoin],
     server: true,
+    // Prometheus metrics on /v1/agent/metrics?format=prometheus (off while the retention is 0); the
+    // gauges the alert rules read are set every few seconds, so one minute (the chart's) never lets them lapse
+    telemetry: { disable_hostname: true, prometheus_retention_time: '1m' },
     ...(i.tls
       ? {
         tls: {
@@ -147,8 +154,10 @@ interface ConsulConsumer {
   readonly namespace: string;
   /** The Secret in the consumer's namespace: `token` (with ACLs) and `ca.crt` (with TLS). */
   readonly secretName: string;
-  /** The service identity of its token (the name it registers under). */
+  /** The service identity of its token (the name it registers under); "" for a metrics reader. */
   readonly serviceName: string;
+  /** The policy of its token instead of a service identity (the metrics reader's). @default - none */
+  readonly policy?: string;
 }
 
 /**
@@ -365,6 +374,35 @@ export class ConsulRegistryEngine implements RegistryEngineImpl {
         reprovisionSchedule,
       })
       : undefined;
+    // ---- metrics: every server agent's /v1/agent/metrics (agent:read, a token of its own with ACLs;
+    // HTTPS checked for the servers' certificate name with TLS), written to the scraper's namespace by the bootstrap
+    const metricsSecrets = new Set<string>();
+    arch._registerScrapeTarget({
+      workload: cluster,
+      port: apiPort,
+      path: '/v1/agent/metrics',
+      kind: CONSUL_METRICS_KIND,
+      job: cluster.clientServiceName,
+      params: { format: 'prometheus' },
+      credentials: job
+        ? {
+          tlsServerName: tls ? `server.${datacenter}.consul` : undefined,
+          bearerToken: acl !== undefined,
+          secretIn: (namespace: string) => {
+            const secretName = `${ns}-${name}-consul-metrics`;
+            if (secretName.length > 63) {
+              fail(registry, `the Consul metrics Secret ${show(secretName)} is longer than 63 characters`, 'shorten the registry\'s name or namespace');
+            }
+            if (!metricsSecrets.has(namespace)) {
+              metricsSecrets.add(namespace);
+              job.addConsumer({ namespace, secretName, serviceName: '', policy: `${name}-metrics` });
+            }
+            return secretName;
+          },
+        }
+        : undefined,
+    });
+
     const clientDir = `${CLIENT_DIR}/${name}`;
     const consumerSecret = (consumer: IWorkload): string => {
       const secretName = `${consumer.componentName}-${name}-consul`;
@@ -652,10 +690,13 @@ export function bootstrapScript(i: BootstrapScriptInput): string {
       '}',
       `policy ${sq(i.agentPolicy)} ${sq(`Consul server agents of ${i.registry}`)} ${sq(AGENT_POLICY_RULES)}`,
       `token /consul/secrets/acl/agent-token ${sq(`agent token of ${i.registry}`)} ${sq(i.agentPolicy)} ''`,
+      ...[...new Set(i.consumers.map((c) => c.policy).filter((p): p is string => p !== undefined))].map((p) =>
+        `policy ${sq(p)} ${sq(`Prometheus reading the agents' metrics of ${i.registry}`)} ${sq(METRICS_POLICY_RULES)}`),
     );
   }
   lines.push(
-    '# consumer NAMESPACE SECRET SERVICE: the Secret (token kept if it has one), then the token',
+    '# consumer NAMESPACE SECRET SERVICE POLICY: the Secret (token kept if it has one), then the token',
+    '# (with the service identity SERVICE, or for the metrics reader, SERVICE "", with POLICY)',
     'consumer() {',
     '  code=$(k "$kube/api/v1/namespaces/$1/secrets/$2")',
     '  case "$code" in',
@@ -669,17 +710,20 @@ export function bootstrapScript(i: BootstrapScriptInput): string {
     + ` stringData: ({}${i.acl ? ' + {token: ($token | gsub("\\\\s"; ""))}' : ''}${i.tls ? ' + {"ca.crt": $ca}' : ''})}' > /tmp/secret.json`,
     '  code=$(k -X "$method" -H "Content-Type: application/json" --data-binary @/tmp/secret.json "$url")',
     '  case "$code" in 200|201) log "Secret $1/$2 written" ;; *) log "writing Secret $1/$2: HTTP $code $(cat /tmp/kube.out)"; exit 1 ;; esac',
-    ...(i.acl ? [`  token /tmp/token "service $3 ($1/$2)${serviceTokenSuffix}" '' "$3"`] : []),
-    '}',
-    ...i.consumers.map((c) => `consumer ${sq(c.namespace)} ${sq(c.secretName)} ${sq(c.serviceName)}`),
     ...(i.acl ? [
-      '# Service tokens of this registry that no consumer Secret holds any more: the old token of a service',
+      '  if [ -n "$3" ]; then what="service $3"; else what="metrics reader"; fi',
+      `  token /tmp/token "$what ($1/$2)${serviceTokenSuffix}" "$4" "$3"`,
+    ] : []),
+    '}',
+    ...i.consumers.map((c) => `consumer ${sq(c.namespace)} ${sq(c.secretName)} ${sq(c.serviceName)} ${sq(c.policy ?? '')}`),
+    ...(i.acl ? [
+      '# Consumer tokens of this registry that no consumer Secret holds any more: the old token of a service',
       '# whose Secret was deleted (a rotation) and the tokens of removed services. Only after every consumer',
       '# above succeeded (set -e), and only tokens with this bootstrap\'s description.',
       'code=$(m "$consul/v1/acl/tokens")',
       '[ "$code" = 200 ] || { log "listing tokens: HTTP $code $(cat /tmp/consul.out)"; exit 1; }',
       `jq -r --rawfile keep /tmp/keep --arg suffix ${sq(serviceTokenSuffix)} '($keep | split("\\n")) as $k | .[]`
-      + ' | select((.Description // "") | startswith("service ") and endswith($suffix))'
+      + ' | select((.Description // "") | (startswith("service ") or startswith("metrics reader ")) and endswith($suffix))'
       + ' | select(.AccessorID | IN($k[]) | not) | "\\(.AccessorID) \\(.Description)"\' /tmp/consul.out > /tmp/stale',
       'while read -r accessor description; do',
       '  code=$(m -X DELETE "$consul/v1/acl/token/$accessor")',

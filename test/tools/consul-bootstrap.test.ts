@@ -30,8 +30,9 @@ import { find, K8sObject, newTestApp, synthApp } from '../harness/synth';
  * Both keep their state in a JSON file the test reads and changes between runs (a deleted Secret,
  * servers that lost their data).
  *
- * Verified: the first run creates the agent policy and token and one Secret (token, CA) and one
- * service-identity token per consumer; a rerun (the CronJob's pod) changes nothing; a deleted
+ * Verified: the first run creates the agent policy and token, one Secret (token, CA) and one
+ * service-identity token per consumer, and the metrics reader's Secret in Prometheus's namespace
+ * (the one Prometheus mounts and its scrape job reads) with a token of the agent:read policy; a rerun (the CronJob's pod) changes nothing; a deleted
  * Secret gets a new token and the old one is deleted in the same run (a rotation); tokens lost with
  * the servers' data are recreated from the Secrets; the next version of the program, without one
  * service, deletes that service's token and leaves tokens it did not create alone.
@@ -44,6 +45,9 @@ const SA_TOKEN = 'eyJhbGciOiJSUzI1NiJ9.bootstrap-sa.sig';
 const CONSUL_NS = 'consul';
 /** The services' namespace: their bounded context. */
 const APP_NS = 'mesh-ready-catalog';
+/** Prometheus's namespace, where the bootstrap writes the metrics reader's Secret. */
+const METRICS_NS = 'observability';
+const METRICS_SECRET = 'consul-registry-consul-metrics';
 
 let lab: Lab | undefined;
 const running: Running[] = [];
@@ -212,8 +216,17 @@ test('the synthesized bootstrap Job and CronJob converge Consul\'s tokens and th
   requireProgram(['jq'], 'jq');
   const app = newTestApp();
   build(app);
-  const first = bootstrapOf(synthApp(app).objects);
-  expect(first.roles.map((r) => r.metadata.namespace)).toEqual([APP_NS]);
+  const objects = synthApp(app).objects;
+  const first = bootstrapOf(objects);
+  expect(first.roles.map((r) => r.metadata.namespace).sort()).toEqual([APP_NS, METRICS_NS]);
+  // what Prometheus reads: the Secret the Job is to write, mounted where its scrape job looks
+  const prometheus = find(objects, 'StatefulSet', 'observability-prometheus', METRICS_NS)[0];
+  const mount = prometheus.spec.template.spec.containers[0].volumeMounts.find((m: any) => m.name === METRICS_SECRET);
+  expect(prometheus.spec.template.spec.volumes)
+    .toContainEqual(expect.objectContaining({ name: METRICS_SECRET, secret: expect.objectContaining({ secretName: METRICS_SECRET }) }));
+  const promConfig = find(objects, 'ConfigMap', 'observability-prometheus-config', METRICS_NS)[0].data['prometheus.yml'];
+  expect(promConfig).toContain(`credentials_file: ${mount.mountPath}/token`);
+  expect(promConfig).toContain(`ca_file: ${mount.mountPath}/ca.crt`);
   const script: string = first.job.spec.containers[0].args[0];
   const consulUrl = new URL(/^consul='([^']+)'$/m.exec(script)![1]);
   expect(consulUrl.port).toBe('8501');
@@ -286,17 +299,26 @@ test('the synthesized bootstrap Job and CronJob converge Consul\'s tokens and th
   };
 
   const serviceToken = (s: ConsulState, secretId: string) => s.tokens.find((t) => t.SecretID === secretId);
-  const secretToken = (k: KubeState, name: string) => Buffer.from(k.secrets[`${APP_NS}/${name}`].data.token, 'base64').toString();
+  const secretToken = (k: KubeState, name: string, ns = APP_NS) => Buffer.from(k.secrets[`${ns}/${name}`].data.token, 'base64').toString();
 
   // ---- 1. the Job: policy, agent token, a Secret and a service-identity token per consumer
   const out1 = runPod(first.job, 'job');
   expect(out1).toContain('consul-bootstrap: done');
   let consul = readConsul();
   let kube = readKube();
-  expect(consul.policies.map((p) => p.Name)).toEqual(['registry-agent']);
+  expect(consul.policies.map((p) => p.Name)).toEqual(['registry-agent', 'registry-metrics']);
   expect(consul.policies[0].Rules).toContain('node_prefix "" { policy = "write" }');
+  // the metrics reader: agent:read, which /v1/agent/metrics checks, and nothing else
+  expect(consul.policies[1].Rules).toBe('agent_prefix "" { policy = "read" }\n');
   expect(serviceToken(consul, AGENT)).toMatchObject({ Description: 'agent token of consul/registry', Policies: [{ Name: 'registry-agent' }] });
-  expect(Object.keys(kube.secrets).sort()).toEqual([`${APP_NS}/catalog-registry-consul`, `${APP_NS}/search-registry-consul`]);
+  expect(Object.keys(kube.secrets).sort()).toEqual([`${APP_NS}/catalog-registry-consul`, `${APP_NS}/search-registry-consul`, `${METRICS_NS}/${METRICS_SECRET}`]);
+  const metricsToken = secretToken(kube, METRICS_SECRET, METRICS_NS);
+  expect(serviceToken(consul, metricsToken)).toMatchObject({
+    Description: `metrics reader (${METRICS_NS}/${METRICS_SECRET}) of consul/registry`,
+    Policies: [{ Name: 'registry-metrics' }],
+  });
+  expect(serviceToken(consul, metricsToken)!.ServiceIdentities).toBeUndefined();
+  expect(Buffer.from(kube.secrets[`${METRICS_NS}/${METRICS_SECRET}`].data['ca.crt'], 'base64').toString()).toBe(fs.readFileSync(consulTls.ca, 'utf8'));
   for (const svc of ['catalog', 'search']) {
     const secret = kube.secrets[`${APP_NS}/${svc}-registry-consul`];
     expect(Buffer.from(secret.data['ca.crt'], 'base64').toString()).toBe(fs.readFileSync(consulTls.ca, 'utf8'));
@@ -348,10 +370,8 @@ test('the synthesized bootstrap Job and CronJob converge Consul\'s tokens and th
 
   // ---- 5. the next version of the program drops `search`: its Job deletes search's token only
   const next = newTestApp();
-  const meshReady = new arch.BackendArchitecture(next, 'mesh-ready', {
-    profile: arch.Profile.PRODUCTION,
-    lint: { suppressions: [{ rule: arch.LintRule.UNSCRAPED_COMPONENT, reason: 'as in examples/service-discovery.ts' }] },
-  });
+  const meshReady = new arch.BackendArchitecture(next, 'mesh-ready', { profile: arch.Profile.PRODUCTION });
+  new arch.ObservabilityStack(meshReady, 'observability', { metrics: arch.Metrics.prometheus({ alertmanager: { receivers: [{}] } }) });
   const registry = registryOf(app);
   new arch.Microservice(meshReady, 'catalog', { image: 'ghcr.io/acme/catalog:5.1.0', context: 'mesh-ready-catalog', team: 'catalog' })
     .uses(new arch.Registry(meshReady, 'registry', { namespace: CONSUL_NS, engine: registry }));
@@ -362,6 +382,7 @@ test('the synthesized bootstrap Job and CronJob converge Consul\'s tokens and th
   expect(serviceToken(consul, searchToken.SecretID)).toBeUndefined();
   expect(out5).toContain(`token service search (${APP_NS}/search-registry-consul) of consul/registry (AccessorID ${searchAccessor}) deleted`);
   expect(serviceToken(consul, newCatalog)).toBeDefined();
+  expect(serviceToken(consul, metricsToken)).toBeDefined();
   expect(serviceToken(consul, AGENT)).toBeDefined();
   // tokens this bootstrap did not create are left alone
   for (const t of operatorTokens) expect(serviceToken(consul, t.SecretID)).toEqual(t);

@@ -23,7 +23,7 @@ jest.setTimeout(60_000);
 let out: SynthResult;
 let tmp: string;
 let rulesFile: string;
-/** A second architecture: Fluentd into a 3-node Elasticsearch watched by its exporter, and Nacos (their own alert rules). */
+/** A second architecture: Fluentd into a 3-node Elasticsearch watched by its exporter, Nacos and Consul (their own alert rules). */
 let logsOut: SynthResult;
 let logsRulesFile: string;
 
@@ -56,6 +56,8 @@ beforeAll(() => {
   });
   // Nacos, scraped on its actuator endpoint
   new arch.ConfigCenter(logs, 'config', { engine: arch.ConfigCenterEngine.nacos() });
+  // Consul, scraped on every server's /v1/agent/metrics
+  new arch.Registry(logs, 'registry', { engine: arch.RegistryEngine.consul() });
   logsOut = synthApp(logsApp);
   logsRulesFile = path.join(tmp, 'logs-alerts.yml');
   fs.writeFileSync(logsRulesFile, logsAlerts());
@@ -412,6 +414,48 @@ test('promtool test rules: the Nacos alerts fire on database errors and failing 
       at('NacosDatabaseErrors', 'config-0', '0.2'),
       at('NacosConfigNotifyFailing', 'config-1', '1'),
       { eval_time: '12m', alertname: 'NacosConfigNotifyFailing', exp_alerts: [] },
+    ],
+  }, logsRulesFile);
+});
+
+test('promtool test rules: the Consul alerts fire on a lost leader, an unhealthy server and no failure tolerance left, and only there', () => {
+  const cx = (ns: string, pod: string) => `kind="consul", namespace="${ns}", job="${ns}", pod="${pod}"`;
+  const v = (ns: string) => ({ namespace: ns });
+  // what a follower reports for the leader-only gauges (promtool has no `NaNxN` shorthand)
+  const nan = Array(31).fill('NaN').join(' ');
+  testRules('consul', {
+    input_series: [
+      // lost: three servers, the leader gone after 5 minutes and no new one
+      { series: `consul_server_isLeader{${cx('lost', 'lost-0')}}`, values: '1x4 0x25' },
+      { series: `consul_server_isLeader{${cx('lost', 'lost-1')}}`, values: '0x30' },
+      { series: `consul_server_isLeader{${cx('lost', 'lost-2')}}`, values: '0x30' },
+      { series: `consul_autopilot_healthy{${cx('lost', 'lost-0')}}`, values: '1x4 _x25' },
+      // lagging: a leader whose autopilot finds a server unhealthy and no failure tolerance left;
+      // the followers report NaN (only the leader sets the autopilot gauges)
+      ...['lagging-0', 'lagging-1', 'lagging-2'].flatMap((pod, i) => [
+        { series: `consul_server_isLeader{${cx('lagging', pod)}}`, values: i === 0 ? '1x30' : '0x30' },
+        { series: `consul_autopilot_healthy{${cx('lagging', pod)}}`, values: i === 0 ? '0x30' : nan },
+        { series: `consul_autopilot_failure_tolerance{${cx('lagging', pod)}}`, values: i === 0 ? '0x30' : nan },
+      ]),
+      // healthy: leader, healthy, tolerates one failure
+      ...['healthy-0', 'healthy-1', 'healthy-2'].flatMap((pod, i) => [
+        { series: `consul_server_isLeader{${cx('healthy', pod)}}`, values: i === 1 ? '1x30' : '0x30' },
+        { series: `consul_autopilot_healthy{${cx('healthy', pod)}}`, values: i === 1 ? '1x30' : nan },
+        { series: `consul_autopilot_failure_tolerance{${cx('healthy', pod)}}`, values: i === 1 ? '1x30' : nan },
+      ]),
+      // a development server alone: it tolerates no failure by design, which is no alert
+      { series: `consul_server_isLeader{${cx('dev', 'dev-0')}}`, values: '1x30' },
+      { series: `consul_autopilot_healthy{${cx('dev', 'dev-0')}}`, values: '1x30' },
+      { series: `consul_autopilot_failure_tolerance{${cx('dev', 'dev-0')}}`, values: '0x30' },
+    ],
+    alert_rule_test: [
+      expected('ConsulNoLeader', v('lost'), '0', 'lost', logsAlerts()),
+      expected('ConsulServerUnhealthy', v('lagging'), '0', 'lagging', logsAlerts()),
+      expected('ConsulNoFailureTolerance', v('lagging'), '0', 'lagging', logsAlerts()),
+      // before their `for`
+      { eval_time: '5m', alertname: 'ConsulNoLeader', exp_alerts: [] },
+      { eval_time: '9m', alertname: 'ConsulServerUnhealthy', exp_alerts: [] },
+      { eval_time: '14m', alertname: 'ConsulNoFailureTolerance', exp_alerts: [] },
     ],
   }, logsRulesFile);
 });

@@ -30,6 +30,8 @@ beforeAll(() => {
   new arch.Microservice(shop, 'orders', { image: 'ghcr.io/acme/orders:1.4.2', context: 'ordering', team: 'checkout' });
   new arch.Registry(shop, 'registry', { engine: arch.RegistryEngine.etcd() });
   new arch.Registry(shop, 'zk', { engine: arch.RegistryEngine.zookeeper() });
+  // Consul (TLS and ACLs): a job of its own over HTTPS with a token file and the CA of a Secret
+  new arch.Registry(shop, 'consul', { engine: arch.RegistryEngine.consul() });
   new arch.MessageQueue(shop, 'events', { engine: arch.MessageQueueEngine.rabbitmq() });
   new arch.MessageQueue(shop, 'stream', { engine: arch.MessageQueueEngine.pulsar() });
   new arch.ObservabilityStack(shop, 'observability', {
@@ -60,13 +62,35 @@ test('promtool accepts the Prometheus configuration and the alert rules', () => 
   const config = yaml.load(data['prometheus.yml']) as any;
   config.rule_files = [rulesFile];
   const pods = config.scrape_configs.find((j: any) => j.job_name === 'architecture-pods');
-  expect(pods.kubernetes_sd_configs[0].namespaces.names).toEqual(['billing', 'events', 'ordering', 'registry', 'stream', 'zk']);
-  // Debian's promtool has no Kubernetes SD: the same job with a static target instead
-  delete pods.kubernetes_sd_configs;
-  pods.static_configs = [{ targets: ['10.0.0.1:8080'] }];
+  expect(pods.kubernetes_sd_configs[0].namespaces.names).toEqual(['billing', 'consul', 'events', 'ordering', 'registry', 'stream', 'zk']);
+  const consul = config.scrape_configs.find((j: any) => j.job_name === 'consul/consul');
+  expect(consul).toMatchObject({ scheme: 'https', params: { format: ['prometheus'] } });
+  // Debian's promtool has no Kubernetes SD: the same jobs with a static target instead
+  for (const job of config.scrape_configs.filter((j: any) => j.kubernetes_sd_configs)) {
+    delete job.kubernetes_sd_configs;
+    job.static_configs = [{ targets: ['10.0.0.1:8080'] }];
+  }
   const configFile = path.join(tmp, 'prometheus.yml');
   fs.writeFileSync(configFile, yaml.dump(config));
-  expect(run(promtool, ['check', 'config', configFile])).toMatch(/SUCCESS/);
+  // promtool opens the CA and token files the Consul job names, at the paths where the Prometheus
+  // pod mounts its Secret: a tmpfs over /etc in a mount namespace of its own holds them there
+  const secretFiles = [consul.tls_config.ca_file, consul.authorization.credentials_file];
+  const prom = one(out.objects, 'StatefulSet', 'observability-prometheus', 'observability');
+  const mount = prom.spec.template.spec.containers[0].volumeMounts.find((m: any) => consul.tls_config.ca_file.startsWith(`${m.mountPath}/`));
+  expect(mount).toBeDefined();
+  expect(secretFiles.map((f) => path.dirname(f))).toEqual([mount.mountPath, mount.mountPath]);
+  const ca = path.join(tmp, 'ca.crt');
+  run(requireProgram(['openssl'], 'openssl'), ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
+    '-subj', '/CN=Consul CA', '-keyout', path.join(tmp, 'ca.key'), '-out', ca]);
+  const script = [
+    'set -e',
+    'mount -t tmpfs tmpfs /etc',
+    `mkdir -p '${mount.mountPath}'`,
+    `cp '${ca}' '${secretFiles[0]}'`,
+    `echo 5d3b2c1a-0000-4000-8000-000000000001 > '${secretFiles[1]}'`,
+    `exec '${promtool}' check config '${configFile}'`,
+  ].join('\n');
+  expect(run('unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-c', script])).toMatch(/SUCCESS/);
 });
 
 test('amtool accepts the Alertmanager configuration', () => {

@@ -81,6 +81,9 @@ export function build(app: App): void {
       grafanaAdminSecretName: 'grafana-admin',
       prometheusOperator: true,
       prometheusOperatorLabels: { release: 'kube-prometheus-stack' },
+      // kube-prometheus-stack's Prometheus in "monitoring" is admitted wherever the library's is;
+      // it runs outside any mesh (with Istio sidecars it reads the merged metrics on 15020)
+      prometheusOperatorScraper: { namespace: 'monitoring', inMesh: false },
     }),
   });
 

@@ -137,6 +137,22 @@ function jobTargets(config: any, all: Pod[]): Array<{ job: string; pod: Pod; por
   return out;
 }
 
+/** A Prometheus the Prometheus Operator runs (kube-prometheus-stack): its namespace and the labels the operator sets. */
+const OPERATOR_PROMETHEUS: Pod = {
+  owner: 'the operator\'s Prometheus',
+  namespace: 'monitoring',
+  labels: {
+    'app.kubernetes.io/name': 'prometheus',
+    'app.kubernetes.io/managed-by': 'prometheus-operator',
+    'app.kubernetes.io/instance': 'kube-prometheus-stack-prometheus',
+    'operator.prometheus.io/name': 'kube-prometheus-stack-prometheus',
+    'operator.prometheus.io/shard': '0',
+    'prometheus': 'kube-prometheus-stack-prometheus',
+  },
+  annotations: {},
+  containers: [],
+};
+
 interface Architecture {
   readonly name: string;
   readonly prometheus: Pod;
@@ -201,6 +217,22 @@ describe.each(CASES)('example %s', (_name, objects) => {
         if (!t.kind) problems.push(`${t.pod.owner}: job ${t.job} sets no kind`);
         const a = admitted(objects, arch.prometheus, t.pod, t.port);
         if (!a.egress || !a.ingress) problems.push(`${t.pod.owner}: job ${t.job} on port ${t.port} is not admitted (${JSON.stringify(a)})`);
+      }
+      // with the Prometheus Operator, its Prometheus (pods as the operator labels them, in
+      // kube-prometheus-stack's namespace) reaches every pod a PodMonitor selects, on its port
+      for (const monitor of objects.filter((o) => o.kind === 'PodMonitor' && o.metadata.labels?.['app.kubernetes.io/part-of'] === arch.name)) {
+        const endpoint = monitor.spec.podMetricsEndpoints[0];
+        const selected = all.filter((p) => p.namespace === monitor.metadata.namespace && selects(monitor.spec.selector.matchLabels, p.labels));
+        if (selected.length === 0) problems.push(`PodMonitor ${monitor.metadata.namespace}/${monitor.metadata.name} selects no pod`);
+        // a monitor that follows the scrape annotations scrapes the annotated port (where a mesh may have moved it)
+        const follows = (endpoint.relabelings ?? []).some((r: any) => r.targetLabel === '__address__'
+          && (r.sourceLabels ?? []).includes('__meta_kubernetes_pod_annotation_cdk8s_architect_dev_scrape_port'));
+        for (const pod of selected) {
+          const port = follows && pod.annotations[SCRAPE_PORT] ? Number(pod.annotations[SCRAPE_PORT]) : endpoint.portNumber;
+          if (!admitted(objects, OPERATOR_PROMETHEUS, pod, port).ingress) {
+            problems.push(`${pod.owner}: ingress does not admit the operator's Prometheus on port ${port} (PodMonitor ${monitor.metadata.name})`);
+          }
+        }
       }
       // a port named for metrics on a pod of this architecture is scraped, by annotation or by a job of its own
       const podJobs = arch.config.scrape_configs.filter((j: any) => j.job_name !== 'architecture-pods' && j.kubernetes_sd_configs);

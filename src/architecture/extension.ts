@@ -97,6 +97,8 @@ export interface WorkloadRegistration {
    * (undefined: not stated).
    */
   readonly externalInMesh?: boolean;
+  /** For an external workload: the option that states `externalInMesh` (named in the mesh's error). */
+  readonly externalInMeshOption?: string;
   /** Adds labels to the pod template (never to the selector). */
   addPodLabels(labels: Record<string, string>): void;
   /** Adds annotations to the pod template. */

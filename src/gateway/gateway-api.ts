@@ -1,5 +1,4 @@
 import { createHash } from 'crypto';
-import { ControllerDataPlane } from './data-plane';
 import { DeployedGateway, GatewayEngineImpl, ResolvedGatewaySettings, ResolvedHeaders, ResolvedRoute, unsupported } from './engine-impl';
 import type { Gateway } from './gateway';
 import { GatewayApiImplementation, GatewayApiOptions } from './gateway-api-options';
@@ -9,9 +8,10 @@ import { PathMatch } from './gateway-options';
 import * as eg from '../imports/gateway.envoyproxy.io';
 import * as gwapi from '../imports/gateway.networking.k8s.io';
 import { fail, show } from '../internal/errors';
+import { ExternalPods } from '../internal/external-pods';
 import { ANNOTATION_EXTERNAL_SECRETS, LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY } from '../internal/labels';
 import { lazy } from '../internal/lazy';
-import { objectName, validateDnsLabel, validateInteger, validateLabelValue } from '../internal/names';
+import { objectName, validateDnsLabel, validateInteger, validateLabels } from '../internal/names';
 import { deployPlatformComponent } from '../internal/platform';
 
 const GROUP = 'gateway.networking.k8s.io';
@@ -71,11 +71,7 @@ export class GatewayApiEngine implements GatewayEngineImpl {
       'gateway.envoyproxy.io/owning-gateway-name': name,
       'gateway.envoyproxy.io/owning-gateway-namespace': ns,
     };
-    if (Object.keys(labels).length === 0) fail(gateway, 'dataPlaneLabels is empty', 'give at least one label of the proxy pods');
-    for (const [k, v] of Object.entries(labels)) {
-      if (!/^([a-z0-9.-]+\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(k)) fail(gateway, `dataPlaneLabels key ${show(k)} is not a label key`, 'use keys such as "app.kubernetes.io/name"');
-      validateLabelValue(gateway, `dataPlaneLabels[${k}]`, v);
-    }
+    validateLabels(gateway, 'dataPlaneLabels', labels, true);
     if (!envoy && o.dataPlaneServiceAccountName === undefined) {
       fail(gateway, 'dataPlaneServiceAccountName is not set for a Gateway API implementation other than Envoy Gateway', 'give the ServiceAccount of this Gateway\'s proxy pods');
     }
@@ -150,13 +146,15 @@ export class GatewayApiEngine implements GatewayEngineImpl {
       });
     }
 
-    const dataPlane = new ControllerDataPlane(gateway, 'data-plane', {
+    const dataPlane = new ExternalPods(gateway, 'data-plane', {
+      kind: 'gateway-data-plane',
       architecture: arch,
       componentName: name,
       namespace: dataPlaneNamespace,
       serviceAccountName,
       podSelector: labels,
       inMesh: o.dataPlaneInMesh,
+      inMeshOption: 'GatewayEngine.gatewayApi({ dataPlaneInMesh })',
     });
     const grants = new Map<string, Set<string>>();
     const grant = (namespace: string, kind: string) => {

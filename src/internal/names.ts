@@ -63,6 +63,19 @@ export function validateLabelValue(scope: IConstruct, what: string, value: strin
   return value;
 }
 
+/** A label key: an optional DNS-subdomain prefix and `/`, then a name of at most 63 characters. */
+const LABEL_KEY = /^(?:(?=[a-z0-9.-]{1,253}\/)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?(?=.{1,63}$)[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+
+/** Validates a map of Kubernetes labels (keys and values); `nonEmpty`: at least one label. */
+export function validateLabels(scope: IConstruct, what: string, labels: { [key: string]: string }, nonEmpty = false): { [key: string]: string } {
+  if (nonEmpty && Object.keys(labels).length === 0) fail(scope, `${what} is empty`, 'give at least one label of the pods');
+  for (const [k, v] of Object.entries(labels)) {
+    if (!LABEL_KEY.test(k)) fail(scope, `${what} key ${show(k)} is not a label key`, 'use keys such as "app.kubernetes.io/name" (an optional DNS prefix, "/", a name of at most 63 characters)');
+    validateLabelValue(scope, `${what}[${k}]`, v);
+  }
+  return labels;
+}
+
 /** Validates an environment variable name (C identifier: what every shell and runtime accepts). */
 export function validateEnvName(scope: IConstruct, value: string): string {
   if (!ENV_NAME.test(value)) {

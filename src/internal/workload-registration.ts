@@ -67,6 +67,8 @@ export interface RegistrationProps {
   readonly external?: boolean;
   /** For an external workload: in the mesh, per the platform team. */
   readonly externalInMesh?: boolean;
+  /** For an external workload: the option that states it. */
+  readonly externalInMeshOption?: string;
 }
 
 /** Registers a workload with its architecture (and so with every extension). */
@@ -84,6 +86,7 @@ export function registerWorkload(p: RegistrationProps): WorkloadRegistration {
     telemetry: p.telemetry,
     external: p.external ?? false,
     externalInMesh: p.externalInMesh,
+    externalInMeshOption: p.externalInMeshOption,
     addPodLabels: (l) => {
       if (!extras) throw new Error(`the pod template of ${p.workload.node.path} takes no extra labels`);
       extras.addLabels(l);

@@ -243,7 +243,7 @@ export class Mesh extends Construct implements IArchitectureExtension {
     for (const reg of this.registrations) {
       if (reg.external && reg.externalInMesh === undefined) {
         fail(reg.workload, `the mesh ${show(this.node.path)} cannot tell whether these pods, which run outside the architecture's manifests (namespace ${show(reg.workload.namespace)}), are in the mesh`,
-          'state it on the engine (e.g. GatewayEngine.gatewayApi({ dataPlaneInMesh: true }) after enrolling the controller\'s namespace, see the README), '
+          `state it with ${reg.externalInMeshOption ?? 'the option that created them'}: true after enrolling their namespace in the mesh (see the README), `
           + 'or false: the workloads it calls then leave the mesh');
       }
       const decision = meshDecision(reg, this.engine);

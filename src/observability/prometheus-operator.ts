@@ -9,6 +9,7 @@ import {
   PrometheusRuleSpecGroupsRulesExpr,
 } from '../imports/monitoring.coreos.com';
 import { lazy } from '../internal/lazy';
+import { ANNOTATION_SCRAPE_PATH, ANNOTATION_SCRAPE_PORT } from '../internal/stateful-cluster';
 
 /**
  * Prometheus Operator objects, for clusters where the operator runs: a PodMonitor per scraped
@@ -39,6 +40,16 @@ export interface OperatorPodMonitorProps {
   readonly tls?: { readonly secretName: string; readonly serverName: string };
   /** A bearer token: the Secret (in the monitor's namespace) whose `token` each scrape sends. */
   readonly tokenSecretName?: string;
+  /**
+   * Scrape the port and path of the pod's scrape annotations rather than `port`/`path` (which then
+   * only select the pods' container): a mesh moves them (Istio sidecars' merged metrics on 15020).
+   */
+  readonly followScrapeAnnotations?: boolean;
+}
+
+/** The `__meta_kubernetes_pod_annotation_<name>` label of an annotation key. */
+function podAnnotationLabel(key: string): string {
+  return `__meta_kubernetes_pod_annotation_${key.replace(/[^a-zA-Z0-9_]/g, '_')}`;
 }
 
 export function operatorPodMonitor(o: OperatorObjectsProps, m: OperatorPodMonitorProps): PodMonitor {
@@ -59,6 +70,25 @@ export function operatorPodMonitor(o: OperatorObjectsProps, m: OperatorPodMonito
           : {}),
         ...(m.tokenSecretName ? { authorization: { type: 'Bearer', credentials: { name: m.tokenSecretName, key: 'token' } } } : {}),
         relabelings: [
+          ...(m.followScrapeAnnotations
+            ? [
+              { action: replace, sourceLabels: [podAnnotationLabel(ANNOTATION_SCRAPE_PATH)], regex: '(/.*)', targetLabel: '__metrics_path__' },
+              {
+                action: replace,
+                sourceLabels: ['__meta_kubernetes_pod_ip', podAnnotationLabel(ANNOTATION_SCRAPE_PORT)],
+                regex: '([^:]+);(\\d+)',
+                replacement: '$1:$2',
+                targetLabel: '__address__',
+              },
+              {
+                action: replace,
+                sourceLabels: ['__meta_kubernetes_pod_ip', podAnnotationLabel(ANNOTATION_SCRAPE_PORT)],
+                regex: '(.+:.+);(\\d+)',
+                replacement: '[$1]:$2',
+                targetLabel: '__address__',
+              },
+            ]
+            : []),
           { action: replace, targetLabel: 'kind', replacement: m.kind },
           { action: replace, targetLabel: 'job', replacement: m.job },
         ],

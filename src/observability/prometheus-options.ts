@@ -159,4 +159,37 @@ export interface PrometheusOptions {
    * @default - the recommended labels only
    */
   readonly prometheusOperatorLabels?: { [key: string]: string };
+  /**
+   * Where the operator's Prometheus runs (with `prometheusOperator`): every workload it scrapes
+   * admits these pods on its metrics port in its NetworkPolicy, as it admits the library's own
+   * Prometheus (default-deny would drop the operator's scrapes otherwise).
+   * @default - namespace "monitoring", the labels the operator puts on every Prometheus pod it runs, ServiceAccount "kube-prometheus-stack-prometheus"
+   */
+  readonly prometheusOperatorScraper?: PrometheusOperatorScraper;
+}
+
+/** The Prometheus Operator's Prometheus pods, which the scraped workloads admit. */
+export interface PrometheusOperatorScraper {
+  /**
+   * The namespace of the operator's Prometheus.
+   * @default "monitoring"
+   */
+  readonly namespace?: string;
+  /**
+   * Labels that select its pods (add `operator.prometheus.io/name` to admit only one Prometheus).
+   * @default - { "app.kubernetes.io/name": "prometheus", "app.kubernetes.io/managed-by": "prometheus-operator" }
+   */
+  readonly podLabels?: { [key: string]: string };
+  /**
+   * The ServiceAccount of its pods (what a mesh authorizes when they run in it).
+   * @default "kube-prometheus-stack-prometheus"
+   */
+  readonly serviceAccountName?: string;
+  /**
+   * Whether the platform team runs it in the architecture's mesh. Only read with a Mesh, which
+   * must know: a meshed workload refuses callers outside the mesh, except Istio sidecars' merged
+   * metrics (15020), which every Prometheus scrapes in plaintext.
+   * @default - not stated (an architecture with a Mesh fails at synth until it is)
+   */
+  readonly inMesh?: boolean;
 }

@@ -17,15 +17,17 @@ import type { IConsole } from '../architecture/routable';
 import { oncePerSynth, stringifyYaml } from '../internal/component-chart';
 import { PlatformConsole } from '../internal/console';
 import { fail, show } from '../internal/errors';
+import { ExternalPods } from '../internal/external-pods';
 import { ANNOTATION_EXTERNAL_SECRETS, ANNOTATION_PROVISIONED_SECRETS, DOMAIN, LABEL_MANAGED_BY, LABEL_PART_OF, LABEL_TEAM, MANAGED_BY } from '../internal/labels';
 import { lazy } from '../internal/lazy';
-import { compareStrings, objectName, validateDnsLabel, validateImage, validateInteger, validateLabelValue } from '../internal/names';
+import { compareStrings, objectName, validateDnsLabel, validateImage, validateInteger, validateLabels, validateLabelValue } from '../internal/names';
 import { secureContainer } from '../internal/pod';
 import { resolveResources } from '../internal/profile-defaults';
 import {
   ANNOTATION_SCRAPE, ANNOTATION_SCRAPE_JOB, ANNOTATION_SCRAPE_KIND, ANNOTATION_SCRAPE_PATH, ANNOTATION_SCRAPE_PORT,
   scrapeAnnotations, StatefulCluster,
 } from '../internal/stateful-cluster';
+import { SCRAPER_KIND } from '../mesh/decisions';
 
 const k8s = kplus.k8s;
 
@@ -457,11 +459,31 @@ export class PrometheusMetricsBackend implements IMetricsBackend, PillarImpl {
     const scrapeWorkload = (w: IWorkload, port: number) => {
       discover(w.namespace);
       connect(prometheus, w, port);
+      if (operatorScraper) connect(operatorScraper, w, port);
     };
 
     // ---- Prometheus Operator objects (optional) ----
     const operator = o.prometheusOperator
-      ? { chart, labels: { [LABEL_PART_OF]: arch.name, [LABEL_MANAGED_BY]: MANAGED_BY, ...(o.prometheusOperatorLabels ?? {}) } }
+      ? { chart, labels: { [LABEL_PART_OF]: arch.name, [LABEL_MANAGED_BY]: MANAGED_BY, ...validateLabels(stack, 'prometheusOperatorLabels', o.prometheusOperatorLabels ?? {}) } }
+      : undefined;
+    // The operator's Prometheus: pods of the platform team's namespace, which every scraped
+    // workload admits as it admits ours (a caller the mesh must know about, like a gateway's proxies)
+    const sc = o.prometheusOperatorScraper;
+    if (sc && !o.prometheusOperator) {
+      fail(stack, 'prometheusOperatorScraper is set, but prometheusOperator is not', 'set prometheusOperator: true (the operator\'s Prometheus scrapes only through PodMonitors), or remove prometheusOperatorScraper');
+    }
+    const operatorScraper = operator
+      ? new ExternalPods(stack, 'operator-scraper', {
+        architecture: arch,
+        kind: SCRAPER_KIND,
+        componentName: 'prometheus-operator',
+        namespace: validateDnsLabel(stack, 'prometheusOperatorScraper.namespace', sc?.namespace ?? 'monitoring'),
+        serviceAccountName: validateDnsLabel(stack, 'prometheusOperatorScraper.serviceAccountName', sc?.serviceAccountName ?? 'kube-prometheus-stack-prometheus'),
+        podSelector: validateLabels(stack, 'prometheusOperatorScraper.podLabels',
+          sc?.podLabels ?? { 'app.kubernetes.io/name': 'prometheus', 'app.kubernetes.io/managed-by': 'prometheus-operator' }, true),
+        inMesh: sc?.inMesh,
+        inMeshOption: 'Metrics.prometheus({ prometheusOperatorScraper: { inMesh } })',
+      })
       : undefined;
     if (operator) {
       operatorPrometheusRule(operator, 'operator-rules', objectName(stack, stack.componentName, 'alerts'), ns,
@@ -487,7 +509,18 @@ export class PrometheusMetricsBackend implements IMetricsBackend, PillarImpl {
     if (stack._collector) scrapeCollector(stack._collector);
     const podMonitor = (w: IWorkload, name: string, port: number, path: string, kind: string, job: string) => {
       if (!operator) return;
-      operatorPodMonitor(operator, { id: `operator-podmonitor-${w.namespace}-${name}`, name, namespace: w.namespace, selector: w.podSelector, port, path, kind, job });
+      operatorPodMonitor(operator, {
+        id: `operator-podmonitor-${w.namespace}-${name}`,
+        name,
+        namespace: w.namespace,
+        selector: w.podSelector,
+        port,
+        path,
+        kind,
+        job,
+        // the annotations the library's own job reads, which a mesh may move (Istio sidecars: 15020)
+        followScrapeAnnotations: true,
+      });
     };
 
     // ---- Grafana ----
@@ -587,6 +620,8 @@ export class PrometheusMetricsBackend implements IMetricsBackend, PillarImpl {
             params: target.params,
             tls: c?.tlsServerName !== undefined ? { secretName: secret!, serverName: c.tlsServerName } : undefined,
             tokenSecretName: c?.bearerToken ? secret : undefined,
+            // annotated targets: the port and path of the annotations (which a mesh may move)
+            followScrapeAnnotations: !(c || target.params),
           });
         }
       },

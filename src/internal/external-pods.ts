@@ -1,34 +1,39 @@
 import { Construct } from 'constructs';
+import { registerWorkload } from './workload-registration';
 import type { BackendArchitecture } from '../architecture/backend-architecture';
 import { IWorkload, NetworkPort } from '../architecture/binding';
 import { WorkloadController } from '../architecture/extension';
-import { registerWorkload } from '../internal/workload-registration';
 
-/** Where a Gateway API controller runs this Gateway's proxies. */
-export interface ControllerDataPlaneProps {
+/** Pods the platform team runs outside the architecture's manifests, which its workloads admit. */
+export interface ExternalPodsProps {
   readonly architecture: BackendArchitecture;
   readonly componentName: string;
   readonly namespace: string;
   readonly serviceAccountName: string;
   readonly podSelector: Record<string, string>;
+  /** What they are (the registration's kind), e.g. "gateway-data-plane" or "prometheus". */
+  readonly kind: string;
   /** The platform team runs these pods in the architecture's mesh (undefined: not stated). */
   readonly inMesh?: boolean;
+  /** The option that states `inMesh`, e.g. "GatewayEngine.gatewayApi({ dataPlaneInMesh })" (named in the mesh's error). */
+  readonly inMeshOption: string;
 }
 
 /**
- * The proxy pods a Gateway API controller creates for a Gateway, in the controller's namespace.
- * They are an IWorkload so routes are ordinary edges: the routed services admit them by namespace
- * and labels, and a mesh authorizes their ServiceAccount. The controller's namespace belongs to the
- * platform team, so nothing is emitted there: egress rules for these pods are not ours to write.
+ * Pods in a namespace the platform team owns (a Gateway API controller's proxies for a Gateway,
+ * the Prometheus Operator's Prometheus). They are an IWorkload so their calls are ordinary edges:
+ * the called workloads admit them by namespace and labels, and a mesh authorizes their
+ * ServiceAccount. Their namespace is not ours, so nothing is emitted there: their own ingress and
+ * egress rules are not ours to write.
  */
-export class ControllerDataPlane extends Construct implements IWorkload {
+export class ExternalPods extends Construct implements IWorkload {
   public readonly architecture: BackendArchitecture;
   public readonly componentName: string;
   public readonly namespace: string;
   public readonly serviceAccountName: string;
   private readonly selector: Record<string, string>;
 
-  constructor(scope: Construct, id: string, props: ControllerDataPlaneProps) {
+  constructor(scope: Construct, id: string, props: ExternalPodsProps) {
     super(scope, id);
     this.architecture = props.architecture;
     this.componentName = props.componentName;
@@ -40,10 +45,11 @@ export class ControllerDataPlane extends Construct implements IWorkload {
     registerWorkload({
       workload: this,
       controller: WorkloadController.DEPLOYMENT,
-      kind: 'gateway-data-plane',
+      kind: props.kind,
       ports: [],
       external: true,
       externalInMesh: props.inMesh,
+      externalInMeshOption: props.inMeshOption,
     });
   }
 
@@ -51,9 +57,9 @@ export class ControllerDataPlane extends Construct implements IWorkload {
     return { ...this.selector };
   }
 
-  /** Ingress to the controller's proxies is the controller's business (they are the entry). */
+  /** Ingress to these pods is governed in their namespace, not here. */
   public allowIngressFrom(_peer: IWorkload, _ports: NetworkPort[]): void {}
 
-  /** Egress of the controller's proxies is governed in the controller's namespace, not here. */
+  /** Egress of these pods is governed in their namespace, not here. */
   public allowEgressTo(_peer: IWorkload, _ports: NetworkPort[]): void {}
 }

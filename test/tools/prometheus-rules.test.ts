@@ -26,6 +26,9 @@ let rulesFile: string;
 /** A second architecture: Fluentd into a 3-node Elasticsearch watched by its exporter, Nacos and Consul (their own alert rules). */
 let logsOut: SynthResult;
 let logsRulesFile: string;
+/** A third architecture: etcd, ZooKeeper, RabbitMQ, Redis and Pulsar, each scraped (their own alert rules). */
+let platformOut: SynthResult;
+let platformRulesFile: string;
 
 beforeAll(() => {
   const app = newTestApp();
@@ -61,7 +64,23 @@ beforeAll(() => {
   logsOut = synthApp(logsApp);
   logsRulesFile = path.join(tmp, 'logs-alerts.yml');
   fs.writeFileSync(logsRulesFile, logsAlerts());
+
+  const platformApp = newTestApp();
+  const platform = new arch.BackendArchitecture(platformApp, 'platform', { profile: arch.Profile.PRODUCTION });
+  new arch.ObservabilityStack(platform, 'observability', { metrics: arch.Metrics.prometheus({ alertmanager: { dropUnroutedAlerts: true } }) });
+  new arch.Registry(platform, 'registry', { engine: arch.RegistryEngine.etcd() });
+  new arch.Registry(platform, 'zk', { engine: arch.RegistryEngine.zookeeper() });
+  new arch.MessageQueue(platform, 'jobs', { engine: arch.MessageQueueEngine.rabbitmq(), topics: [{ name: 'work' }] });
+  new arch.MessageQueue(platform, 'cache', { engine: arch.MessageQueueEngine.redis() });
+  new arch.MessageQueue(platform, 'stream', { engine: arch.MessageQueueEngine.pulsar(), topics: [{ name: 'clicks' }] });
+  platformOut = synthApp(platformApp);
+  platformRulesFile = path.join(tmp, 'platform-alerts.yml');
+  fs.writeFileSync(platformRulesFile, platformAlerts());
 });
+
+function platformAlerts(): string {
+  return one(platformOut.objects, 'ConfigMap', 'observability-prometheus-config', 'observability').data['alerts.yml'];
+}
 
 function logsAlerts(): string {
   return one(logsOut.objects, 'ConfigMap', 'observability-prometheus-config', 'observability').data['alerts.yml'];
@@ -133,6 +152,8 @@ test('promtool test rules: each RED alert fires on the series that should fire i
       { series: `http_server_request_duration_seconds_bucket{${orders}, le="0.1"}`, values: '0+60x45' },
       { series: `http_server_request_duration_seconds_bucket{${orders}, le="+Inf"}`, values: '0+60x45' },
       { series: `up{${orders}, pod="orders-1"}`, values: '1x45' },
+      // orders-2 stops answering Prometheus after 10 minutes
+      { series: `up{${orders}, pod="orders-2"}`, values: '1x10 0x35' },
       // payments (pushed over OTLP, relabeled like a scraped service): NOT_FOUND answers only
       // (client errors), but slow: p95 = 100 + 900 * (0.95 * 150 - 100) / 50 = 865 ms
       { series: `rpc_server_duration_milliseconds_count{${payments}, rpc_grpc_status_code="0"}`, values: '0+100x45' },
@@ -175,10 +196,27 @@ test('promtool test rules: each RED alert fires on the series that should fire i
           exp_annotations: annotations(ruleOf('ServiceMetricsAbsent', 'catalog'), ''),
         }],
       },
-      { eval_time: '25m', alertname: 'ServiceDown', exp_alerts: [] },
+      // down from 11m, `for` 5m
+      { eval_time: '15m', alertname: 'ServiceDown', exp_alerts: [] },
+      {
+        eval_time: '25m',
+        alertname: 'ServiceDown',
+        exp_alerts: [{
+          exp_labels: { severity: 'critical', kind: 'microservice', namespace: 'ordering', job: 'orders', team: 'checkout', pod: 'orders-2' },
+          exp_annotations: serviceDownAnnotations({ namespace: 'ordering', job: 'orders', pod: 'orders-2' }),
+        }],
+      },
     ],
   });
 });
+
+/** ServiceDown's synthesized annotations, with the labels of one pod filled in. */
+function serviceDownAnnotations(labels: Record<string, string>): Record<string, string> {
+  const r = (yaml.load(data()['alerts.yml']) as any).groups.flatMap((g: any) => g.rules).find((x: any) => x.alert === 'ServiceDown');
+  expect(r).toBeDefined();
+  return Object.fromEntries(Object.entries(r.annotations as Record<string, string>)
+    .map(([k, v]) => [k, v.replace(/\{\{ \$labels\.(\w+) \}\}/g, (_m, l: string) => labels[l])]));
+}
 
 /** An alert of a platform rule at 20m, its annotations expanded from the synthesized templates. */
 /** The labels of a series selector's body (`a="x", b="y"`). */
@@ -458,6 +496,72 @@ test('promtool test rules: the Consul alerts fire on a lost leader, an unhealthy
       { eval_time: '14m', alertname: 'ConsulNoFailureTolerance', exp_alerts: [] },
     ],
   }, logsRulesFile);
+});
+
+test('promtool test rules: the etcd, ZooKeeper, RabbitMQ, Redis and Pulsar alerts and PlatformTargetDown fire on their series, and only there', () => {
+  const alerts = platformAlerts();
+  // every platform rule of this rules file is tested below
+  const tested = ['EtcdNoLeader', 'EtcdFrequentLeaderChanges', 'ZooKeeperOutstandingRequests', 'RabbitMQMemoryAlarm', 'RabbitMQDiskAlarm',
+    'RabbitMQUnroutableMessages', 'RabbitMQQueueGrowing', 'RedisDown', 'RedisMemoryNearMaxmemory', 'RedisEvictingKeys', 'RedisReplicaLinkDown',
+    'PulsarBacklogGrowing', 'PlatformTargetDown'];
+  const platformGroup = (yaml.load(alerts) as any).groups.find((g: any) => g.name === 'platform');
+  expect(platformGroup.rules.map((r: any) => r.alert).sort()).toEqual([...tested].sort());
+  const at = (kind: string, ns: string, job: string, pod: string) => `kind="${kind}", namespace="${ns}", job="${job}", pod="${pod}"`;
+  const e = (alert: string, labels: Record<string, string>, value: string, job: string) => expected(alert, labels, value, job, alerts);
+  testRules('platform', {
+    input_series: [
+      // etcd: registry-1 lost its leader; registry-0 has one but saw a leader change a minute
+      { series: `etcd_server_has_leader{${at('etcd', 'registry', 'registry', 'registry-0')}}`, values: '1x30' },
+      { series: `etcd_server_has_leader{${at('etcd', 'registry', 'registry', 'registry-1')}}`, values: '0x30' },
+      { series: `etcd_server_leader_changes_seen_total{${at('etcd', 'registry', 'registry', 'registry-0')}}`, values: '0+1x30' },
+      { series: `etcd_server_leader_changes_seen_total{${at('etcd', 'registry', 'registry', 'registry-1')}}`, values: '2x30' },
+      // ZooKeeper: zk-0 queues 25 requests, zk-1 three
+      { series: `outstanding_requests{${at('zookeeper', 'zk', 'zk', 'zk-0')}}`, values: '25x30' },
+      { series: `outstanding_requests{${at('zookeeper', 'zk', 'zk', 'zk-1')}}`, values: '3x30' },
+      // RabbitMQ: jobs-0 in memory alarm, jobs-1 in disk alarm, unroutable messages, a growing queue
+      { series: `rabbitmq_alarms_memory_used_watermark{${at('rabbitmq', 'jobs', 'jobs', 'jobs-0')}}`, values: '1x30' },
+      { series: `rabbitmq_alarms_memory_used_watermark{${at('rabbitmq', 'jobs', 'jobs', 'jobs-1')}}`, values: '0x30' },
+      { series: `rabbitmq_alarms_free_disk_space_watermark{${at('rabbitmq', 'jobs', 'jobs', 'jobs-0')}}`, values: '0x30' },
+      { series: `rabbitmq_alarms_free_disk_space_watermark{${at('rabbitmq', 'jobs', 'jobs', 'jobs-1')}}`, values: '1x30' },
+      { series: `rabbitmq_channel_messages_unroutable_dropped_total{${at('rabbitmq', 'jobs', 'jobs', 'jobs-0')}}`, values: '0+60x30' },
+      { series: `rabbitmq_channel_messages_unroutable_returned_total{${at('rabbitmq', 'jobs', 'jobs', 'jobs-0')}}`, values: '0x30' },
+      { series: `rabbitmq_queue_messages_ready{${at('rabbitmq', 'jobs', 'jobs', 'jobs-0')}, queue="work"}`, values: '10000+100x30' },
+      // Redis: cache-2 down, cache-0 near maxmemory and evicting, cache-1 a replica without its primary
+      { series: `redis_up{${at('redis', 'cache', 'cache', 'cache-0')}}`, values: '1x30' },
+      { series: `redis_up{${at('redis', 'cache', 'cache', 'cache-2')}}`, values: '0x30' },
+      { series: `redis_memory_used_bytes{${at('redis', 'cache', 'cache', 'cache-0')}}`, values: '950x30' },
+      { series: `redis_memory_max_bytes{${at('redis', 'cache', 'cache', 'cache-0')}}`, values: '1000x30' },
+      { series: `redis_memory_used_bytes{${at('redis', 'cache', 'cache', 'cache-1')}}`, values: '500x30' },
+      { series: `redis_memory_max_bytes{${at('redis', 'cache', 'cache', 'cache-1')}}`, values: '1000x30' },
+      { series: `redis_evicted_keys_total{${at('redis', 'cache', 'cache', 'cache-0')}}`, values: '0+30x30' },
+      { series: `redis_evicted_keys_total{${at('redis', 'cache', 'cache', 'cache-1')}}`, values: '0x30' },
+      { series: `redis_master_link_up{${at('redis', 'cache', 'cache', 'cache-1')}}`, values: '0x30' },
+      // Pulsar: a backlog above 10000 that keeps growing
+      { series: `pulsar_msg_backlog{${at('pulsar-broker', 'stream', 'stream-broker', 'stream-broker-0')}, topic="clicks"}`, values: '10000+100x30' },
+      // a ZooKeeper member Prometheus cannot scrape; the others answer
+      { series: `up{${at('zookeeper', 'zk', 'zk', 'zk-2')}}`, values: '0x30' },
+      { series: `up{${at('zookeeper', 'zk', 'zk', 'zk-0')}}`, values: '1x30' },
+    ],
+    alert_rule_test: [
+      e('EtcdNoLeader', { kind: 'etcd', namespace: 'registry', pod: 'registry-1' }, '0', 'registry'),
+      e('EtcdFrequentLeaderChanges', { kind: 'etcd', namespace: 'registry', pod: 'registry-0' }, '20', 'registry'),
+      e('ZooKeeperOutstandingRequests', { kind: 'zookeeper', namespace: 'zk', pod: 'zk-0' }, '25', 'zk'),
+      e('RabbitMQMemoryAlarm', { kind: 'rabbitmq', namespace: 'jobs', pod: 'jobs-0' }, '1', 'jobs'),
+      e('RabbitMQDiskAlarm', { kind: 'rabbitmq', namespace: 'jobs', pod: 'jobs-1' }, '1', 'jobs'),
+      e('RabbitMQUnroutableMessages', { namespace: 'jobs' }, '1', 'jobs'),
+      e('RabbitMQQueueGrowing', { namespace: 'jobs' }, '12000', 'jobs'),
+      e('RedisDown', { kind: 'redis', namespace: 'cache', pod: 'cache-2' }, '0', 'cache'),
+      e('RedisMemoryNearMaxmemory', { kind: 'redis', namespace: 'cache', pod: 'cache-0' }, '95%', 'cache'),
+      e('RedisEvictingKeys', { kind: 'redis', namespace: 'cache', pod: 'cache-0' }, '0.5', 'cache'),
+      e('RedisReplicaLinkDown', { kind: 'redis', namespace: 'cache', pod: 'cache-1' }, '0', 'cache'),
+      e('PulsarBacklogGrowing', { namespace: 'stream' }, '12000', 'stream-broker'),
+      e('PlatformTargetDown', { kind: 'zookeeper', namespace: 'zk', pod: 'zk-2' }, '0', 'zk'),
+      // before their `for`
+      { eval_time: '4m', alertname: 'PlatformTargetDown', exp_alerts: [] },
+      { eval_time: '4m', alertname: 'ZooKeeperOutstandingRequests', exp_alerts: [] },
+      { eval_time: '14m', alertname: 'RabbitMQQueueGrowing', exp_alerts: [] },
+    ],
+  }, platformRulesFile);
 });
 
 test('amtool: each per-service alert reaches its team\'s receiver, the others the default one', () => {

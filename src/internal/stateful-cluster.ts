@@ -34,6 +34,11 @@ export interface ClusterPort {
 export const ANNOTATION_SCRAPE = `${DOMAIN}/scrape`;
 export const ANNOTATION_SCRAPE_PORT = `${DOMAIN}/scrape-port`;
 export const ANNOTATION_SCRAPE_PATH = `${DOMAIN}/scrape-path`;
+
+/** The label Prometheus' pod discovery gives a pod annotation (`__meta_kubernetes_pod_annotation_<name>`). */
+export function podAnnotationMetaLabel(key: string): string {
+  return `__meta_kubernetes_pod_annotation_${key.replace(/[^a-zA-Z0-9_]/g, '_')}`;
+}
 /** What the target is ("microservice", "etcd", ...): the `kind` label, which selects alert rules. */
 export const ANNOTATION_SCRAPE_KIND = `${DOMAIN}/scrape-kind`;
 /** The `job` label of the target's series. */

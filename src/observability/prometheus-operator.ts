@@ -9,7 +9,7 @@ import {
   PrometheusRuleSpecGroupsRulesExpr,
 } from '../imports/monitoring.coreos.com';
 import { lazy } from '../internal/lazy';
-import { ANNOTATION_SCRAPE_PATH, ANNOTATION_SCRAPE_PORT } from '../internal/stateful-cluster';
+import { ANNOTATION_SCRAPE_PATH, ANNOTATION_SCRAPE_PORT, podAnnotationMetaLabel } from '../internal/stateful-cluster';
 
 /**
  * Prometheus Operator objects, for clusters where the operator runs: a PodMonitor per scraped
@@ -47,10 +47,6 @@ export interface OperatorPodMonitorProps {
   readonly followScrapeAnnotations?: boolean;
 }
 
-/** The `__meta_kubernetes_pod_annotation_<name>` label of an annotation key. */
-function podAnnotationLabel(key: string): string {
-  return `__meta_kubernetes_pod_annotation_${key.replace(/[^a-zA-Z0-9_]/g, '_')}`;
-}
 
 export function operatorPodMonitor(o: OperatorObjectsProps, m: OperatorPodMonitorProps): PodMonitor {
   const replace = PodMonitorSpecPodMetricsEndpointsRelabelingsAction.REPLACE;
@@ -72,17 +68,17 @@ export function operatorPodMonitor(o: OperatorObjectsProps, m: OperatorPodMonito
         relabelings: [
           ...(m.followScrapeAnnotations
             ? [
-              { action: replace, sourceLabels: [podAnnotationLabel(ANNOTATION_SCRAPE_PATH)], regex: '(/.*)', targetLabel: '__metrics_path__' },
+              { action: replace, sourceLabels: [podAnnotationMetaLabel(ANNOTATION_SCRAPE_PATH)], regex: '(/.*)', targetLabel: '__metrics_path__' },
               {
                 action: replace,
-                sourceLabels: ['__meta_kubernetes_pod_ip', podAnnotationLabel(ANNOTATION_SCRAPE_PORT)],
+                sourceLabels: ['__meta_kubernetes_pod_ip', podAnnotationMetaLabel(ANNOTATION_SCRAPE_PORT)],
                 regex: '([^:]+);(\\d+)',
                 replacement: '$1:$2',
                 targetLabel: '__address__',
               },
               {
                 action: replace,
-                sourceLabels: ['__meta_kubernetes_pod_ip', podAnnotationLabel(ANNOTATION_SCRAPE_PORT)],
+                sourceLabels: ['__meta_kubernetes_pod_ip', podAnnotationMetaLabel(ANNOTATION_SCRAPE_PORT)],
                 regex: '(.+:.+);(\\d+)',
                 replacement: '[$1]:$2',
                 targetLabel: '__address__',

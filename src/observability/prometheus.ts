@@ -25,7 +25,7 @@ import { secureContainer } from '../internal/pod';
 import { resolveResources } from '../internal/profile-defaults';
 import {
   ANNOTATION_SCRAPE, ANNOTATION_SCRAPE_JOB, ANNOTATION_SCRAPE_KIND, ANNOTATION_SCRAPE_PATH, ANNOTATION_SCRAPE_PORT,
-  scrapeAnnotations, StatefulCluster,
+  podAnnotationMetaLabel, scrapeAnnotations, StatefulCluster,
 } from '../internal/stateful-cluster';
 import { SCRAPER_KIND } from '../mesh/decisions';
 
@@ -44,10 +44,6 @@ const AM_WEBHOOK_DIR = '/etc/alertmanager/webhooks';
 const ANNOTATION_CONFIG_HASH = `${DOMAIN}/config-hash`;
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 
-/** The `__meta_kubernetes_pod_annotation_<name>` label of an annotation key. */
-function metaAnnotation(key: string): string {
-  return `__meta_kubernetes_pod_annotation_${key.replace(/[^a-zA-Z0-9_]/g, '_')}`;
-}
 function metaLabel(key: string): string {
   return `__meta_kubernetes_pod_label_${key.replace(/[^a-zA-Z0-9_]/g, '_')}`;
 }
@@ -179,14 +175,14 @@ export function renderPrometheusConfig(input: PrometheusConfigInput): string {
         job_name: 'architecture-pods',
         kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: input.namespaces } }],
         relabel_configs: [
-          { source_labels: [metaAnnotation(ANNOTATION_SCRAPE)], action: 'keep', regex: 'true' },
+          { source_labels: [podAnnotationMetaLabel(ANNOTATION_SCRAPE)], action: 'keep', regex: 'true' },
           { source_labels: ['__meta_kubernetes_pod_phase'], action: 'drop', regex: 'Pending|Succeeded|Failed|Unknown' },
-          { source_labels: [metaAnnotation(ANNOTATION_SCRAPE_PATH)], target_label: '__metrics_path__', regex: '(/.*)' },
+          { source_labels: [podAnnotationMetaLabel(ANNOTATION_SCRAPE_PATH)], target_label: '__metrics_path__', regex: '(/.*)' },
           // one target per pod (every container port yields the same address; Prometheus keeps one)
-          { source_labels: ['__meta_kubernetes_pod_ip', metaAnnotation(ANNOTATION_SCRAPE_PORT)], regex: '([^:]+);(\\d+)', replacement: '$1:$2', target_label: '__address__' },
-          { source_labels: ['__meta_kubernetes_pod_ip', metaAnnotation(ANNOTATION_SCRAPE_PORT)], regex: '(.+:.+);(\\d+)', replacement: '[$1]:$2', target_label: '__address__' },
-          { source_labels: [metaAnnotation(ANNOTATION_SCRAPE_JOB)], target_label: 'job', regex: '(.+)' },
-          { source_labels: [metaAnnotation(ANNOTATION_SCRAPE_KIND)], target_label: 'kind', regex: '(.+)' },
+          { source_labels: ['__meta_kubernetes_pod_ip', podAnnotationMetaLabel(ANNOTATION_SCRAPE_PORT)], regex: '([^:]+);(\\d+)', replacement: '$1:$2', target_label: '__address__' },
+          { source_labels: ['__meta_kubernetes_pod_ip', podAnnotationMetaLabel(ANNOTATION_SCRAPE_PORT)], regex: '(.+:.+);(\\d+)', replacement: '[$1]:$2', target_label: '__address__' },
+          { source_labels: [podAnnotationMetaLabel(ANNOTATION_SCRAPE_JOB)], target_label: 'job', regex: '(.+)' },
+          { source_labels: [podAnnotationMetaLabel(ANNOTATION_SCRAPE_KIND)], target_label: 'kind', regex: '(.+)' },
           { source_labels: [metaLabel(LABEL_TEAM)], target_label: 'team', regex: '(.+)' },
           { source_labels: ['__meta_kubernetes_namespace'], target_label: 'namespace' },
           { source_labels: ['__meta_kubernetes_pod_name'], target_label: 'pod' },

@@ -9,12 +9,13 @@ import { EnvValue, EnvVariable, IWorkload, NetworkPort, Protocol, RegistrationIn
 import { Profile } from '../architecture/profile';
 import { PlatformConsole } from '../internal/console';
 import { fail, show } from '../internal/errors';
-import { ANNOTATION_EXTERNAL_SECRETS, ANNOTATION_WRITES_SECRETS, DOMAIN, LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY } from '../internal/labels';
+import { ANNOTATION_EXTERNAL_SECRETS, DOMAIN, LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY } from '../internal/labels';
 import { lazy } from '../internal/lazy';
-import { compareStrings, objectName, validateCronSchedule, validateDnsLabel, validateInteger } from '../internal/names';
+import { objectName, validateCronSchedule, validateDnsLabel, validateInteger } from '../internal/names';
 import { deployPlatformComponent, quorumClusterSettings } from '../internal/platform';
 import { secureContainer, writableVolumes } from '../internal/pod';
 import { resolveResources } from '../internal/profile-defaults';
+import { KubernetesSecretWriter, sortWrittenSecrets, validateKubernetesApiCidr } from '../internal/secret-writer';
 import { ClusterPort, StatefulCluster } from '../internal/stateful-cluster';
 import { TaskPods } from '../internal/task-pods';
 
@@ -53,7 +54,6 @@ const ANNOTATION_CONFIG_HASH = `${DOMAIN}/config-hash`;
 const ENV_POD_IP = 'POD_IP';
 /** Secret keys: what Kubernetes accepts (`[-._a-zA-Z0-9]+`, at most 253 characters). */
 const SECRET_KEY = /^[-._a-zA-Z0-9]{1,253}$/;
-const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 /** The servers' agent policy (what the chart's agent token gets): register nodes, read services. */
 const AGENT_POLICY_RULES = 'node_prefix "" { policy = "write" }\nservice_prefix "" { policy = "read" }\n';
 /** The metrics reader's policy: /v1/agent/metrics needs agent:read on the agent's node. */
@@ -217,13 +217,7 @@ export class ConsulRegistryEngine implements RegistryEngineImpl {
     const ttlSeconds = wholeSeconds(registry, 'registrationTtl', o.registrationTtl ?? Duration.seconds(15), 3, 600, 'use whole seconds from 3 s to 10 min, e.g. Duration.seconds(15)');
     const deregisterSeconds = wholeSeconds(registry, 'deregisterCriticalServiceAfter', o.deregisterCriticalServiceAfter ?? Duration.minutes(1), 60, 7 * 86400,
       'use at least Duration.minutes(1) (Consul\'s minimum) in whole seconds');
-    const apiCidr = o.kubernetesApiCidr;
-    if (apiCidr !== undefined) {
-      const m = CIDR.exec(apiCidr);
-      if (!m || m.slice(1, 5).some((x) => Number(x) > 255) || Number(m[5]) > 32) {
-        fail(registry, `kubernetesApiCidr ${show(apiCidr)} is not an IPv4 CIDR`, 'give the API server\'s address range, e.g. "10.0.0.1/32"');
-      }
-    }
+    const apiCidr = validateKubernetesApiCidr(registry, o.kubernetesApiCidr);
 
     const apiPort = tls ? HTTPS_PORT : HTTP_PORT;
     const scheme = tls ? 'https' : 'http';
@@ -474,41 +468,9 @@ export class ConsulRegistryEngine implements RegistryEngineImpl {
     });
     task.allowEgressTo(p.cluster, p.apiPorts);
     p.cluster.allowIngressFrom(task, p.apiPorts);
-    // the Kubernetes API (to write the consumers' Secrets): not a pod of the graph
-    new k8s.KubeNetworkPolicy(p.chart, 'bootstrap-api-egress', {
-      metadata: { name: `${taskName}-kubernetes-api`, namespace: p.ns, labels: task.labels },
-      spec: {
-        podSelector: { matchLabels: task.podSelector },
-        policyTypes: ['Egress'],
-        egress: [{
-          ...(p.apiCidr !== undefined ? { to: [{ ipBlock: { cidr: p.apiCidr } }] } : {}),
-          ports: [443, 6443].map((port) => ({ port: k8s.IntOrString.fromNumber(port), protocol: 'TCP' })),
-        }],
-      },
-    });
-
-    const sorted = () => [...p.consumers.values()].sort((a, b) => compareStrings(`${a.namespace}/${a.secretName}`, `${b.namespace}/${b.secretName}`));
-    // RBAC: in each consumer namespace, create Secrets (Kubernetes cannot narrow "create" to names)
-    // and read and update exactly the consumers' Secrets.
-    const roleName = `${p.name}-consul-bootstrap`;
-    const rbacNamespaces = new Set<string>();
-    const rbacFor = (namespace: string) => {
-      if (rbacNamespaces.has(namespace)) return;
-      rbacNamespaces.add(namespace);
-      const labels = { ...task.labels };
-      new k8s.KubeRole(p.chart, `bootstrap-role-${namespace}`, {
-        metadata: { name: roleName, namespace, labels },
-        rules: lazy(() => [
-          { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
-          { apiGroups: [''], resources: ['secrets'], resourceNames: sorted().filter((c) => c.namespace === namespace).map((c) => c.secretName), verbs: ['get', 'update'] },
-        ]),
-      });
-      new k8s.KubeRoleBinding(p.chart, `bootstrap-rolebinding-${namespace}`, {
-        metadata: { name: roleName, namespace, labels },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: roleName },
-        subjects: [{ kind: 'ServiceAccount', name: task.serviceAccountName, namespace: p.ns }],
-      });
-    };
+    const sorted = () => sortWrittenSecrets(p.consumers.values());
+    // the Kubernetes API (to write the consumers' Secrets), and RBAC in each consumer namespace
+    const writer = new KubernetesSecretWriter(p.chart, 'bootstrap', task, `${p.name}-consul-bootstrap`, p.apiCidr, sorted);
 
     const script = () => bootstrapScript({
       consulUrl: p.consulUrl,
@@ -542,7 +504,7 @@ export class ConsulRegistryEngine implements RegistryEngineImpl {
     const external = [p.acl?.tokenSecretName, p.tls?.serverSecretName].filter((s): s is string => s !== undefined).sort().join(',');
     const template = task.podTemplate([container], UID, volumes, lazy(() => ({
       ...(external ? { [ANNOTATION_EXTERNAL_SECRETS]: external } : {}),
-      [ANNOTATION_WRITES_SECRETS]: sorted().map((c) => `${c.namespace}/${c.secretName}`).join(','),
+      ...writer.annotation(),
     })));
     // the one pod of the registry that calls the Kubernetes API
     const jobName = lazy(() => `${taskName}-${createHash('sha256').update(JSON.stringify({ script: script(), image: p.image, volumes })).digest('hex').slice(0, 10)}`);
@@ -560,7 +522,7 @@ export class ConsulRegistryEngine implements RegistryEngineImpl {
     return {
       ref: `${p.ns}/${taskName}`,
       addConsumer: (c: ConsulConsumer) => {
-        rbacFor(c.namespace);
+        writer.grant(c.namespace);
         p.consumers.set(`${c.namespace}/${c.secretName}`, c);
       },
     };

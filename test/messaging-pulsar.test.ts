@@ -30,6 +30,8 @@ const BROKER_SVC = `events-broker.${NS}.svc.${DOMAIN}`;
 const PROXY_URL = `pulsar://events-proxy.${NS}.svc.${DOMAIN}:6650`;
 const DEV_HOST = `events-0.events-headless.${NS}.svc.${DOMAIN}`;
 const DEV_URL = `pulsar://events.${NS}.svc.${DOMAIN}:6650`;
+/** pulsar-admin's arguments with the admin token the provisioning pod signs. */
+const ADMIN_AUTH = '--auth-plugin org.apache.pulsar.client.impl.auth.AuthenticationToken --auth-params file:///pulsar/tokens/admin';
 
 const TOPICS: arch.TopicOptions[] = [
   { name: 'order-created', partitions: 6, retention: Duration.days(3) },
@@ -91,7 +93,9 @@ function runProvision(provision: string, stubCases: string): { status: number | 
   const dir = tmpDir('pulsar-provision-');
   const log = path.join(dir, 'calls');
   fs.mkdirSync(path.join(dir, 'bin'));
-  fs.writeFileSync(path.join(dir, 'bin', 'pulsar-admin'), `#!/bin/sh\necho "$*" >> ${log}\ncase "$*" in\n${stubCases}\n  *) exit 0 ;;\nesac\n`, { mode: 0o755 });
+  // pulsar-admin prints a topic's permissions as a JSON object
+  fs.writeFileSync(path.join(dir, 'bin', 'pulsar-admin'), `#!/bin/sh\necho "$*" >> ${log}\ncase "$*" in\n${stubCases}\n  *"topics permissions"*) echo '{ }' ;;\n  *) exit 0 ;;\nesac\n`,
+    { mode: 0o755 });
   const res = spawnSync('sh', ['-c', provision], {
     cwd: dir, env: { PATH: process.env.PATH, ADMIN_URL: `http://${BROKER_SVC}:8080` }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -290,10 +294,34 @@ describe('production: ZooKeeper, bookies, brokers, proxies', () => {
     expect(ok.status).toBe(0);
     expect(ok.stdout).toContain('pulsar-provision: tenant shop: exists');
     expect(ok.stdout).toContain('pulsar-provision: subscription shipping of persistent://shop/events/order-created: exists');
-    expect(ok.calls[0]).toBe(`--admin-url http://${BROKER_SVC}:8080 clusters get events`);
-    expect(ok.calls).toContain(`--admin-url http://${BROKER_SVC}:8080 topics update-partitioned-topic persistent://shop/events/order-created --partitions 6`);
+    expect(ok.calls[0]).toBe(`--admin-url http://${BROKER_SVC}:8080 ${ADMIN_AUTH} clusters get events`);
+    expect(ok.calls).toContain(`--admin-url http://${BROKER_SVC}:8080 ${ADMIN_AUTH} topics update-partitioned-topic persistent://shop/events/order-created --partitions 6`);
     expect(ok.calls.filter((c) => c.includes('update-partitioned-topic'))).toHaveLength(1);
     expect(ok.stdout.trim().endsWith('pulsar-provision: done')).toBe(true);
+
+    // permissions of roles that no longer use a topic are revoked; namespace-level ones are reported
+    const stale = runProvision(s, [
+      '  *"get-partitioned-topic-metadata"*) echo \'{"partitions":6}\' ;;',
+      '  *"topics permissions persistent://shop/events/order-created"*) printf \'{\\n  "shop.billing" : [ "consume" ],\\n  "shop.retired" : [ "produce" ],\\n  "ops.reader" : [ "consume" ]\\n}\\n\' ;;',
+      '  *"revoke-permission"*"ops.reader"*) echo "Permissions are not set at the topic level" >&2; exit 1 ;;',
+    ].join('\n'));
+    expect(stale.stderr).toBe('');
+    expect(stale.status).toBe(0);
+    const revokes = stale.calls.filter((c) => c.includes('revoke-permission')).map((c) => c.replace(`--admin-url http://${BROKER_SVC}:8080 ${ADMIN_AUTH} `, ''));
+    expect(revokes).toEqual([
+      'topics revoke-permission persistent://shop/events/order-created --role ops.reader',
+      'topics revoke-permission persistent://shop/events/order-created --role shop.retired',
+    ]);
+    expect(stale.stdout).toContain('pulsar-provision: shop.retired: permissions on persistent://shop/events/order-created revoked');
+    expect(stale.stdout).toContain('pulsar-provision: ops.reader keeps what the namespace grants on persistent://shop/events/order-created (Permissions are not set at the topic level)');
+    // every declared topic is checked, also those no service uses any more
+    expect(stale.calls.filter((c) => c.includes('topics permissions')).map((c) => c.split(' ').pop()))
+      .toEqual(['persistent://shop/events/order-created', 'persistent://shop/events/customer-state', 'persistent://shop/events/audit']);
+
+    // an answer that is not a permissions object stops the run
+    const garbled = runProvision(s, '  *"get-partitioned-topic-metadata"*) echo \'{"partitions":6}\' ;;\n  *"topics permissions"*) echo "Unauthorized" ;;');
+    expect(garbled.status).not.toBe(0);
+    expect(garbled.calls.some((c) => c.includes('revoke-permission'))).toBe(false);
 
     const denied = runProvision(s, '  *"namespaces create"*) echo "HTTP 401 Unauthorized" >&2; exit 1 ;;');
     expect(denied.status).toBe(1);
@@ -318,7 +346,8 @@ describe('production: ZooKeeper, bookies, brokers, proxies', () => {
     expect(billing.EVENTS_ORDER_CREATED_SUBSCRIPTION).toBe('billing');
     expect(envOf(one(out.objects, 'Deployment', 'shipping', 'shop')).EVENTS_ORDER_CREATED_SUBSCRIPTION).toBe('shipping');
     expect(Object.keys(billing).filter((k) => k.startsWith('EVENTS_')).sort())
-      .toEqual(['EVENTS_ADDRESS', 'EVENTS_ORDER_CREATED_GROUP', 'EVENTS_ORDER_CREATED_SUBSCRIPTION', 'EVENTS_ORDER_CREATED_TOPIC', 'EVENTS_SERVICE_URL', 'EVENTS_TYPE']);
+      .toEqual(['EVENTS_ADDRESS', 'EVENTS_AUTH_PARAMS', 'EVENTS_AUTH_PLUGIN', 'EVENTS_ORDER_CREATED_GROUP', 'EVENTS_ORDER_CREATED_SUBSCRIPTION',
+        'EVENTS_ORDER_CREATED_TOPIC', 'EVENTS_ROLE', 'EVENTS_SERVICE_URL', 'EVENTS_TOKEN_FILE', 'EVENTS_TYPE']);
   });
 
   test('network: services reach only the proxies\' 6650; every internal edge is wired both ways', () => {
@@ -364,6 +393,8 @@ describe('production: ZooKeeper, bookies, brokers, proxies', () => {
       { name: 'logs', mountPath: '/pulsar/logs' },
       { name: 'tmp', mountPath: '/tmp' },
       { name: 'home', mountPath: '/pulsar/data' },
+      { name: 'token-key', mountPath: '/pulsar/token-key', readOnly: true },
+      { name: 'tokens', mountPath: '/pulsar/tokens' },
     ]);
     expect(brokers.spec.template.spec.initContainers.map((c: any) => c.name)).toEqual(['copy-conf', 'wait-cluster-init']);
     expect(bookies.spec.template.spec.initContainers.map((c: any) => c.name)).toEqual(['copy-conf', 'wait-bookkeeper-init']);
@@ -479,6 +510,203 @@ describe('development: one standalone member', () => {
       && p.podSelector?.matchLabels?.['app.kubernetes.io/name'] === 'billing'));
     expect(fromBilling).toHaveLength(1);
     expect(fromBilling[0].ports).toEqual(tcp(6650));
+  });
+});
+
+describe('token authentication (the default)', () => {
+  let out: SynthResult;
+  beforeAll(() => {
+    out = build(arch.Profile.PRODUCTION);
+  });
+  const KEY_VOLUME = { name: 'token-key', secret: { secretName: 'events-token-key', items: [{ key: 'secret.key', path: 'secret.key' }], defaultMode: 0o440 } };
+  const TOKEN_VOLUME = { name: 'tokens', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } };
+  const annotations = (o: K8sObject) => o.spec.template.metadata.annotations ?? {};
+  /** The start script's signing line comes before apply-config-from-env.py and writes the role's token file. */
+  const expectSigns = (w: K8sObject, role: string) => {
+    const s = script(container(w));
+    // the Python program is single-quoted and spans lines
+    const m = /^\(umask 077 && python3 -c '([^']*)' '([a-z]+)' > \/pulsar\/tokens\/([a-z]+)\)$/m.exec(s);
+    expect(m).not.toBeNull();
+    expect([m![2], m![3]]).toEqual([role, role]);
+    expect(s.indexOf(m![0])).toBeLessThan(s.indexOf('bin/apply-config-from-env.py'));
+    // the key's path, and the refusal of a short key, are in the program
+    expect(m![1]).toContain('open("/pulsar/token-key/secret.key", "rb")');
+    expect(m![1]).toContain('if len(KEY) < 32:');
+  };
+
+  test('brokers verify tokens with the key file, authorize, trust the proxies\' role, and sign their own token', () => {
+    const brokers = one(out.objects, 'StatefulSet', 'events-broker', NS);
+    const env = envOf(brokers);
+    expect(env).toMatchObject({
+      PULSAR_PREFIX_authenticationEnabled: 'true',
+      PULSAR_PREFIX_authenticationProviders: 'org.apache.pulsar.broker.authentication.AuthenticationProviderToken',
+      PULSAR_PREFIX_tokenSecretKey: 'file:///pulsar/token-key/secret.key',
+      PULSAR_PREFIX_authorizationEnabled: 'true',
+      PULSAR_PREFIX_superUserRoles: 'admin,broker,proxy',
+      PULSAR_PREFIX_proxyRoles: 'proxy',
+      PULSAR_PREFIX_brokerClientAuthenticationPlugin: 'org.apache.pulsar.client.impl.auth.AuthenticationToken',
+      PULSAR_PREFIX_brokerClientAuthenticationParameters: 'file:///pulsar/tokens/broker',
+    });
+    expectSigns(brokers, 'broker');
+    expect(brokers.spec.template.spec.volumes).toEqual(expect.arrayContaining([KEY_VOLUME, TOKEN_VOLUME]));
+    expect(annotations(brokers)['cdk8s-architect.dev/external-secrets']).toBe('events-token-key');
+    // /status.html is served without authentication (VipStatus is registered unauthenticated): the probes stay as they are
+    expect(container(brokers).readinessProbe.httpGet.path).toBe('/status.html');
+  });
+
+  test('proxies authenticate clients and forward their credentials; only the brokers authorize', () => {
+    const proxies = one(out.objects, 'Deployment', 'events-proxy', NS);
+    const env = envOf(proxies);
+    expect(env).toMatchObject({
+      PULSAR_PREFIX_authenticationEnabled: 'true',
+      PULSAR_PREFIX_authenticationProviders: 'org.apache.pulsar.broker.authentication.AuthenticationProviderToken',
+      PULSAR_PREFIX_tokenSecretKey: 'file:///pulsar/token-key/secret.key',
+      PULSAR_PREFIX_forwardAuthorizationCredentials: 'true',
+      PULSAR_PREFIX_brokerClientAuthenticationPlugin: 'org.apache.pulsar.client.impl.auth.AuthenticationToken',
+      PULSAR_PREFIX_brokerClientAuthenticationParameters: 'file:///pulsar/tokens/proxy',
+    });
+    expect(env.PULSAR_PREFIX_authorizationEnabled).toBeUndefined();
+    expect(env.PULSAR_PREFIX_superUserRoles).toBeUndefined();
+    expectSigns(proxies, 'proxy');
+    expect(proxies.spec.template.spec.volumes).toEqual(expect.arrayContaining([KEY_VOLUME, TOKEN_VOLUME]));
+    expect(annotations(proxies)['cdk8s-architect.dev/external-secrets']).toBe('events-token-key');
+  });
+
+  test('ZooKeeper, the bookies and the init Jobs never see the key', () => {
+    for (const w of [one(out.objects, 'StatefulSet', 'events-zookeeper', NS), one(out.objects, 'StatefulSet', 'events-bookie', NS),
+      job(out, 'events-bookkeeper-init'), job(out, 'events-cluster-init')]) {
+      expect(JSON.stringify(w)).not.toContain('token');
+    }
+  });
+
+  test('the provisioning pod: an init container signs the admin token and writes each service\'s token Secret, and may write only those', () => {
+    const j = job(out, 'events-provision');
+    const spec = j.spec.template.spec;
+    expect(spec.automountServiceAccountToken).toBe(true);
+    expect(spec.initContainers.map((c: any) => c.name)).toEqual(['tokens']);
+    const tokens = spec.initContainers[0];
+    expect(tokens.command).toEqual(['python3', '-c']);
+    expect(tokens.volumeMounts).toEqual([{ name: 'token-key', mountPath: '/pulsar/token-key', readOnly: true }, { name: 'tokens', mountPath: '/pulsar/tokens' }]);
+    // pulsar-admin gets the signed admin token, not the key
+    expect(container(j).volumeMounts).toContainEqual({ name: 'tokens', mountPath: '/pulsar/tokens' });
+    expect(container(j).volumeMounts.map((m: any) => m.name)).not.toContain('token-key');
+    const written = ['billing', 'orders', 'shipping'].map((svc) => `shop/${svc}-events-pulsar`);
+    expect(annotations(j)).toEqual({ 'cdk8s-architect.dev/external-secrets': 'events-token-key', 'cdk8s-architect.dev/writes-secrets': written.join(',') });
+    const py: string = tokens.args[0];
+    expect(py).toContain('SECRETS = [{"namespace":"shop","name":"billing-events-pulsar","role":"shop.billing"},'
+      + '{"namespace":"shop","name":"orders-events-pulsar","role":"shop.orders"},{"namespace":"shop","name":"shipping-events-pulsar","role":"shop.shipping"}]');
+    // RBAC: create Secrets in the services' namespace, read and update exactly theirs
+    const role = one(out.objects, 'Role', 'events-pulsar-tokens', 'shop');
+    expect(role.rules).toEqual([
+      { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+      { apiGroups: [''], resources: ['secrets'], resourceNames: ['billing-events-pulsar', 'orders-events-pulsar', 'shipping-events-pulsar'], verbs: ['get', 'update'] },
+    ]);
+    expect(one(out.objects, 'RoleBinding', 'events-pulsar-tokens', 'shop').subjects).toEqual([{ kind: 'ServiceAccount', name: 'events-provision', namespace: NS }]);
+    expect(find(out.objects, 'Role', 'events-pulsar-tokens')).toHaveLength(1);
+    const api = one(out.objects, 'NetworkPolicy', 'events-provision-kubernetes-api', NS);
+    expect(api.spec.podSelector.matchLabels).toEqual(jobSelector(j));
+    expect(api.spec.egress).toEqual([{ ports: tcp(443, 6443) }]);
+  });
+
+  test('grants: each role the actions of its bindings on each topic, each subscription only its consumer group\'s roles', () => {
+    const s = provisionScriptOf(job(out, 'events-provision'));
+    const t = '\'persistent://shop/events/order-created\'';
+    const grants = s.split('\n').filter((l) => l.startsWith('admin topics grant-permission'));
+    expect(grants).toEqual([
+      `admin topics grant-permission ${t} --role 'shop.billing' --actions consume`,
+      `admin topics grant-permission ${t} --role 'shop.orders' --actions produce`,
+      `admin topics grant-permission ${t} --role 'shop.shipping' --actions consume`,
+    ]);
+    expect(s.split('\n').filter((l) => l.startsWith('admin namespaces grant-subscription-permission'))).toEqual([
+      'admin namespaces grant-subscription-permission \'shop/events\' --subscription \'billing\' --roles \'shop.billing\'',
+      'admin namespaces grant-subscription-permission \'shop/events\' --subscription \'shipping\' --roles \'shop.shipping\'',
+    ]);
+    // grants follow the topics and subscriptions they are about
+    expect(s.indexOf('grant-permission')).toBeGreaterThan(s.indexOf('create-subscription'));
+
+    // a service that produces and consumes one topic, in two groups of two services
+    const app = newTestApp();
+    const shop = new arch.BackendArchitecture(app, 'shop', { profile: arch.Profile.PRODUCTION });
+    const mq = new arch.MessageQueue(shop, 'events', { engine: arch.MessageQueueEngine.pulsar(), topics: [{ name: 'a' }, { name: 'b' }] });
+    const relay = new arch.Microservice(shop, 'relay', { image: 'ghcr.io/acme/relay:1.0.0', port: 8080 });
+    for (const role of [mq.topic('a').consumer('relay'), mq.topic('a').producer(), mq.topic('b').producer()]) relay.uses(role);
+    const audit = new arch.Microservice(shop, 'audit', { image: 'ghcr.io/acme/audit:1.0.0', port: 8080, context: 'audit' });
+    for (const role of [mq.topic('a').consumer('relay'), mq.topic('b').consumer('audit')]) audit.uses(role);
+    const two = synthApp(app);
+    const s2 = provisionScriptOf(job(two, 'events-provision'));
+    expect(s2).toContain('admin topics grant-permission \'persistent://shop/events/a\' --role \'shop.relay\' --actions consume,produce');
+    expect(s2).toContain('admin topics grant-permission \'persistent://shop/events/a\' --role \'audit.audit\' --actions consume');
+    expect(s2).toContain('admin topics grant-permission \'persistent://shop/events/b\' --role \'shop.relay\' --actions produce');
+    expect(s2).toContain('--subscription \'relay\' --roles \'audit.audit,shop.relay\'');
+    expect(s2).toContain('--subscription \'audit\' --roles \'audit.audit\'');
+    // one Role per namespace the Job writes into
+    expect(find(two.objects, 'Role', 'events-pulsar-tokens').map((r) => r.metadata.namespace).sort()).toEqual(['audit', 'shop']);
+  });
+
+  test('services mount their own token Secret (a file, never an env var) and get the client settings', () => {
+    const billing = one(out.objects, 'Deployment', 'billing', 'shop');
+    const env = envOf(billing);
+    expect(env).toMatchObject({
+      EVENTS_AUTH_PLUGIN: 'org.apache.pulsar.client.impl.auth.AuthenticationToken',
+      EVENTS_AUTH_PARAMS: 'file:///etc/pulsar-client/events/token',
+      EVENTS_TOKEN_FILE: '/etc/pulsar-client/events/token',
+      EVENTS_ROLE: 'shop.billing',
+    });
+    const spec = billing.spec.template.spec;
+    const volume = spec.volumes.find((v: any) => v.secret?.secretName === 'billing-events-pulsar');
+    expect(volume.secret.defaultMode).toBe(0o440);
+    expect(spec.containers[0].volumeMounts).toContainEqual({ name: volume.name, mountPath: '/etc/pulsar-client/events', readOnly: true });
+    expect(annotations(billing)['cdk8s-architect.dev/provisioned-secrets']).toBe('billing-events-pulsar');
+    expect(annotations(billing)['cdk8s-architect.dev/external-secrets']).toBeUndefined();
+    expect(JSON.stringify(spec.containers[0].env)).not.toContain('secretKeyRef');
+  });
+
+  test('the provisioning reruns hourly as a CronJob with the Job\'s pod; "" for none', () => {
+    const cron = one(out.objects, 'CronJob', 'events-provision', NS);
+    expect(cron.spec.schedule).toBe('41 * * * *');
+    expect(cron.spec.jobTemplate.spec.template).toEqual(job(out, 'events-provision').spec.template);
+    expect(find(build(arch.Profile.PRODUCTION, { reprovisionSchedule: '*/30 * * * *' }).objects, 'CronJob', 'events-provision', NS)[0].spec.schedule).toBe('*/30 * * * *');
+    expect(find(build(arch.Profile.PRODUCTION, { reprovisionSchedule: '' }).objects, 'CronJob', undefined, NS)).toHaveLength(0);
+  });
+
+  test('the development standalone member authenticates and authorizes like the brokers', () => {
+    const dev = build(arch.Profile.DEVELOPMENT);
+    expect(checkAll(dev.objects)).toEqual([]);
+    const standalone = one(dev.objects, 'StatefulSet', 'events', NS);
+    expect(envOf(standalone)).toMatchObject({
+      PULSAR_PREFIX_authenticationEnabled: 'true',
+      PULSAR_PREFIX_authorizationEnabled: 'true',
+      PULSAR_PREFIX_tokenSecretKey: 'file:///pulsar/token-key/secret.key',
+      PULSAR_PREFIX_superUserRoles: 'admin,broker,proxy',
+      PULSAR_PREFIX_brokerClientAuthenticationParameters: 'file:///pulsar/tokens/broker',
+    });
+    expectSigns(standalone, 'broker');
+    expect(envOf(one(dev.objects, 'Deployment', 'billing', 'shop')).EVENTS_AUTH_PARAMS).toBe('file:///etc/pulsar-client/events/token');
+    expect(provisionScriptOf(job(dev, 'events-provision'))).toContain(ADMIN_AUTH);
+  });
+
+  test('authentication: false serves every client without a token: no key, no tokens, no grants', () => {
+    const open = build(arch.Profile.PRODUCTION, { authentication: false });
+    expect(checkAll(open.objects)).toEqual([]);
+    const all = JSON.stringify(open.objects);
+    for (const word of ['token-key', 'tokens', 'authenticationEnabled', 'grant-permission', 'AUTH_PARAMS', 'pulsar-tokens', 'kubernetes-api']) expect(all).not.toContain(word);
+    expect(job(open, 'events-provision').spec.template.spec.automountServiceAccountToken).toBe(false);
+  });
+
+  test('bad inputs fail at synth', () => {
+    expect(synthError(arch.Profile.PRODUCTION, { authentication: 'yes' as any })).toMatch(/authentication "yes" is not a boolean/);
+    expect(synthError(arch.Profile.PRODUCTION, { authentication: false, tokenKeySecret: 'k' })).toMatch(/tokenKeySecret is set but authentication is false.*remove tokenKeySecret/);
+    expect(synthError(arch.Profile.PRODUCTION, { authentication: false, kubernetesApiCidr: '10.0.0.1/32' })).toMatch(/kubernetesApiCidr is set but authentication is false/);
+    expect(synthError(arch.Profile.PRODUCTION, { tokenKeySecret: 'Key_Secret' })).toMatch(/shop\/events.*tokenKeySecret "Key_Secret" is not a valid DNS-1123 label/);
+    expect(synthError(arch.Profile.PRODUCTION, { kubernetesApiCidr: '10.0.0.300/32' })).toMatch(/kubernetesApiCidr "10.0.0.300\/32" is not an IPv4 CIDR/);
+    expect(synthError(arch.Profile.PRODUCTION, { reprovisionSchedule: 'hourly' })).toMatch(/reprovisionSchedule "hourly" is not a 5-field cron expression/);
+    // the service's token Secret name must fit
+    const app = newTestApp();
+    const shop = new arch.BackendArchitecture(app, 'shop', { profile: arch.Profile.PRODUCTION });
+    const mq = new arch.MessageQueue(shop, 'order-events-stream', { engine: arch.MessageQueueEngine.pulsar(), topics: [{ name: 'a' }] });
+    const printer = new arch.Microservice(shop, 'fulfilment-and-shipping-label-printer', { image: 'ghcr.io/acme/x:1.0.0', port: 8080 });
+    expect(() => printer.uses(mq.topic('a').producer())).toThrow(
+      /shop\/fulfilment-and-shipping-label-printer.*the Pulsar token Secret "fulfilment-and-shipping-label-printer-order-events-stream-pulsar" of .* has 64 characters/);
   });
 });
 

@@ -1,13 +1,15 @@
 import type { IMessageQueueEngine } from './engine';
 import type { MessageQueue } from './message-queue';
 import type { ResolvedTopic } from './topic-internal';
-import type { BindingEndpoint, EnvVariable, IWorkload } from '../architecture/binding';
+import type { BindingEndpoint, EnvVariable, IWorkload, SecretFiles } from '../architecture/binding';
 import type { IConsole } from '../architecture/routable';
 
 /** Env vars and network edges for one consumer of the queue. */
 export interface MessageQueueWiring {
   readonly env: EnvVariable[];
   readonly endpoints: BindingEndpoint[];
+  /** Secrets mounted as files (credentials such as tokens). */
+  readonly secretFiles?: SecretFiles[];
 }
 
 /**

@@ -133,7 +133,7 @@ export class MessageQueue extends Construct implements IBindable {
   /** A plain connection to the queue (e.g. Redis used as a cache). */
   public bind(consumer: IWorkload): Binding {
     const w = this.deployed.connection(consumer);
-    return { env: [{ name: `${this.envPrefix}TYPE`, value: EnvValue.fromValue(this.engine.kind) }, ...w.env], endpoints: w.endpoints };
+    return { env: [{ name: `${this.envPrefix}TYPE`, value: EnvValue.fromValue(this.engine.kind) }, ...w.env], endpoints: w.endpoints, secretFiles: w.secretFiles };
   }
 
   /** @internal */
@@ -155,7 +155,7 @@ export class MessageQueue extends Construct implements IBindable {
     const typeVar = { name: `${this.envPrefix}TYPE`, value: EnvValue.fromValue(this.engine.kind) };
     if (group === undefined) {
       const w = this.deployed.producer(resolved, consumer);
-      return { env: [typeVar, ...w.env], endpoints: w.endpoints };
+      return { env: [typeVar, ...w.env], endpoints: w.endpoints, secretFiles: w.secretFiles };
     }
     let set = this.groups.get(topic);
     if (!set) {
@@ -164,7 +164,7 @@ export class MessageQueue extends Construct implements IBindable {
     }
     set.add(group);
     const w = this.deployed.consumer(resolved, group, consumer);
-    return { env: [typeVar, ...w.env], endpoints: w.endpoints };
+    return { env: [typeVar, ...w.env], endpoints: w.endpoints, secretFiles: w.secretFiles };
   }
 
   /** The variable prefix of one topic, e.g. "EVENTS_ORDER_CREATED_". */

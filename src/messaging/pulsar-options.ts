@@ -160,4 +160,44 @@ export interface PulsarOptions {
    * @default - 8 GiB, 2048 MiB
    */
   readonly standalone?: PulsarStandaloneOptions;
+  /**
+   * Token authentication and authorization (Pulsar's `AuthenticationProviderToken` with an HS256
+   * secret key, and the broker's authorization on). Brokers, proxies and the standalone server
+   * refuse connections without a valid token; each service is its own role
+   * `<namespace>.<service>`, allowed `produce` on the topics it produces, `consume` on the topics
+   * it consumes, and the only role allowed on its subscriptions (consumer groups). The brokers,
+   * proxies and the provisioning Job sign their own tokens (super-user roles `broker`, `proxy`,
+   * `admin`) at start from the key; the provisioning Job signs each service's token and writes it
+   * into the Secret `<service>-<name>-pulsar` (key `token`) in the service's namespace, which the
+   * service mounts (`<QUEUE>_AUTH_PARAMS` is `file://` of it). `false` serves every client without
+   * a token (a throwaway cluster).
+   * @default true
+   */
+  readonly authentication?: boolean;
+  /**
+   * The Secret in the Pulsar namespace, managed outside these manifests, with the HS256 key that
+   * signs and verifies every token, key `secret.key`: at least 32 random bytes, read as the raw
+   * bytes of the file (e.g. `openssl rand 32 > secret.key` then
+   * `kubectl create secret generic <name>-token-key --from-file=secret.key`). Replacing it
+   * invalidates every token: restart the brokers, proxies and services after the provisioning
+   * has run again.
+   * @default - "<name>-token-key"
+   */
+  readonly tokenKeySecret?: string;
+  /**
+   * The address range of the Kubernetes API server, which the provisioning Job calls to write the
+   * services' token Secrets (NetworkPolicy egress on 443 and 6443).
+   * @default - any address on ports 443 and 6443 (Cilium does not match host addresses with an ipBlock)
+   */
+  readonly kubernetesApiCidr?: string;
+  /**
+   * When the provisioning (tenant, namespace, topics, subscriptions; with authentication also the
+   * services' token Secrets and permissions) runs again, as a CronJob (5-field cron expression).
+   * Every step converges, so each run recreates a deleted topic, subscription, permission or
+   * token Secret and re-signs the tokens after the key was replaced; the one-off Job runs at once
+   * whenever its content changes, but it cannot see a Secret's new value. Each run starts
+   * pulsar-admin once per step (a JVM each), hence hourly. "" for no CronJob.
+   * @default "41 * * * *" (hourly)
+   */
+  readonly reprovisionSchedule?: string;
 }

@@ -12,12 +12,13 @@ import { EnvValue, EnvVariable, IWorkload, NetworkPort, Protocol } from '../arch
 import { Profile } from '../architecture/profile';
 import { ComputeResources } from '../architecture/resources';
 import { fail, show } from '../internal/errors';
-import { WorkloadIdentityLabels } from '../internal/labels';
+import { ANNOTATION_EXTERNAL_SECRETS, LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY, WorkloadIdentityLabels } from '../internal/labels';
 import { lazy } from '../internal/lazy';
-import { objectName, validateImage, validateInteger } from '../internal/names';
+import { compareStrings, objectName, validateCronSchedule, validateDnsLabel, validateImage, validateInteger } from '../internal/names';
 import { deployPlatformComponent, quorumMembers } from '../internal/platform';
 import { secureContainer } from '../internal/pod';
 import { resolveResources, ResolvedResources } from '../internal/profile-defaults';
+import { KubernetesSecretWriter, sortWrittenSecrets, validateKubernetesApiCidr } from '../internal/secret-writer';
 import { StatefulCluster } from '../internal/stateful-cluster';
 import { StatelessWorkload } from '../internal/stateless-workload';
 import { TaskPods } from '../internal/task-pods';
@@ -51,6 +52,20 @@ const JVM_OPTS = 'export OPTS="${OPTS:-} -Dlog4j2.formatMsgNoLookups=true"';
 const TOOL_MEM = '-Xms64m -Xmx128m -XX:MaxDirectMemorySize=64m';
 const TOOL_RESOURCES: ResolvedResources = { cpuRequestMillis: 50, cpuLimitMillis: 1000, memoryRequestMebibytes: 256, memoryLimitMebibytes: 512 };
 const COPY_RESOURCES: ResolvedResources = { cpuRequestMillis: 10, cpuLimitMillis: 200, memoryRequestMebibytes: 16, memoryLimitMebibytes: 64 };
+
+/** The mounted Secret with the HS256 key (`tokenSecretKey`), key `secret.key`. */
+const KEY_DIR = `${HOME}/token-key`;
+const KEY_FILE = `${KEY_DIR}/secret.key`;
+/** A memory volume with the tokens a pod signs for itself (never on disk, never in an env var). */
+const TOKEN_DIR = `${HOME}/tokens`;
+/** Where a service mounts its token Secret: `<dir>/<queue>/token`. */
+const CLIENT_DIR = '/etc/pulsar-client';
+const TOKEN_PROVIDER = 'org.apache.pulsar.broker.authentication.AuthenticationProviderToken';
+const TOKEN_CLIENT = 'org.apache.pulsar.client.impl.auth.AuthenticationToken';
+/** The super-user roles: the provisioning Job, the brokers (their internal clients) and the proxies. */
+const ADMIN_ROLE = 'admin';
+const BROKER_ROLE = 'broker';
+const PROXY_ROLE = 'proxy';
 
 /** Pulsar's NamedEntity rule for tenants, namespaces, clusters and topics: `^[-=:.\w]*$` (ASCII `\w`). */
 const NAMED_ENTITY = /^[-=:.\w]+$/;
@@ -227,6 +242,152 @@ function componentResources(
   return r;
 }
 
+/**
+ * Python (the image's python3, standard library only) that signs a token as `bin/pulsar tokens
+ * create --secret-key file://... --subject <role>` does: an HS256 JWT, header `{"alg":"HS256"}`,
+ * payload `{"sub":"<role>"}`, no expiry, the MAC keyed with the raw bytes of the key file (what
+ * `tokenSecretKey=file://` reads). Deterministic: the same key and role give the same token.
+ */
+const SIGN_PY = [
+  'import base64, hashlib, hmac, json, sys',
+  'def b64(b):',
+  '    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()',
+  `with open(${JSON.stringify(KEY_FILE)}, "rb") as f:`,
+  '    KEY = f.read()',
+  'if len(KEY) < 32:',
+  `    sys.exit("pulsar-tokens: the key in ${KEY_FILE} has %d bytes; HS256 needs at least 32 random bytes (openssl rand 32 > secret.key)" % len(KEY))`,
+  'def sign(role):',
+  '    part = lambda o: b64(json.dumps(o, separators=(",", ":")).encode())',
+  '    m = part({"alg": "HS256"}) + "." + part({"sub": role})',
+  '    return m + "." + b64(hmac.new(KEY, m.encode(), hashlib.sha256).digest())',
+];
+
+/** A start-script line that signs `role`'s token into TOKEN_DIR/<role>, readable by the process only. */
+function signTokenLine(role: string): string {
+  return `(umask 077 && python3 -c ${sq([...SIGN_PY, 'print(sign(sys.argv[1]))', ''].join('\n'))} ${sq(role)} > ${TOKEN_DIR}/${role})`;
+}
+
+/** What a Pulsar server (broker, proxy, standalone) adds for token authentication. */
+interface ServerAuth {
+  /** `PULSAR_PREFIX_` settings. */
+  readonly settings: Record<string, string>;
+  /** Start-script lines before `apply-config-from-env.py` (sign the server's own token). */
+  readonly script: string[];
+  readonly volumes: kplus.k8s.Volume[];
+  readonly mounts: kplus.k8s.VolumeMount[];
+  readonly annotations?: Record<string, string>;
+}
+
+/**
+ * Token authentication of a broker or standalone server (`broker`: authentication and
+ * authorization, the proxies' role trusted to forward the client's credentials) or a proxy
+ * (authentication; the brokers authorize the forwarded client role). The server's internal client
+ * (broker to broker, proxy to broker) uses the token it signs at start, read from its file.
+ */
+function serverAuth(auth: PulsarAuth | undefined, kind: 'broker' | 'proxy'): ServerAuth {
+  if (!auth) return { settings: {}, script: [], volumes: [], mounts: [] };
+  const role = kind === 'broker' ? BROKER_ROLE : PROXY_ROLE;
+  return {
+    settings: {
+      authenticationEnabled: 'true',
+      authenticationProviders: TOKEN_PROVIDER,
+      // the raw bytes of the file are the key (AuthTokenUtils.readKeyFromUrl)
+      tokenSecretKey: `file://${KEY_FILE}`,
+      ...(kind === 'broker'
+        ? {
+          authorizationEnabled: 'true',
+          superUserRoles: [ADMIN_ROLE, BROKER_ROLE, PROXY_ROLE].join(','),
+          // a proxy always sends the client's role as the original principal; the broker accepts
+          // it only from a proxy role and checks both (the proxy, a super user, always passes)
+          proxyRoles: PROXY_ROLE,
+        }
+        // the proxy authenticates clients and hands their credentials to the broker, which authorizes
+        : { forwardAuthorizationCredentials: 'true' }),
+      brokerClientAuthenticationPlugin: TOKEN_CLIENT,
+      brokerClientAuthenticationParameters: `file://${TOKEN_DIR}/${role}`,
+    },
+    script: [signTokenLine(role)],
+    ...tokenVolumes(auth),
+    annotations: { [ANNOTATION_EXTERNAL_SECRETS]: auth.keySecret },
+  };
+}
+
+/** The key Secret (read-only, group-readable through fsGroup) and the memory volume for signed tokens. */
+function tokenVolumes(auth: PulsarAuth): { volumes: kplus.k8s.Volume[]; mounts: kplus.k8s.VolumeMount[] } {
+  return {
+    volumes: [
+      { name: 'token-key', secret: { secretName: auth.keySecret, items: [{ key: 'secret.key', path: 'secret.key' }], defaultMode: 0o440 } },
+      { name: 'tokens', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('1Mi') } },
+    ],
+    mounts: [{ name: 'token-key', mountPath: KEY_DIR, readOnly: true }, { name: 'tokens', mountPath: TOKEN_DIR }],
+  };
+}
+
+/** A service's token, written by the provisioning Job into a Secret in the service's namespace. */
+export interface PulsarTokenSecret {
+  readonly namespace: string;
+  readonly secretName: string;
+  /** The role (`<namespace>.<service>`), the token's subject. */
+  readonly role: string;
+}
+
+/**
+ * The provisioning Job's `tokens` init container (python3 from the image): signs the admin token
+ * into TOKEN_DIR/admin for the pulsar-admin container, then writes each service's token into its
+ * Secret through the Kubernetes API (the pod's ServiceAccount token and CA). A Secret that already
+ * holds the token is left alone, so reruns write nothing until the key changes.
+ */
+export function pulsarTokenScript(partOf: string, secrets: PulsarTokenSecret[]): string {
+  const wanted = secrets.map((x) => ({ namespace: x.namespace, name: x.secretName, role: x.role }));
+  return [
+    ...SIGN_PY,
+    'import os, ssl, urllib.error, urllib.request',
+    'def log(m):',
+    '    print("pulsar-tokens: " + m, flush=True)',
+    'os.umask(0o077)',
+    `with open(${JSON.stringify(`${TOKEN_DIR}/${ADMIN_ROLE}`)}, "w") as f:`,
+    `    f.write(sign(${JSON.stringify(ADMIN_ROLE)}))`,
+    `log("signed the ${ADMIN_ROLE} token")`,
+    `SECRETS = ${JSON.stringify(wanted)}`,
+    `LABELS = ${JSON.stringify({ [LABEL_MANAGED_BY]: MANAGED_BY, [LABEL_PART_OF]: partOf })}`,
+    'SA = "/var/run/secrets/kubernetes.io/serviceaccount"',
+    'API = "https://kubernetes.default.svc"',
+    'if SECRETS:',
+    '    ctx = ssl.create_default_context(cafile=SA + "/ca.crt")',
+    '    with open(SA + "/token") as f:',
+    '        bearer = f.read().strip()',
+    'def call(method, path, body=None):',
+    '    data = None if body is None else json.dumps(body).encode()',
+    '    req = urllib.request.Request(API + path, data=data, method=method,',
+    '                                 headers={"Authorization": "Bearer " + bearer, "Accept": "application/json", "Content-Type": "application/json"})',
+    '    try:',
+    '        with urllib.request.urlopen(req, context=ctx, timeout=30) as r:',
+    '            return r.status, json.load(r)',
+    '    except urllib.error.HTTPError as e:',
+    '        return e.code, e.read().decode("utf-8", "replace")',
+    'for s in SECRETS:',
+    '    ns, name = s["namespace"], s["name"]',
+    '    data = {"token": base64.b64encode(sign(s["role"]).encode()).decode()}',
+    '    body = {"apiVersion": "v1", "kind": "Secret", "type": "Opaque", "metadata": {"name": name, "namespace": ns, "labels": LABELS}, "data": data}',
+    '    where = "/api/v1/namespaces/%s/secrets" % ns',
+    '    code, have = call("GET", where + "/" + name)',
+    '    if code == 200:',
+    '        if have.get("data") == data and all(have["metadata"].get("labels", {}).get(k) == v for k, v in LABELS.items()):',
+    '            log("Secret %s/%s holds the token of %s" % (ns, name, s["role"]))',
+    '            continue',
+    '        code, out = call("PUT", where + "/" + name, body)',
+    '    elif code == 404:',
+    '        code, out = call("POST", where, body)',
+    '    else:',
+    '        sys.exit("pulsar-tokens: reading Secret %s/%s: HTTP %d %s" % (ns, name, code, have))',
+    '    if code not in (200, 201):',
+    '        sys.exit("pulsar-tokens: writing Secret %s/%s: HTTP %d %s" % (ns, name, code, out))',
+    '    log("Secret %s/%s written with the token of %s" % (ns, name, s["role"]))',
+    'log("done")',
+    '',
+  ].join('\n');
+}
+
 /** A declared topic as Pulsar provisions it. */
 export interface PulsarTopicPlan {
   /** `persistent://<tenant>/<namespace>/<topic>`. */
@@ -240,6 +401,21 @@ export interface PulsarTopicPlan {
   readonly compactionThresholdMebibytes?: number;
   /** Durable subscriptions (the consumer groups). */
   readonly subscriptions: string[];
+  /** With authentication: each role's actions on the topic (`produce`, `consume`), by role. */
+  readonly permissions?: PulsarPermission[];
+}
+
+/** A role's actions on a topic. */
+export interface PulsarPermission {
+  readonly role: string;
+  /** `produce` and/or `consume`, sorted. */
+  readonly actions: string[];
+}
+
+/** The roles allowed on a subscription of the namespace (Pulsar then refuses every other role on it). */
+export interface PulsarSubscriptionRoles {
+  readonly subscription: string;
+  readonly roles: string[];
 }
 
 /** What the provisioning Job creates. */
@@ -250,6 +426,50 @@ export interface PulsarProvisionPlan {
   /** Namespace retention and message TTL (the longest retention of the topics). */
   readonly retention: string;
   readonly topics: PulsarTopicPlan[];
+  /** Token authentication: pulsar-admin uses the admin token the init container signed. */
+  readonly authentication?: boolean;
+  /** With authentication: the roles of each subscription (consumer group), sorted by subscription. */
+  readonly subscriptionRoles?: PulsarSubscriptionRoles[];
+}
+
+/** A service's role on the queue, and what its bindings allow it. */
+interface PulsarRole extends PulsarTokenSecret {
+  /** Topics it produces. */
+  readonly produces: Set<string>;
+  /** Topics it consumes -> its consumer groups on them. */
+  readonly consumes: Map<string, Set<string>>;
+}
+
+/** How services get their role on the queue. */
+interface PulsarRoles {
+  /** "<namespace>/<name>" of the Job that writes the token Secrets. */
+  readonly jobRef: string;
+  /** The service's role (created on first use). */
+  role(consumer: IWorkload): PulsarRole;
+}
+
+/** The permissions on `topic` of every role that produces or consumes it, by role. */
+function topicPermissions(roles: PulsarRole[], topic: string): PulsarPermission[] {
+  return roles
+    .map((r) => ({ role: r.role, actions: [...(r.consumes.has(topic) ? ['consume'] : []), ...(r.produces.has(topic) ? ['produce'] : [])] }))
+    .filter((p) => p.actions.length > 0)
+    .sort((a, b) => compareStrings(a.role, b.role));
+}
+
+/** Each subscription's roles: the services that consume as that consumer group (on any topic of the namespace). */
+function subscriptionRoles(roles: PulsarRole[]): PulsarSubscriptionRoles[] {
+  const bySubscription = new Map<string, Set<string>>();
+  for (const r of roles) {
+    for (const groups of r.consumes.values()) {
+      for (const g of groups) {
+        if (!bySubscription.has(g)) bySubscription.set(g, new Set());
+        bySubscription.get(g)!.add(r.role);
+      }
+    }
+  }
+  return [...bySubscription.entries()]
+    .sort(([a], [b]) => compareStrings(a, b))
+    .map(([subscription, set]) => ({ subscription, roles: [...set].sort(compareStrings) }));
 }
 
 /**
@@ -264,7 +484,10 @@ export function pulsarProvisionScript(plan: PulsarProvisionPlan): string {
   const lines = [
     'set -eu',
     'log() { echo "pulsar-provision: $*"; }',
-    'admin() { bin/pulsar-admin --admin-url "$ADMIN_URL" "$@"; }',
+    plan.authentication
+      // the admin token the init container signed, read from its file by AuthenticationToken
+      ? `admin() { bin/pulsar-admin --admin-url "$ADMIN_URL" --auth-plugin ${TOKEN_CLIENT} --auth-params file://${TOKEN_DIR}/${ADMIN_ROLE} "$@"; }`
+      : 'admin() { bin/pulsar-admin --admin-url "$ADMIN_URL" "$@"; }',
     '# create <what> <pulsar-admin args...>: an object that already exists is fine',
     'create() {',
     '  what=$1; shift',
@@ -281,6 +504,21 @@ export function pulsarProvisionScript(plan: PulsarProvisionPlan): string {
     '  if [ "$have" -lt "$2" ]; then admin topics update-partitioned-topic "$1" --partitions "$2"; log "$1: $have -> $2 partitions"; fi',
     '  if [ "$have" -gt "$2" ]; then log "$1 keeps its $have partitions (Pulsar cannot remove partitions)"; fi',
     '}',
+    ...(plan.authentication ? [
+      '# revoke_stale <topic> <roles...>: the topic-level permissions of every other role are revoked (services that',
+      '# no longer use the topic); a role with only namespace-level permissions is reported and left alone',
+      'revoke_stale() {',
+      '  topic=$1; shift',
+      '  permissions=$(admin topics permissions "$topic")',
+      '  roles=$(printf \'%s\' "$permissions" | python3 -c \'import json, sys; print("\\n".join(sorted(json.load(sys.stdin))))\')',
+      '  for role in $roles; do',
+      '    keep=no; for r in "$@"; do if [ "$r" = "$role" ]; then keep=yes; fi; done',
+      '    if [ "$keep" = yes ]; then continue; fi',
+      '    if out=$(admin topics revoke-permission "$topic" --role "$role" 2>&1); then log "$role: permissions on $topic revoked"',
+      '    else log "$role keeps what the namespace grants on $topic ($out)"; fi',
+      '  done',
+      '}',
+    ] : []),
     `until admin clusters get ${sq(plan.cluster)} >/dev/null 2>&1; do log "waiting for $ADMIN_URL"; sleep 5; done`,
     `create ${sq(`tenant ${plan.tenant}`)} tenants create ${sq(plan.tenant)} --allowed-clusters ${sq(plan.cluster)}`,
     `create ${sq(`namespace ${ns}`)} namespaces create ${sq(ns)} --clusters ${sq(plan.cluster)}`,
@@ -303,6 +541,16 @@ export function pulsarProvisionScript(plan: PulsarProvisionPlan): string {
     for (const s of t.subscriptions) {
       lines.push(`create ${sq(`subscription ${s} of ${t.name}`)} topics create-subscription ${topic} --subscription ${sq(s)}`);
     }
+    // a grant sets the role's actions on the topic (a rerun changes nothing)
+    for (const p of t.permissions ?? []) {
+      lines.push(`admin topics grant-permission ${topic} --role ${sq(p.role)} --actions ${p.actions.join(',')}`, `log ${sq(`${p.role} may ${p.actions.join(' and ')} ${t.name}`)}`);
+    }
+    if (plan.authentication) lines.push(`revoke_stale ${topic}${(t.permissions ?? []).map((p) => ` ${sq(p.role)}`).join('')}`);
+  }
+  // only the consumer group's services may use its subscription (on every topic of the namespace)
+  for (const r of plan.subscriptionRoles ?? []) {
+    lines.push(`admin namespaces grant-subscription-permission ${sq(ns)} --subscription ${sq(r.subscription)} --roles ${sq(r.roles.join(','))}`,
+      `log ${sq(`subscription ${r.subscription}: ${r.roles.join(', ')}`)}`);
   }
   lines.push('log done', '');
   return lines.join('\n');
@@ -326,6 +574,16 @@ interface Settings {
   readonly ack: number;
   readonly compactionThresholdMebibytes: number;
   readonly storageClassName?: string;
+  /** Token authentication (authentication on). */
+  readonly auth?: PulsarAuth;
+  readonly reprovisionSchedule: string;
+}
+
+/** Token authentication, validated. */
+interface PulsarAuth {
+  /** The Secret with the key (`secret.key`). */
+  readonly keySecret: string;
+  readonly apiCidr?: string;
 }
 
 /** The production options, validated. */
@@ -386,6 +644,21 @@ function toolEnv(): kplus.k8s.EnvVar[] {
  * Assumptions: the 4.0.12 image matches the Dockerfile read (Alpine, busybox `nc`/`sed`); the
  * 3.x pulsar-admin flags are unchanged in 4.0; pulsar-admin reports an existing object with
  * "already exists"/409; Pulsar writes nothing outside conf/, logs/, data/ and /tmp.
+ *
+ * Token authentication (the default), verified against pulsar-broker-common and pulsar-client-tools
+ * 4.0.8 sources and the chart's JWT settings: `AuthenticationProviderToken` with
+ * `tokenSecretKey=file://...` (AuthTokenUtils.readKeyFromUrl: the file's raw bytes; jjwt 0.11.1's
+ * `Keys.hmacShaKeyFor` refuses fewer than 32); `/status.html` and the broker's `/metrics`
+ * (`authenticateMetricsEndpoint` false) stay unauthenticated, so probes and scrapes are unchanged;
+ * a proxy always sends the client's role as the original principal, which the broker accepts only
+ * from a role in `proxyRoles` and authorizes together with the proxy's role (a super user, so the
+ * client's role decides); `AuthenticationToken` reads `file://` parameters at each use;
+ * `pulsar-admin --auth-plugin/--auth-params`, `topics grant-permission --role --actions`,
+ * `topics revoke-permission`, `namespaces grant-subscription-permission --subscription --roles`
+ * (comma-separated). Subscription permissions restrict a subscription to the listed roles; the
+ * role also needs `consume` on the topic. The tokens the pods sign are byte-identical to `bin/pulsar
+ * tokens create`'s for a 32-to-47-byte key (HS256; for a longer key Pulsar's own tool picks HS384
+ * or HS512, and HS256 tokens are still accepted).
  */
 export class PulsarEngine implements MessageQueueEngineImpl {
   public readonly kind = MessageQueueKind.PULSAR;
@@ -457,9 +730,27 @@ export class PulsarEngine implements MessageQueueEngineImpl {
           `use at most ${bookies} copies, leave replicationFactor unset (writeQuorum ${write} applies), or raise bookkeeper.bookies`);
       }
     }
+    const authentication = o.authentication ?? true;
+    if (typeof authentication !== 'boolean') {
+      fail(mq, `authentication ${show(authentication)} is not a boolean`, 'use true (the default: token authentication and authorization) or false (no authentication, a throwaway cluster)');
+    }
+    if (!authentication) {
+      for (const [what, value] of [['tokenKeySecret', o.tokenKeySecret], ['kubernetesApiCidr', o.kubernetesApiCidr]] as const) {
+        if (value !== undefined) fail(mq, `${what} is set but authentication is false`, `remove ${what}, or turn authentication on (the default)`);
+      }
+    }
+    const auth: PulsarAuth | undefined = authentication
+      ? {
+        keySecret: validateDnsLabel(mq, 'tokenKeySecret', o.tokenKeySecret ?? `${mq.componentName}-token-key`),
+        apiCidr: validateKubernetesApiCidr(mq, o.kubernetesApiCidr),
+      }
+      : undefined;
+    const reprovisionSchedule = validateCronSchedule(mq, 'reprovisionSchedule', o.reprovisionSchedule ?? '41 * * * *', '41 * * * *');
     return {
       production,
       image,
+      auth,
+      reprovisionSchedule,
       cluster,
       tenant,
       namespace,
@@ -488,6 +779,7 @@ export class PulsarEngine implements MessageQueueEngineImpl {
     const arch = mq.architecture;
     const name = mq.componentName;
     const runtime = runtimeVolumes(false);
+    const auth = serverAuth(s.auth, 'broker');
 
     const standalone = new StatefulCluster(mq, 'standalone', {
       architecture: arch,
@@ -501,12 +793,14 @@ export class PulsarEngine implements MessageQueueEngineImpl {
       ports: [{ name: 'pulsar', port: PULSAR_PORT }, { name: 'http', port: HTTP_PORT }],
       metrics: { port: HTTP_PORT, path: '/metrics', kind: 'pulsar-broker' },
       storage: { volumeName: 'data', mountPath: `${HOME}/data`, sizeGibibytes: storage },
-      volumes: runtime.volumes,
+      volumes: [...runtime.volumes, ...auth.volumes],
+      podAnnotations: auth.annotations,
       initContainers: () => [copyConf(s.image)],
       containers: (c) => {
         // `--advertised-address` is required: lookups hand it to clients (the chart's comment).
         const script = [
           'set -e',
+          ...auth.script,
           'bin/apply-config-from-env.py conf/standalone.conf',
           `echo OK > ${STATUS_FILE}`,
           JVM_OPTS,
@@ -526,6 +820,7 @@ export class PulsarEngine implements MessageQueueEngineImpl {
               managedLedgerDefaultWriteQuorum: s.write,
               managedLedgerDefaultAckQuorum: s.ack,
               statusFilePath: STATUS_FILE,
+              ...auth.settings,
             }),
             { name: 'PULSAR_MEM', value: planMem(pulsarMemoryPlan(resources.memoryLimitMebibytes, PulsarRocksDb.DEFAULTS)) },
           ],
@@ -535,13 +830,13 @@ export class PulsarEngine implements MessageQueueEngineImpl {
           startupProbe: { ...httpGet('/status.html'), periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 60 },
           readinessProbe: { ...httpGet('/status.html'), periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
           livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromString('http') }, periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 4 },
-          volumeMounts: [...runtime.mounts, { name: 'data', mountPath: `${HOME}/data` }],
+          volumeMounts: [...runtime.mounts, { name: 'data', mountPath: `${HOME}/data` }, ...auth.mounts],
         })];
       },
     });
 
-    this.provision(mq, chart, s, topics, standalone, standalone.clientHost);
-    return this.deployed(mq, s, standalone, standalone.clientHost);
+    const roles = this.provision(mq, chart, s, topics, standalone, standalone.clientHost);
+    return this.deployed(mq, s, standalone, standalone.clientHost, roles);
   }
 
   // ---------------------------------------------------------------- production: the full cluster
@@ -589,8 +884,8 @@ export class PulsarEngine implements MessageQueueEngineImpl {
     // through the proxy's HTTP port go to the brokers' web service
     wire(proxy, broker, tcp(PULSAR_PORT, HTTP_PORT));
 
-    this.provision(mq, chart, s, topics, broker, brokerHost);
-    return this.deployed(mq, s, proxy, proxy.host);
+    const roles = this.provision(mq, chart, s, topics, broker, brokerHost);
+    return this.deployed(mq, s, proxy, proxy.host, roles);
   }
 
   /** Validates the production-only options (before any object is created). */
@@ -763,6 +1058,7 @@ export class PulsarEngine implements MessageQueueEngineImpl {
     const { mq, s } = c;
     const arch = mq.architecture;
     const runtime = runtimeVolumes(true);
+    const auth = serverAuth(s.auth, 'broker');
     return new StatefulCluster(mq, 'broker', {
       architecture: arch,
       chart: c.chart,
@@ -774,7 +1070,8 @@ export class PulsarEngine implements MessageQueueEngineImpl {
       uid: UID,
       ports: [{ name: 'pulsar', port: PULSAR_PORT }, { name: 'http', port: HTTP_PORT }],
       metrics: { port: HTTP_PORT, path: '/metrics', kind: 'pulsar-broker' },
-      volumes: runtime.volumes,
+      volumes: [...runtime.volumes, ...auth.volumes],
+      podAnnotations: auth.annotations,
       initContainers: () => [
         copyConf(s.image),
         secureContainer({
@@ -791,6 +1088,7 @@ export class PulsarEngine implements MessageQueueEngineImpl {
         const script = [
           'set -e',
           `export PULSAR_PREFIX_advertisedAddress="$HOSTNAME.${cluster.headlessServiceName}.${mq.namespace}.svc.${arch.clusterDomain}"`,
+          ...auth.script,
           'bin/apply-config-from-env.py conf/broker.conf',
           `echo OK > ${STATUS_FILE}`,
           // a restarted broker keeps its name: wait until its previous registration (an ephemeral znode) expired
@@ -816,6 +1114,7 @@ export class PulsarEngine implements MessageQueueEngineImpl {
               managedLedgerDefaultAckQuorum: s.ack,
               functionsWorkerEnabled: 'false',
               statusFilePath: STATUS_FILE,
+              ...auth.settings,
             }),
             { name: 'PULSAR_MEM', value: planMem(pulsarMemoryPlan(z.brokerResources.memoryLimitMebibytes, PulsarRocksDb.NONE)) },
           ],
@@ -825,7 +1124,7 @@ export class PulsarEngine implements MessageQueueEngineImpl {
           startupProbe: { ...httpGet('/status.html'), periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 60 },
           readinessProbe: { ...httpGet('/status.html'), periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
           livenessProbe: { ...httpGet('/status.html'), periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 6 },
-          volumeMounts: runtime.mounts,
+          volumeMounts: [...runtime.mounts, ...auth.mounts],
         })];
       },
     });
@@ -835,6 +1134,7 @@ export class PulsarEngine implements MessageQueueEngineImpl {
   private proxies(c: ClusterContext, z: ProductionSizes, brokerHost: string): StatelessWorkload {
     const { mq, s } = c;
     const runtime = runtimeVolumes(true);
+    const auth = serverAuth(s.auth, 'proxy');
     return new StatelessWorkload(mq, 'proxy', {
       architecture: mq.architecture,
       chart: c.chart,
@@ -844,12 +1144,13 @@ export class PulsarEngine implements MessageQueueEngineImpl {
       replicas: z.proxies,
       uid: UID,
       ports: [{ name: 'pulsar', port: PULSAR_PORT }, { name: 'http', port: HTTP_PORT, appProtocol: 'http' }],
-      volumes: runtime.volumes,
+      volumes: [...runtime.volumes, ...auth.volumes],
+      podAnnotations: auth.annotations,
       initContainers: () => [copyConf(s.image)],
       containers: (w) => [secureContainer({
         name: 'proxy',
         image: s.image,
-        command: ['sh', '-c', ['set -e', 'bin/apply-config-from-env.py conf/proxy.conf', `echo OK > ${STATUS_FILE}`, JVM_OPTS, 'exec bin/pulsar proxy'].join('\n')],
+        command: ['sh', '-c', ['set -e', ...auth.script, 'bin/apply-config-from-env.py conf/proxy.conf', `echo OK > ${STATUS_FILE}`, JVM_OPTS, 'exec bin/pulsar proxy'].join('\n')],
         env: [
           ...settingsEnv({
             clusterName: s.cluster,
@@ -858,6 +1159,7 @@ export class PulsarEngine implements MessageQueueEngineImpl {
             brokerServiceURL: `pulsar://${brokerHost}:${PULSAR_PORT}`,
             brokerWebServiceURL: `http://${brokerHost}:${HTTP_PORT}`,
             statusFilePath: STATUS_FILE,
+            ...auth.settings,
           }),
           { name: 'PULSAR_MEM', value: pulsarMem(z.proxyResources, 0.35, 0.35) },
         ],
@@ -866,7 +1168,7 @@ export class PulsarEngine implements MessageQueueEngineImpl {
         startupProbe: { ...httpGet('/status.html'), periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 30 },
         readinessProbe: { ...httpGet('/status.html'), periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
         livenessProbe: { ...httpGet('/status.html'), periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 6 },
-        volumeMounts: runtime.mounts,
+        volumeMounts: [...runtime.mounts, ...auth.mounts],
       })],
     });
   }
@@ -901,7 +1203,12 @@ export class PulsarEngine implements MessageQueueEngineImpl {
 
   // ---------------------------------------------------------------- provisioning
 
-  private provision(mq: MessageQueue, chart: Chart, s: Settings, topics: ResolvedTopic[], admin: IWorkload, adminHost: string): void {
+  /**
+   * The provisioning Job and CronJob. With authentication, its `tokens` init container signs the
+   * admin token and writes each service's token Secret (the roles are known at synth time), and
+   * the script grants each role its topics and subscriptions. Returns how services get a role.
+   */
+  private provision(mq: MessageQueue, chart: Chart, s: Settings, topics: ResolvedTopic[], admin: IWorkload, adminHost: string): PulsarRoles {
     const arch = mq.architecture;
     const name = mq.componentName;
     const task = new TaskPods(mq, 'provision', {
@@ -912,6 +1219,10 @@ export class PulsarEngine implements MessageQueueEngineImpl {
       identity: { name, instance: `${arch.name}-${name}-provision`, component: 'provision', partOf: arch.name },
     });
     wire(task, admin, tcp(HTTP_PORT));
+
+    const roles = new Map<string, PulsarRole>();
+    const sortedRoles = () => sortWrittenSecrets(roles.values());
+    const writer = s.auth ? new KubernetesSecretWriter(chart, 'provision', task, `${name}-pulsar-tokens`, s.auth.apiCidr, sortedRoles) : undefined;
 
     // the namespace keeps messages as long as its longest-lived topic; shorter topics override it
     const nsRetention = topics.length > 0 ? Math.max(...topics.map((t) => t.retentionMillis)) : 7 * 86400 * 1000;
@@ -928,22 +1239,71 @@ export class PulsarEngine implements MessageQueueEngineImpl {
         ...(t.replicationFactor !== undefined && s.production ? { persistence: topicPersistence(s, t.replicationFactor) } : {}),
         ...(t.cleanupPolicy === CleanupPolicy.COMPACT ? { compactionThresholdMebibytes: s.compactionThresholdMebibytes } : {}),
         subscriptions: mq.consumerGroups(t.name),
+        ...(s.auth ? { permissions: topicPermissions(sortedRoles(), t.name) } : {}),
       })),
+      ...(s.auth ? { authentication: true, subscriptionRoles: subscriptionRoles(sortedRoles()) } : {}),
     });
     const env: kplus.k8s.EnvVar[] = [{ name: 'ADMIN_URL', value: `http://${adminHost}:${HTTP_PORT}` }, { name: 'PULSAR_MEM', value: TOOL_MEM }];
     const runtime = runtimeVolumes(false);
-    const volumes = runtime.volumes.filter((v) => v.name !== 'conf');
+    const tokens = s.auth ? tokenVolumes(s.auth) : { volumes: [], mounts: [] };
+    const volumes = [...runtime.volumes.filter((v) => v.name !== 'conf'), ...tokens.volumes];
     const mounts = runtime.mounts.filter((m) => m.name !== 'conf');
     const container: kplus.k8s.Container = {
-      ...secureContainer({ name: 'provision', image: s.image, command: ['sh', '-c'], env, resources: TOOL_RESOURCES, volumeMounts: mounts }),
+      ...secureContainer({
+        name: 'provision',
+        image: s.image,
+        command: ['sh', '-c'],
+        env,
+        resources: TOOL_RESOURCES,
+        // the admin token the init container signed (not the key)
+        volumeMounts: [...mounts, ...tokens.mounts.filter((m) => m.name === 'tokens')],
+      }),
       args: lazy(() => [pulsarProvisionScript(plan())]),
     };
-    task.job(task.podTemplate([container], UID, volumes), {
-      // consumer groups are known at synth time: the name carries a hash of the final script
-      name: lazy(() => `${objectName(mq, name, 'provision')}-${contentHash({ script: pulsarProvisionScript(plan()), env, image: s.image })}`),
+    const tokenScript = () => pulsarTokenScript(arch.name, sortedRoles());
+    const initContainers: kplus.k8s.Container[] = s.auth
+      ? [{
+        ...secureContainer({ name: 'tokens', image: s.image, command: ['python3', '-c'], resources: COPY_RESOURCES, volumeMounts: tokens.mounts }),
+        args: lazy(() => [tokenScript()]),
+      }]
+      : [];
+    const base = task.podTemplate([container], UID, volumes, s.auth
+      ? lazy((): Record<string, string> => ({ [ANNOTATION_EXTERNAL_SECRETS]: s.auth!.keySecret, ...writer!.annotation() }))
+      : undefined);
+    // with authentication the pod calls the Kubernetes API (the services' token Secrets)
+    const template: kplus.k8s.PodTemplateSpec = s.auth
+      ? { ...base, spec: { ...base.spec!, initContainers, automountServiceAccountToken: true } }
+      : base;
+    task.job(template, {
+      // consumer groups and roles are known at synth time: the name carries a hash of the final scripts
+      name: lazy(() => `${objectName(mq, name, 'provision')}-${contentHash({
+        script: pulsarProvisionScript(plan()), env, image: s.image, ...(s.auth ? { tokens: tokenScript(), keySecret: s.auth.keySecret } : {}),
+      })}`),
       backoffLimit: 10,
       activeDeadlineSeconds: 3600,
     });
+    // The same pod on a schedule: the Job above is named after its content, not after the key's
+    // value, so only a rerun re-signs the tokens after a key change (or restores what was deleted)
+    if (s.reprovisionSchedule !== '') task.cronJob(s.reprovisionSchedule, template);
+
+    return {
+      jobRef: `${mq.namespace}/${task.serviceAccountName}`,
+      role: (consumer: IWorkload) => {
+        const role = `${consumer.namespace}.${consumer.componentName}`;
+        const secretName = `${consumer.componentName}-${name}-pulsar`;
+        if (secretName.length > 63) {
+          fail(consumer, `the Pulsar token Secret ${show(secretName)} of ${show(consumer.componentName)} has ${secretName.length} characters (Kubernetes allows 63)`,
+            `shorten the service name or the message queue name ${show(name)}`);
+        }
+        let r = roles.get(role);
+        if (!r) {
+          r = { role, namespace: consumer.namespace, secretName, produces: new Set(), consumes: new Map() };
+          roles.set(role, r);
+          writer?.grant(consumer.namespace);
+        }
+        return r;
+      },
+    };
   }
 
   private topicName(s: Settings, topic: string): string {
@@ -952,33 +1312,55 @@ export class PulsarEngine implements MessageQueueEngineImpl {
 
   // ---------------------------------------------------------------- consumers
 
-  private deployed(mq: MessageQueue, s: Settings, entry: IWorkload, host: string): DeployedMessageQueue {
+  private deployed(mq: MessageQueue, s: Settings, entry: IWorkload, host: string, roles: PulsarRoles): DeployedMessageQueue {
     const url = `pulsar://${host}:${PULSAR_PORT}`;
     const p = mq.envPrefix;
-    const connection = (): MessageQueueWiring => ({
-      env: [
+    const clientDir = `${CLIENT_DIR}/${mq.componentName}`;
+    const connection = (consumer: IWorkload): MessageQueueWiring => {
+      const env: EnvVariable[] = [
         { name: `${p}ADDRESS`, value: EnvValue.fromValue(url) },
         { name: `${p}SERVICE_URL`, value: EnvValue.fromValue(url) },
-      ],
-      endpoints: [{ workload: entry, ports: tcp(PULSAR_PORT) }],
-    });
+      ];
+      if (!s.auth) return { env, endpoints: [{ workload: entry, ports: tcp(PULSAR_PORT) }] };
+      const role = roles.role(consumer);
+      return {
+        env: [
+          ...env,
+          // the Pulsar clients' own settings (authPlugin, authParams): AuthenticationToken reads the
+          // token from the file at every connection, so a re-signed token needs no restart
+          { name: `${p}AUTH_PLUGIN`, value: EnvValue.fromValue(TOKEN_CLIENT) },
+          { name: `${p}AUTH_PARAMS`, value: EnvValue.fromValue(`file://${clientDir}/token`) },
+          { name: `${p}TOKEN_FILE`, value: EnvValue.fromValue(`${clientDir}/token`) },
+          // the role is no secret: the provisioning Job grants exactly this role
+          { name: `${p}ROLE`, value: EnvValue.fromValue(role.role) },
+        ],
+        endpoints: [{ workload: entry, ports: tcp(PULSAR_PORT) }],
+        secretFiles: [{ secretName: role.secretName, mountPath: clientDir, provisionedBy: roles.jobRef }],
+      };
+    };
     const topicVar = (topic: string, suffix: string, value: string): EnvVariable => ({ name: `${mq.topicEnvPrefix(topic)}${suffix}`, value: EnvValue.fromValue(value) });
     return {
       connection,
-      producer: (topic) => {
-        const c = connection();
-        return { env: [...c.env, topicVar(topic.name, 'TOPIC', this.topicName(s, topic.name))], endpoints: c.endpoints };
+      producer: (topic, consumer) => {
+        const c = connection(consumer);
+        if (s.auth) roles.role(consumer).produces.add(topic.name);
+        return { ...c, env: [...c.env, topicVar(topic.name, 'TOPIC', this.topicName(s, topic.name))] };
       },
-      consumer: (topic, group) => {
-        const c = connection();
+      consumer: (topic, group, consumer) => {
+        const c = connection(consumer);
+        if (s.auth) {
+          const r = roles.role(consumer);
+          if (!r.consumes.has(topic.name)) r.consumes.set(topic.name, new Set());
+          r.consumes.get(topic.name)!.add(group);
+        }
         return {
+          ...c,
           env: [
             ...c.env,
             topicVar(topic.name, 'TOPIC', this.topicName(s, topic.name)),
             topicVar(topic.name, 'GROUP', group),
             topicVar(topic.name, 'SUBSCRIPTION', group),
           ],
-          endpoints: c.endpoints,
         };
       },
     };

@@ -86,12 +86,13 @@ const testPassword = (key: string) => `pw-${key.replace(/[^a-z0-9]/g, '-')}-0123
  * that record their arguments; Secret values come from `passwords` (default: `testPassword`).
  */
 interface JobRun { calls: string[]; status: number | null; stderr: string; stdout: string; dir: string }
-function runJob(job: K8sObject, passwords: (key: string) => string = testPassword): JobRun {
+function runJob(job: K8sObject, passwords: (key: string) => string = testPassword, stubs: { [tool: string]: string } = {}): JobRun {
   const dir = tmpDir('kafka-topics-');
   const log = path.join(dir, 'calls');
   fs.writeFileSync(log, '');
   for (const tool of ['kafka-topics.sh', 'kafka-configs.sh', 'kafka-acls.sh']) {
-    fs.writeFileSync(path.join(dir, tool), `#!/bin/bash\necho "${tool} $*" >> ${log}\n`, { mode: 0o755 });
+    // a stub's own lines (a `case "$*"` answering some calls) follow the record of its arguments
+    fs.writeFileSync(path.join(dir, tool), `#!/bin/bash\necho "${tool} $*" >> ${log}\n${stubs[tool] ?? ''}\n`, { mode: 0o755 });
   }
   const c = job.spec.template.spec.containers[0];
   const env = Object.fromEntries(c.env.map((e: any) => [e.name, e.value ?? passwords(e.valueFrom.secretKeyRef.key)]));
@@ -236,22 +237,87 @@ describe('production: 3 controllers, 3 brokers', () => {
     const audit = ['cleanup.policy=compact', 'min.insync.replicas=1', `retention.ms=${30 * 24 * 3600 * 1000}`];
     const scram = (user: string) => `kafka-configs.sh ${admin} --alter --entity-type users --entity-name ${user} --add-config SCRAM-SHA-512=[password=${testPassword(user)}]`;
     const acl = (user: string, rest: string) => `kafka-acls.sh ${admin} --add --allow-principal User:${user} ${rest}`;
+    // the marker: this provisioning made the user (DESCRIBE on a group no client joins)
+    const marker = (user: string) => acl(user, '--operation Describe --group cdk8s-architect.provisioned-users');
     expect(run.calls).toEqual([
       `kafka-topics.sh ${admin} --list`,
       created('orders', 3, 3, orders), altered('orders', orders),
       created('order-audit', 6, 2, audit), altered('order-audit', audit),
       // billing and shipping consume "orders" in their own groups; orders produces it; nobody gets order-audit
-      scram('billing.billing'), acl('billing.billing', '--consumer --topic orders --group billing'),
+      scram('billing.billing'), acl('billing.billing', '--consumer --topic orders --group billing'), marker('billing.billing'),
       // the exporter: DESCRIBE on the cluster and on every topic and group (the literal wildcard), nothing else
-      scram('events.events-exporter'), acl('events.events-exporter', '--operation Describe --cluster --topic * --group *'),
-      scram('ordering.orders'), acl('ordering.orders', '--operation Write --operation Describe --topic orders'),
-      scram('shipping.shipping'), acl('shipping.shipping', '--consumer --topic orders --group shipping'),
+      scram('events.events-exporter'), acl('events.events-exporter', '--operation Describe --cluster --topic * --group *'), marker('events.events-exporter'),
+      scram('ordering.orders'), acl('ordering.orders', '--operation Write --operation Describe --topic orders'), marker('ordering.orders'),
+      scram('shipping.shipping'), acl('shipping.shipping', '--consumer --topic orders --group shipping'), marker('shipping.shipping'),
+      // the marked users of earlier runs (none here: the stub lists no ACLs)
+      `kafka-acls.sh ${admin} --list --group cdk8s-architect.provisioned-users`,
     ]);
+    expect(run.stdout).toContain('0 Kafka users of services that left were deleted');
     expect(run.stdout).toContain('4 Kafka users and their ACLs are in place');
     // no password reaches a command line of the script itself (only the stubbed tools' arguments, expanded from env)
     expect(jobScript(job)).not.toMatch(/pw-/);
     expect(jobScript(job)).toContain('--config retention.ms=2592000000\n');
     expect(jobScript(job)).toContain('--config cleanup.policy=compact');
+  });
+
+  test('users an earlier run made (the marker) that the program no longer has lose their ACLs and SCRAM credential; others are left alone', () => {
+    const job = find(out.objects, 'Job', undefined, NS)[0];
+    const marker = 'cdk8s-architect.provisioned-users';
+    // AclCommand's listing: a resource line, then one tab-indented entry per ACL
+    const entry = (user: string, op: string) => `\t(principal=User:${user}, host=*, operation=${op}, permissionType=ALLOW)`;
+    const resource = (type: string, name: string) => `Current ACLs for resource \`ResourcePattern(resourceType=${type}, name=${name}, patternType=LITERAL)\`:`;
+    const markedList = [resource('GROUP', marker), ...['billing.billing', 'old.retired', 'old.exporter', 'ordering.orders'].map((u) => entry(u, 'DESCRIBE')), ''].join('\n');
+    const retired = ['ACLs for principal `User:old.retired`', resource('TOPIC', 'orders'), entry('old.retired', 'READ'), entry('old.retired', 'DESCRIBE'), '',
+      resource('GROUP', 'retired'), entry('old.retired', 'READ'), '', resource('GROUP', marker), entry('old.retired', 'DESCRIBE'), ''].join('\n');
+    const exporter = ['ACLs for principal `User:old.exporter`', resource('CLUSTER', 'kafka-cluster'), entry('old.exporter', 'DESCRIBE'), '',
+      resource('TOPIC', '*'), entry('old.exporter', 'DESCRIBE'), '', resource('GROUP', '*'), entry('old.exporter', 'DESCRIBE'), '',
+      resource('GROUP', marker), entry('old.exporter', 'DESCRIBE'), ''].join('\n');
+    const q = (x: string) => `'${x.replace(/'/g, '\'\\\'\'')}'`;
+    const run = runJob(job, testPassword, {
+      'kafka-acls.sh': [
+        'case "$*" in',
+        `  *"--list --group ${marker}") printf '%s' ${q(markedList)} ;;`,
+        `  *"--list --principal User:old.retired") printf '%s' ${q(retired)} ;;`,
+        `  *"--list --principal User:old.exporter") printf '%s' ${q(exporter)} ;;`,
+        'esac',
+      ].join('\n'),
+      // the exporter's credential was deleted by hand already
+      'kafka-configs.sh': 'case "$*" in *"--entity-name old.exporter --delete-config"*) echo "ResourceNotFoundException: Attempt to delete a user credential that does not exist" >&2; exit 1 ;; esac',
+    });
+    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
+    const after = run.calls.slice(run.calls.findIndex((c) => c.endsWith(`--list --group ${marker}`)) + 1).map((c) => c.replace(/^(\S+) --bootstrap-server \S+ --command-config \S+ /, '$1 '));
+    expect(after).toEqual([
+      // kept users (billing, orders) are not touched; the others in the listing's order
+      'kafka-acls.sh --list --principal User:old.exporter',
+      'kafka-acls.sh --remove --force --allow-principal User:old.exporter --operation Read --operation Write --operation Describe --topic *',
+      'kafka-acls.sh --remove --force --allow-principal User:old.exporter --operation Describe --cluster',
+      'kafka-configs.sh --alter --entity-type users --entity-name old.exporter --delete-config SCRAM-SHA-512',
+      `kafka-acls.sh --remove --force --allow-principal User:old.exporter --operation Read --operation Describe --group * --group ${marker}`,
+      'kafka-acls.sh --list --principal User:old.retired',
+      'kafka-acls.sh --remove --force --allow-principal User:old.retired --operation Read --operation Write --operation Describe --topic orders',
+      'kafka-configs.sh --alter --entity-type users --entity-name old.retired --delete-config SCRAM-SHA-512',
+      `kafka-acls.sh --remove --force --allow-principal User:old.retired --operation Read --operation Describe --group retired --group ${marker}`,
+    ]);
+    expect(run.stdout).toContain('user old.exporter had no SCRAM-SHA-512 credential left');
+    expect(run.stdout).toContain('user old.retired: SCRAM-SHA-512 credential deleted');
+    expect(run.stdout).toContain('user old.retired is no longer in the program: its ACLs and SCRAM credential are deleted');
+    expect(run.stdout).toContain('2 Kafka users of services that left were deleted');
+    // a failing removal stops the run (the marker stays, so the next run tries again)
+    const failing = runJob(job, testPassword, {
+      'kafka-acls.sh': ['case "$*" in', `  *"--list --group ${marker}") printf '%s' ${q(markedList)} ;;`,
+        `  *"--list --principal User:old.retired") printf '%s' ${q(retired)} ;;`, '  *"--remove"*) echo "TimeoutException" >&2; exit 1 ;;', 'esac'].join('\n'),
+    });
+    expect(failing.status).not.toBe(0);
+    expect(failing.calls.filter((c) => c.includes('--remove'))).toHaveLength(1);
+    expect(failing.stdout).not.toContain('old.retired is no longer in the program');
+    // so does a credential deletion that fails for another reason, before the marker goes
+    const timeout = runJob(job, testPassword, {
+      'kafka-acls.sh': ['case "$*" in', `  *"--list --group ${marker}") printf '%s' ${q(markedList)} ;;`, `  *"--list --principal User:old.retired") printf '%s' ${q(retired)} ;;`, 'esac'].join('\n'),
+      'kafka-configs.sh': 'case "$*" in *"--delete-config"*) echo "TimeoutException: Timed out waiting for a node assignment" >&2; exit 1 ;; esac',
+    });
+    expect(timeout.status).not.toBe(0);
+    expect(timeout.stderr).toContain('TimeoutException');
+    expect(timeout.calls.some((c) => c.includes(`--group ${marker}`) && c.includes('--remove'))).toBe(false);
   });
 
   test('the Job refuses a password the SCRAM settings cannot carry, naming the user', () => {
@@ -299,7 +365,11 @@ describe('production: 3 controllers, 3 brokers', () => {
     };
     const bare = bareApp({ exporter: false });
     const job = one(bare.objects, 'Job', find(bare.objects, 'Job')[0]?.metadata.name ?? 'missing', NS);
-    expect(runTopicScript(job)).toEqual([expect.stringMatching(/^kafka-topics.sh --bootstrap-server \S+ --command-config \S+ --list$/)]);
+    expect(runTopicScript(job)).toEqual([
+      expect.stringMatching(/^kafka-topics.sh --bootstrap-server \S+ --command-config \S+ --list$/),
+      // users of earlier versions of the program that had services
+      expect.stringMatching(/^kafka-acls.sh --bootstrap-server \S+ --command-config \S+ --list --group cdk8s-architect.provisioned-users$/),
+    ]);
     expect(job.spec.template.spec.containers[0].env.map((e: any) => e.name)).toEqual(['BOOTSTRAP_SERVERS', 'KAFKA_HEAP_OPTS', 'LOG_DIR', 'ADMIN_PASSWORD']);
     expect(checkAll(bare.objects)).toEqual([]);
     const open = bareApp({ authentication: false });

@@ -248,6 +248,12 @@ export interface KafkaClientUser {
   readonly describeAll?: boolean;
 }
 
+/**
+ * The consumer group whose DESCRIBE ACL marks the users this library's provisioning created (SCRAM
+ * users carry no metadata of their own). No client joins it: the ACL grants nothing in use.
+ */
+export const KAFKA_PROVISIONED_MARKER = 'cdk8s-architect.provisioned-users';
+
 /** The file the provisioning Job writes its admin client settings to (on its /tmp emptyDir). */
 const ADMIN_CONFIG = '/tmp/admin.properties';
 /** The characters a client password may have (passed inside `SCRAM-SHA-512=[password=...]` and JAAS quotes). */
@@ -258,7 +264,11 @@ const PASSWORD_CHARS = 'A-Za-z0-9._~+/=-';
  * With `users` (authentication on): the admin connects as the super user `admin` (PLAIN on the
  * inter-broker listener), then each client's SCRAM-SHA-512 credential is set from its password
  * (so a rotated password converges on the next run) and its ACLs are added (adding an existing
- * ACL changes nothing). Nothing is ever deleted.
+ * ACL changes nothing), with the marker ACL (DESCRIBE on the group KAFKA_PROVISIONED_MARKER) that
+ * says this provisioning made the user. Then every marked user the program no longer has (a
+ * service that stopped using the queue, a removed exporter) loses its READ, WRITE and DESCRIBE
+ * ACLs and its SCRAM credential, the marker last (a run stopped halfway finds it again). Users
+ * without the marker (made by hand) and topics are never deleted.
  */
 export function kafkaTopicScript(topics: KafkaTopicSetting[], users?: KafkaClientUser[]): string {
   const lines = ['set -euo pipefail'];
@@ -314,8 +324,40 @@ export function kafkaTopicScript(topics: KafkaTopicSetting[], users?: KafkaClien
     }
     // '*' is Kafka's literal wildcard resource: every topic, every group
     if (u.describeAll) lines.push(`${acl} --operation Describe --cluster --topic '*' --group '*' >/dev/null`);
+    lines.push(`${acl} --operation Describe --group ${sq(KAFKA_PROVISIONED_MARKER)} >/dev/null`);
   }
-  if (auth) lines.push(`echo "${users!.length} Kafka users and their ACLs are in place"`);
+  if (auth) {
+    const acls = `${KAFKA_BIN}/kafka-acls.sh --bootstrap-server "$BOOTSTRAP_SERVERS"${admin}`;
+    lines.push(
+      `echo "${users!.length} Kafka users and their ACLs are in place"`,
+      '# the users an earlier run made (the marker ACL) that the program no longer has',
+      `kept=' ${users!.map((u) => u.user).join(' ')} '`,
+      `${acls} --list --group ${sq(KAFKA_PROVISIONED_MARKER)} > /tmp/marked.txt`,
+      'sed -n \'s/^[[:space:]]*(principal=User:\\([^,]*\\), host=.*$/\\1/p\' /tmp/marked.txt | sort -u > /tmp/marked-users.txt',
+      'removed=0',
+      'while IFS= read -r user; do',
+      '  case "$kept" in *" $user "*) continue ;; esac',
+      `  ${acls} --list --principal "User:$user" > /tmp/user-acls.txt`,
+      '  # the literal resources it has ACLs on, one per line (a name may be the wildcard *)',
+      '  resources() { sed -n "s/^Current ACLs for resource \\`ResourcePattern(resourceType=$1, name=\\(.*\\), patternType=LITERAL)\\`:\\$/\\1/p" /tmp/user-acls.txt; }',
+      '  mapfile -t topics < <(resources TOPIC); mapfile -t groups < <(resources GROUP)',
+      '  args=(); for t in "${topics[@]}"; do args+=(--topic "$t"); done',
+      `  if [ "\${#args[@]}" -gt 0 ]; then ${acls} --remove --force --allow-principal "User:$user" --operation Read --operation Write --operation Describe "\${args[@]}" >/dev/null; fi`,
+      `  if grep -q 'resourceType=CLUSTER' /tmp/user-acls.txt; then ${acls} --remove --force --allow-principal "User:$user" --operation Describe --cluster >/dev/null; fi`,
+      `  if out=$(${KAFKA_BIN}/kafka-configs.sh --bootstrap-server "$BOOTSTRAP_SERVERS"${admin} --alter --entity-type users --entity-name "$user" --delete-config SCRAM-SHA-512 2>&1); then`,
+      '    echo "user $user: SCRAM-SHA-512 credential deleted"',
+      // Kafka's answer for a credential that is already gone; any other failure stops the run (the marker stays)
+      '  elif echo "$out" | grep -q "does not exist"; then echo "user $user had no SCRAM-SHA-512 credential left"',
+      '  else echo "$out" >&2; exit 1; fi',
+      '  # the groups last: they hold the marker, so a run that stops before this point finds the user again',
+      '  args=(); for g in "${groups[@]}"; do args+=(--group "$g"); done',
+      `  if [ "\${#args[@]}" -gt 0 ]; then ${acls} --remove --force --allow-principal "User:$user" --operation Read --operation Describe "\${args[@]}" >/dev/null; fi`,
+      '  echo "user $user is no longer in the program: its ACLs and SCRAM credential are deleted"',
+      '  removed=$((removed + 1))',
+      'done < /tmp/marked-users.txt',
+      'echo "$removed Kafka users of services that left were deleted"',
+    );
+  }
   return lines.join('\n');
 }
 

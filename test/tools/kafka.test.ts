@@ -18,7 +18,8 @@ import { find, K8sObject, newTestApp, one, synthApp } from '../harness/synth';
  * read-only root (test/tools/lab.ts). The provisioning Job's own command then creates the topics,
  * each service's SCRAM user and the ACLs the graph gives it; the CronJob's pod runs it again after
  * a client's password was rotated in the Secrets (it must converge: the new password works, the
- * old one is refused).
+ * old one is refused). The Job of the next version of the program, without one service, deletes that
+ * service's user and ACLs and leaves the others, and a user made by hand, alone.
  *
  * Verified with the real console clients, configured from each service's own Deployment env
  * (`EVENTS_BOOTSTRAP_SERVERS`, `EVENTS_SECURITY_PROTOCOL`, `EVENTS_SASL_MECHANISM`,
@@ -65,7 +66,8 @@ function kafkaLibs(): string {
   return CACHE;
 }
 
-function build() {
+/** The check's architecture; `without` leaves one service out (the next version of the program). */
+function build(without?: string) {
   const app = newTestApp();
   // one controller keeps the check within a shared machine's memory: the lint's node-loss error is accepted here
   const shop = new arch.BackendArchitecture(app, 'shop', {
@@ -77,11 +79,13 @@ function build() {
     engine: arch.MessageQueueEngine.kafka({ controllers: 1, brokers: 2, resources: small, controllerResources: small }),
     topics: [{ name: 'orders', partitions: 1 }, { name: 'payments', partitions: 1 }],
   });
-  const svc = (name: string, context: string) => new arch.Microservice(shop, name, { image: `ghcr.io/acme/${name}:1.0.0`, port: 8080, context });
-  svc('orders', 'ordering').uses(mq.topic('orders').producer());
-  svc('billing', 'billing').uses(mq.topic('orders').consumer('billing'));
-  svc('payments', 'payments').uses(mq.topic('payments').producer());
-  svc('shipping', 'shipping').uses(mq.topic('payments').consumer('shipping'));
+  const svc = (name: string, context: string, role: arch.IBindable) => {
+    if (name !== without) new arch.Microservice(shop, name, { image: `ghcr.io/acme/${name}:1.0.0`, port: 8080, context }).uses(role);
+  };
+  svc('orders', 'ordering', mq.topic('orders').producer());
+  svc('billing', 'billing', mq.topic('orders').consumer('billing'));
+  svc('payments', 'payments', mq.topic('payments').producer());
+  svc('shipping', 'shipping', mq.topic('payments').consumer('shipping'));
   return synthApp(app);
 }
 
@@ -194,7 +198,8 @@ test('the production Kafka cluster authenticates every service as its own user a
   expect({ status: second.status, out: second.status === 0 ? '' : (second.stdout + second.stderr).slice(-3000) }).toEqual({ status: 0, out: '' });
   expect(second.stdout).toContain('5 Kafka users and their ACLs are in place');
   const cronSeconds = Math.round((Date.now() - cronStarted) / 1000);
-  const cliStarts = (cronSpec.containers[0].args[0].match(/\/opt\/kafka\/bin\/kafka-[a-z]+\.sh /g) ?? []).length;
+  // the starts this run makes: the loop over users of services that left has nothing to do here
+  const cliStarts = (cronSpec.containers[0].args[0].split('while IFS=')[0].match(/\/opt\/kafka\/bin\/kafka-[a-z]+\.sh /g) ?? []).length;
 
   // ---- the clients, configured from their own Deployment env and Secret
   const scratch = lab.dir('clients', 0, 0, 0o700);
@@ -273,7 +278,49 @@ test('the production Kafka cluster authenticates every service as its own user a
   const payments = consume('shipping', 'shipping', 'payments', shippingEnv.EVENTS_PAYMENTS_GROUP);
   expect({ status: payments.status, out: payments.stdout.trim() }).toEqual({ status: 0, out: 'payment-2002' });
 
+  // ---- the next version of the program without shipping: its Job deletes shipping's user and
+  // ACLs, keeps the others, and leaves a user made by hand (no marker) alone
+  const adminConfig = path.join(scratch, 'admin.properties');
+  fs.writeFileSync(adminConfig, ['security.protocol=SASL_PLAINTEXT', 'sasl.mechanism=PLAIN',
+    `sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="${PASSWORDS['admin-password']}";`, ''].join('\n'));
+  const adminBootstrap = jobSpec.containers[0].env.find((e: any) => e.name === 'BOOTSTRAP_SERVERS').value;
+  const adminTool = (tool: string, ...args: string[]) => {
+    const r = lab!.exec('events-provision-x7k2p', [path.join(opt, 'bin', tool), '--bootstrap-server', adminBootstrap, '--command-config', adminConfig, ...args], clientEnv, 120_000);
+    if (r.status !== 0) throw new Error(`${tool} ${args.join(' ')}: ${text(r).slice(-2000)}`);
+    return r.stdout;
+  };
+  adminTool('kafka-configs.sh', '--alter', '--entity-type', 'users', '--entity-name', 'ops.reader', '--add-config', 'SCRAM-SHA-512=[password=ops-reader-pw-1234]');
+  adminTool('kafka-acls.sh', '--add', '--allow-principal', 'User:ops.reader', '--operation', 'Read', '--operation', 'Describe', '--topic', 'payments');
+  // a marked user whose credential is already gone (a run that stopped after deleting it): Kafka's answer is accepted
+  adminTool('kafka-acls.sh', '--add', '--allow-principal', 'User:ghost.user', '--operation', 'Describe', '--group', 'cdk8s-architect.provisioned-users');
+  const next = build('shipping');
+  const nextJob = find(next.objects, 'Job').find((j) => j.metadata.name.startsWith('events-provision-'))!.spec.template.spec;
+  expect(nextJob.containers[0].args[0]).not.toContain('shipping.shipping');
+  const aclsOf = (user: string) => adminTool('kafka-acls.sh', '--list', '--principal', `User:${user}`);
+  const aclsOfAll = () => adminTool('kafka-acls.sh', '--list');
+  const cleanupStarted = Date.now();
+  const cleanup = lab.runSync('events-provision-x7k2p', {
+    container: nextJob.containers[0], podSpec: nextJob, volumes: volumesOf('events-provision-next', nextJob), programs, secretEnv: secretEnv(nextJob.containers[0]),
+  }, 300_000);
+  const cleanupSeconds = Math.round((Date.now() - cleanupStarted) / 1000);
+  expect({ status: cleanup.status, out: cleanup.status === 0 ? '' : text(cleanup).slice(-3000) }).toEqual({ status: 0, out: '' });
+  expect(cleanup.stdout).toContain('user shipping.shipping is no longer in the program: its ACLs and SCRAM credential are deleted');
+  expect(cleanup.stdout).toContain('user ghost.user had no SCRAM-SHA-512 credential left');
+  expect(cleanup.stdout).toContain('2 Kafka users of services that left were deleted');
+  expect(aclsOfAll()).not.toContain('ghost.user');
+  const users = adminTool('kafka-configs.sh', '--describe', '--entity-type', 'users');
+  expect(users).not.toContain("'shipping.shipping'");
+  for (const u of ['billing.billing', 'ordering.orders', 'payments.payments', 'ops.reader']) expect(users).toContain(`'${u}'`);
+
+  expect(aclsOf('shipping.shipping')).not.toContain('principal=User:shipping.shipping');
+  expect(aclsOf('billing.billing')).toMatch(/resourceType=TOPIC, name=orders[\s\S]*operation=READ/);
+  expect(aclsOf('ops.reader')).toMatch(/resourceType=TOPIC, name=payments[\s\S]*operation=READ/);
+  // shipping's password no longer authenticates
+  const gone = consume('shipping', 'shipping', 'payments', shippingEnv.EVENTS_PAYMENTS_GROUP);
+  expect(gone.stdout.trim()).toBe('');
+  expect(text(gone)).toMatch(/SaslAuthenticationException|Authentication failed/);
+
   // eslint-disable-next-line no-console
-  console.log(`kafka check: cluster + Job ready after ${Math.round((started - t0) / 1000)} s (${attempts} Job attempts), CronJob run ${cronSeconds} s `
+  console.log(`kafka check: removed-service cleanup run ${cleanupSeconds} s; cluster + Job ready after ${Math.round((started - t0) / 1000)} s (${attempts} Job attempts), CronJob run ${cronSeconds} s `
     + `(${cliStarts} Kafka CLI starts), clients ${Math.round((Date.now() - started) / 1000)} s`);
 });

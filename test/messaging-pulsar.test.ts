@@ -302,13 +302,15 @@ describe('production: ZooKeeper, bookies, brokers, proxies', () => {
     // permissions of roles that no longer use a topic are revoked; namespace-level ones are reported
     const stale = runProvision(s, [
       '  *"get-partitioned-topic-metadata"*) echo \'{"partitions":6}\' ;;',
-      '  *"topics permissions persistent://shop/events/order-created"*) printf \'{\\n  "shop.billing" : [ "consume" ],\\n  "shop.retired" : [ "produce" ],\\n  "ops.reader" : [ "consume" ]\\n}\\n\' ;;',
+      '  *"topics permissions persistent://shop/events/order-created"*) printf \'{\\n  "shop.billing" : [ "consume" ],\\n  "shop.retired" : [ "produce" ],\\n  "ops.reader" : [ "consume" ],\\n  "*" : [ "consume" ]\\n}\\n\' ;;',
       '  *"revoke-permission"*"ops.reader"*) echo "Permissions are not set at the topic level" >&2; exit 1 ;;',
     ].join('\n'));
     expect(stale.stderr).toBe('');
     expect(stale.status).toBe(0);
     const revokes = stale.calls.filter((c) => c.includes('revoke-permission')).map((c) => c.replace(`--admin-url http://${BROKER_SVC}:8080 ${ADMIN_AUTH} `, ''));
+    // "*" is revoked as a name, not expanded as a file pattern
     expect(revokes).toEqual([
+      'topics revoke-permission persistent://shop/events/order-created --role *',
       'topics revoke-permission persistent://shop/events/order-created --role ops.reader',
       'topics revoke-permission persistent://shop/events/order-created --role shop.retired',
     ]);

@@ -52,6 +52,8 @@ const JVM_OPTS = 'export OPTS="${OPTS:-} -Dlog4j2.formatMsgNoLookups=true"';
 const TOOL_MEM = '-Xms64m -Xmx128m -XX:MaxDirectMemorySize=64m';
 const TOOL_RESOURCES: ResolvedResources = { cpuRequestMillis: 50, cpuLimitMillis: 1000, memoryRequestMebibytes: 256, memoryLimitMebibytes: 512 };
 const COPY_RESOURCES: ResolvedResources = { cpuRequestMillis: 10, cpuLimitMillis: 200, memoryRequestMebibytes: 16, memoryLimitMebibytes: 64 };
+/** The provisioning pod's `tokens` init container: python3 with ssl, json and urllib (about 30 MiB resident). */
+const TOKEN_RESOURCES: ResolvedResources = { cpuRequestMillis: 10, cpuLimitMillis: 500, memoryRequestMebibytes: 64, memoryLimitMebibytes: 128 };
 
 /** The mounted Secret with the HS256 key (`tokenSecretKey`), key `secret.key`. */
 const KEY_DIR = `${HOME}/token-key`;
@@ -511,12 +513,14 @@ export function pulsarProvisionScript(plan: PulsarProvisionPlan): string {
       '  topic=$1; shift',
       '  permissions=$(admin topics permissions "$topic")',
       '  roles=$(printf \'%s\' "$permissions" | python3 -c \'import json, sys; print("\\n".join(sorted(json.load(sys.stdin))))\')',
+      '  set -f  # a role name is never a file pattern',
       '  for role in $roles; do',
       '    keep=no; for r in "$@"; do if [ "$r" = "$role" ]; then keep=yes; fi; done',
       '    if [ "$keep" = yes ]; then continue; fi',
       '    if out=$(admin topics revoke-permission "$topic" --role "$role" 2>&1); then log "$role: permissions on $topic revoked"',
       '    else log "$role keeps what the namespace grants on $topic ($out)"; fi',
       '  done',
+      '  set +f',
       '}',
     ] : []),
     `until admin clusters get ${sq(plan.cluster)} >/dev/null 2>&1; do log "waiting for $ADMIN_URL"; sleep 5; done`,
@@ -1263,7 +1267,7 @@ export class PulsarEngine implements MessageQueueEngineImpl {
     const tokenScript = () => pulsarTokenScript(arch.name, sortedRoles());
     const initContainers: kplus.k8s.Container[] = s.auth
       ? [{
-        ...secureContainer({ name: 'tokens', image: s.image, command: ['python3', '-c'], resources: COPY_RESOURCES, volumeMounts: tokens.mounts }),
+        ...secureContainer({ name: 'tokens', image: s.image, command: ['python3', '-c'], resources: TOKEN_RESOURCES, volumeMounts: tokens.mounts }),
         args: lazy(() => [tokenScript()]),
       }]
       : [];

@@ -1,5 +1,6 @@
 import { createHash } from 'crypto';
 import * as kplus from 'cdk8s-plus-28';
+import { ClientCredentialsSecrets, ClientUsers } from './client-credentials';
 import { MessageQueueKind } from './engine';
 import { DeployedMessageQueue, MessageQueueEngineImpl, MessageQueueWiring } from './engine-impl';
 import { KafkaOptions } from './kafka-options';
@@ -11,7 +12,7 @@ import { fail, show } from '../internal/errors';
 import { deployMetricsExporter } from '../internal/exporter';
 import { ANNOTATION_EXTERNAL_SECRETS } from '../internal/labels';
 import { lazy } from '../internal/lazy';
-import { compareStrings, objectName, validateCronSchedule, validateDnsLabel, validateImage, validateInteger } from '../internal/names';
+import { objectName, validateCronSchedule, validateDnsLabel, validateImage, validateInteger } from '../internal/names';
 import { deployPlatformComponent } from '../internal/platform';
 import { secureContainer, writableVolumes } from '../internal/pod';
 import { resolveResources, ResolvedResources } from '../internal/profile-defaults';
@@ -683,17 +684,9 @@ export class KafkaEngine implements MessageQueueEngineImpl {
     const clientPorts: NetworkPort[] = [{ port: CLIENT_PORT, protocol: Protocol.TCP }];
 
     // ---- declared topics, and (with authentication) each client's user and ACLs
-    const users = new Map<string, { user: string; writes: Set<string>; reads: Set<string>; groups: Set<string>; describeAll?: boolean }>();
-    const clientUser = (consumer: IWorkload) => {
-      const user = `${consumer.namespace}.${consumer.componentName}`;
-      let u = users.get(user);
-      if (!u) {
-        u = { user, writes: new Set(), reads: new Set(), groups: new Set() };
-        users.set(user, u);
-      }
-      return u;
-    };
-    const scriptUsers = (): KafkaClientUser[] => [...users.values()].sort((a, b) => compareStrings(a.user, b.user)).map((u, i) => ({
+    const users = new ClientUsers();
+    const clientUser = (consumer: IWorkload) => users.of(consumer);
+    const scriptUsers = (): KafkaClientUser[] => users.sorted().map((u, i) => ({
       user: u.user,
       passwordVar: `CLIENT_PASSWORD_${i}`,
       writes: [...u.writes].sort(),
@@ -707,7 +700,7 @@ export class KafkaEngine implements MessageQueueEngineImpl {
     const exporterName = objectName(mq, name, 'exporter');
     const exporterUser = `${ns}.${exporterName}`;
     if (exporterOn && auth) {
-      users.set(exporterUser, { user: exporterUser, writes: new Set(), reads: new Set(), groups: new Set(), describeAll: true });
+      users.add({ user: exporterUser, writes: new Set(), reads: new Set(), groups: new Set(), describeAll: true });
     }
     const reprovisionSchedule = validateCronSchedule(mq, 'reprovisionSchedule', o.reprovisionSchedule ?? '23 * * * *', '23 * * * *');
     if (o.reprovisionSchedule !== undefined && topicSettings.length === 0 && !auth) {
@@ -810,7 +803,7 @@ export class KafkaEngine implements MessageQueueEngineImpl {
 
     // ---- what consumers get
     const p = mq.envPrefix;
-    const credentialsSecrets = new Map<string, string>();
+    const credentialsSecrets = new ClientCredentialsSecrets('Kafka', name);
     const connection = (consumer: IWorkload): MessageQueueWiring => {
       const vars: EnvVariable[] = [
         { name: `${p}ADDRESS`, value: EnvValue.fromValue(bootstrap) },
@@ -819,17 +812,7 @@ export class KafkaEngine implements MessageQueueEngineImpl {
       if (auth) {
         const user = clientUser(consumer).user;
         // each service reads its own Secret: the password of its own user
-        const secretName = `${consumer.componentName}-${name}-client`;
-        if (secretName.length > 63) {
-          fail(consumer, `the Kafka credentials Secret ${show(secretName)} of ${show(consumer.componentName)} has ${secretName.length} characters (Kubernetes allows 63)`,
-            `shorten the service name or the message queue name ${show(name)}`);
-        }
-        const key = `${consumer.namespace}/${secretName}`;
-        const other = credentialsSecrets.get(key);
-        if (other !== undefined && other !== user) {
-          fail(consumer, `the Kafka credentials Secret ${show(secretName)} would hold the passwords of both ${show(other)} and ${show(user)}`, 'rename one of the services');
-        }
-        credentialsSecrets.set(key, user);
+        const secretName = credentialsSecrets.secretFor(consumer, user);
         vars.push(
           { name: `${p}SECURITY_PROTOCOL`, value: EnvValue.fromValue('SASL_PLAINTEXT') },
           { name: `${p}SASL_MECHANISM`, value: EnvValue.fromValue('SCRAM-SHA-512') },

@@ -3,7 +3,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Lab } from './lab';
+import { Lab, podDnsName } from './lab';
 import { requireProgram, Running, waitFor } from './tooling';
 import * as arch from '../../src';
 import { find, K8sObject, newTestApp, one, synthApp } from '../harness/synth';
@@ -111,7 +111,7 @@ test('the production Kafka cluster authenticates every service as its own user a
   expect(job).toBeDefined();
   const deployment = (name: string, ns: string) => one(out.objects, 'Deployment', name, ns).spec.template.spec;
 
-  const host = (sts: K8sObject, i: number) => `${sts.metadata.name}-${i}.${sts.spec.serviceName}.${NS}.svc.cluster.local`;
+  const host = podDnsName;
   const clients = ['orders', 'billing', 'payments', 'shipping'];
   lab = Lab.create([
     { name: 'events-controller-0', hostnames: [host(controllerSts, 0)] },
@@ -134,21 +134,8 @@ test('the production Kafka cluster authenticates every service as its own user a
   const programs = { '/opt/kafka': opt, '/etc/kafka/docker': docker };
 
   // what the kubelet gives each pod: a claim or emptyDir per volume, ConfigMaps as files, Secret values as env
-  const volumesOf = (pod: string, spec: any) => {
-    const uid = spec.securityContext.runAsUser;
-    const fsGroup = spec.securityContext.fsGroup ?? uid;
-    const v: { [name: string]: string } = {};
-    for (const vol of spec.volumes ?? []) {
-      const d = lab!.dir(`${pod}-${vol.name}`, uid, fsGroup, 0o770);
-      if (vol.configMap) {
-        const cm = one(out.objects, 'ConfigMap', vol.configMap.name, NS);
-        for (const [k, val] of Object.entries(cm.data as { [k: string]: string })) fs.writeFileSync(path.join(d, k), val, { mode: 0o644 });
-      }
-      v[vol.name] = d;
-    }
-    v.data = v.data ?? lab!.dir(`${pod}-data`, uid, fsGroup, 0o770); // the volumeClaimTemplate
-    return v;
-  };
+  const configMap = (name: string) => one(out.objects, 'ConfigMap', name, NS).data;
+  const volumesOf = (pod: string, spec: any) => lab!.podVolumes(pod, spec, configMap, ['data']); // the volumeClaimTemplate
   const secretEnv = (container: any) => Object.fromEntries((container.env ?? []).filter((e: any) => e.valueFrom?.secretKeyRef).map((e: any) => {
     const ref = e.valueFrom.secretKeyRef;
     const value = ref.key === 'password' ? PASSWORDS[clientUser(ref.name)] : PASSWORDS[ref.key];

@@ -113,6 +113,26 @@ export class Lab {
     return d;
   }
 
+  /**
+   * What the kubelet gives a pod: a host directory per volume of its spec (owned by the pod's user
+   * and fsGroup), holding a ConfigMap's keys as files, and one per claim of its StatefulSet's
+   * volumeClaimTemplates. `configMap` returns the data of the ConfigMap of that name.
+   */
+  public podVolumes(pod: string, spec: any, configMap: (name: string) => { [key: string]: string }, claims: string[] = []): PodVolumes {
+    const uid = spec.securityContext.runAsUser;
+    const fsGroup = spec.securityContext.fsGroup ?? uid;
+    const v: { [name: string]: string } = {};
+    for (const vol of spec.volumes ?? []) {
+      const d = this.dir(`${pod}-${vol.name}`, uid, fsGroup, 0o770);
+      if (vol.configMap) {
+        for (const [k, val] of Object.entries(configMap(vol.configMap.name))) fs.writeFileSync(path.join(d, k), val, { mode: 0o644 });
+      }
+      v[vol.name] = d;
+    }
+    for (const claim of claims) v[claim] = this.dir(`${pod}-${claim}`, uid, fsGroup, 0o770);
+    return v;
+  }
+
   /** Writes a Secret's keys as files, as the kubelet does with the volume's defaultMode and the pod's fsGroup. */
   public secretDir(name: string, data: { [key: string]: string }, mode: number, fsGroup: number): string {
     const d = this.dir(`secret-${name}`, 0, fsGroup, 0o750);
@@ -259,6 +279,11 @@ export class Lab {
       this.madeMountPoints.push(target);
     }
   }
+}
+
+/** The DNS name of ordinal `i` of a StatefulSet (through its headless Service). */
+export function podDnsName(sts: any, i: number): string {
+  return `${sts.metadata.name}-${i}.${sts.spec.serviceName}.${sts.metadata.namespace}.svc.cluster.local`;
 }
 
 /** The container's environment as the kubelet builds it: literals, `$(VAR)` references, the pod name, Secret values. */

@@ -6,7 +6,8 @@
  *   compacted and time-retained topics;
  * - `work`: RabbitMQ 3-node cluster with quorum queues, extra vhosts, exchanges, queues and
  *   bindings, a delivery limit before dead-lettering;
- * - `orders`: RocketMQ with 3 NameServers and two synchronous master/slave broker groups;
+ * - `orders`: RocketMQ with 3 NameServers and two synchronous master/slave broker groups, each
+ *   service its own user with exactly its ACLs;
  * - `tenants`: Pulsar with ZooKeeper, BookKeeper, brokers and proxies, quorum 3/3/2, a tenant
  *   and namespace of its own, a compacted topic;
  * - `realtime`: Redis with Sentinel as a stream queue (AOF) plus a separate LRU cache;

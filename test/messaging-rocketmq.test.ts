@@ -165,10 +165,20 @@ describe('broker.conf', () => {
       ['inSyncReplicas', '2'],
       ['autoCreateTopicEnable', 'false'],
       ['autoCreateSubscriptionGroup', 'false'],
+      // without it a slave refuses every pull, also while its master is down
+      ['slaveReadEnable', 'true'],
       ['deleteWhen', '04'],
       // the longest retention (payments: 14 days) in hours
       ['fileReservedTime', '336'],
+      // ACL 2.0 with the local metadata (the metadata providers have no default)
+      ['authenticationEnabled', 'true'],
+      ['authenticationProvider', 'org.apache.rocketmq.auth.authentication.provider.DefaultAuthenticationProvider'],
+      ['authenticationMetadataProvider', 'org.apache.rocketmq.auth.authentication.provider.LocalAuthenticationMetadataProvider'],
+      ['authorizationEnabled', 'true'],
+      ['authorizationProvider', 'org.apache.rocketmq.auth.authorization.provider.DefaultAuthorizationProvider'],
+      ['authorizationMetadataProvider', 'org.apache.rocketmq.auth.authorization.provider.LocalAuthorizationMetadataProvider'],
     ]);
+    expect(props(brokerConf(build(arch.Profile.PRODUCTION, { authentication: false }), 'a', 0)).authenticationEnabled).toBeUndefined();
   });
 
   test('slaves: brokerId is the ordinal, role SLAVE; the other group differs only in its name', () => {
@@ -213,6 +223,7 @@ describe('broker.conf', () => {
       inSyncReplicas: 2,
       deleteHour: 4,
       fileReservedHours: 336,
+      authentication: true,
     };
     expect(renderBrokerConf(settings)).toBe(renderBrokerConf({ ...settings }));
     expect(renderBrokerConf(settings)).toBe(brokerConf(prod, 'a', 0));
@@ -225,14 +236,17 @@ describe('broker.conf', () => {
     expect(sts(prod, 'events-broker-a').spec.template.spec.volumes).toContainEqual({ name: 'config', configMap: { name: 'events-broker-a-config' } });
     const data = one(prod.out.objects, 'ConfigMap', 'events-broker-a-config', NS).data;
     const digest = createHash('sha256').update(JSON.stringify(data)).digest('hex').slice(0, 16);
-    expect(sts(prod, 'events-broker-a').spec.template.metadata.annotations).toEqual({ 'cdk8s-architect.dev/config-hash': digest });
+    expect(sts(prod, 'events-broker-a').spec.template.metadata.annotations).toEqual({
+      'cdk8s-architect.dev/config-hash': digest,
+      'cdk8s-architect.dev/external-secrets': 'events-acl',
+    });
     expect(sts(prod, 'events-broker-b').spec.template.metadata.annotations['cdk8s-architect.dev/config-hash']).not.toBe(digest);
   });
 });
 
 describe('start scripts', () => {
   /** The broker script with the ConfigMap and config directories moved to temporary ones. */
-  function runBrokerScript(hostname: string): { status: number | null; stderr: string; conf: string; args: string } {
+  function runBrokerScript(hostname: string, adminPassword = 'admin-secret-1', brokerPassword = 'broker-secret-2'): { status: number | null; stderr: string; conf: string; args: string } {
     const dir = scratchDir();
     for (const d of ['etc', 'conf', 'home/bin']) fs.mkdirSync(path.join(dir, d), { recursive: true });
     fs.writeFileSync(path.join(dir, 'etc', 'broker-0.conf'), brokerConf(prod, 'a', 0));
@@ -243,7 +257,7 @@ describe('start scripts', () => {
     fs.chmodSync(mqbroker, 0o755);
     const script = container(prod, 'events-broker-a').command[2].replace('/etc/rocketmq', `${dir}/etc`).replace('/home/rocketmq/conf', `${dir}/conf`);
     const r = spawnSync('bash', ['-c', script], {
-      env: { PATH: process.env.PATH, HOSTNAME: hostname, POD_IP: '10.1.2.3', ROCKETMQ_HOME: path.join(dir, 'home') },
+      env: { PATH: process.env.PATH, HOSTNAME: hostname, POD_IP: '10.1.2.3', ROCKETMQ_HOME: path.join(dir, 'home'), ADMIN_PASSWORD: adminPassword, BROKER_PASSWORD: brokerPassword },
       encoding: 'utf8',
       timeout: 10_000,
     });
@@ -255,13 +269,32 @@ describe('start scripts', () => {
     expect(container(prod, 'events-broker-a').command.slice(0, 2)).toEqual(['bash', '-c']);
     const slave = runBrokerScript('events-broker-a-1');
     expect(slave.status).toBe(0);
-    expect(slave.conf).toBe(`${brokerConf(prod, 'a', 1)}brokerIP1=10.1.2.3\nbrokerIP2=10.1.2.3\n`);
+    expect(slave.conf).toBe(`${brokerConf(prod, 'a', 1)}brokerIP1=10.1.2.3\nbrokerIP2=10.1.2.3\n`
+      + 'initAuthenticationUser={"username":"admin","password":"admin-secret-1"}\n'
+      + 'innerClientAuthenticationCredentials={"accessKey":"broker","secretKey":"broker-secret-2"}\n');
     // mqbroker's own command line (5.3.3) with the generated logback configuration
     expect(slave.args).toMatch(/^-Drmq\.logback\.configurationFile=\/etc\/rocketmq\/rmq\.broker\.logback\.xml org\.apache\.rocketmq\.broker\.BrokerStartup -c .*\/conf\/broker\.conf$/);
     expect(props(runBrokerScript('events-broker-a-0').conf)).toMatchObject({ brokerId: '0', brokerRole: 'SYNC_MASTER', brokerIP1: '10.1.2.3' });
     const missing = runBrokerScript('events-broker-a-7');
     expect(missing.status).toBe(1);
     expect(missing.stderr).toContain('no broker configuration for ordinal 7');
+    // the passwords go into JSON values: a quote, a backslash or a short one stops the broker
+    const quote = runBrokerScript('events-broker-a-0', 'pass"word-1');
+    expect(quote.status).toBe(1);
+    expect(quote.stderr).toContain('the RocketMQ password admin-password has characters other than A-Za-z0-9._~+/=-');
+    const short = runBrokerScript('events-broker-a-0', 'admin-secret-1', 'short');
+    expect(short.status).toBe(1);
+    expect(short.stderr).toContain('the RocketMQ password broker-password has 5 characters: use 8 to 128');
+  });
+
+  test('with authentication the passwords come from the cluster\'s Secret, and the rendered file is the broker\'s only', () => {
+    const env = envOf(sts(prod, 'events-broker-a'));
+    expect(env.ADMIN_PASSWORD).toEqual({ secretKeyRef: { name: 'events-acl', key: 'admin-password' } });
+    expect(env.BROKER_PASSWORD).toEqual({ secretKeyRef: { name: 'events-acl', key: 'broker-password' } });
+    expect(container(prod, 'events-broker-a').command[2]).toContain('umask 077');
+    const plain = build(arch.Profile.PRODUCTION, { authentication: false });
+    expect(envOf(sts(plain, 'events-broker-a')).ADMIN_PASSWORD).toBeUndefined();
+    expect(container(plain, 'events-broker-a').command[2]).not.toContain('initAuthenticationUser');
   });
 
   test('the pod IP comes from the downward API', () => {
@@ -411,7 +444,8 @@ describe('log volumes', () => {
 
 describe('topics Job', () => {
   test('named after a hash of its content, which changes with the consumer groups', () => {
-    expect(job(prod).metadata.name).toMatch(/^events-topics-[0-9a-f]{10}$/);
+    expect(job(prod).metadata.name).toMatch(/^events-provision-[0-9a-f]{10}$/);
+    expect(job(build(arch.Profile.PRODUCTION, { authentication: false })).metadata.name).toMatch(/^events-topics-[0-9a-f]{10}$/);
     const more = build(arch.Profile.PRODUCTION, {}, TOPICS, (mq, shop) => {
       defaultWiring(mq, shop);
       new arch.Microservice(shop, 'audit', { image: 'ghcr.io/acme/audit:1.0.0' }).uses(mq.topic('payments').consumer('audit'));
@@ -434,10 +468,18 @@ describe('topics Job', () => {
     const c = job(prod).spec.template.spec.containers[0];
     expect(c.image).toBe('apache/rocketmq:5.3.3');
     expect(c.command).toEqual(['bash', '-c']);
-    expect(envOf(job(prod)).JAVA_OPT).toBe('-Dcom.rocketmq.sendMessageWithVIPChannel=false');
-    expect(c.volumeMounts.map((m: any) => m.mountPath)).toEqual(['/home/rocketmq/logs', '/tmp']);
+    expect(envOf(job(prod)).JAVA_OPT).toBe('-Dcom.rocketmq.sendMessageWithVIPChannel=false -Drocketmq.home.dir=/home/rocketmq/admin');
+    expect(c.volumeMounts.map((m: any) => m.mountPath)).toEqual(['/home/rocketmq/logs', '/tmp', '/home/rocketmq/admin']);
+    expect(job(prod).spec.template.spec.volumes).toContainEqual({ name: 'admin-home', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } });
     expect(job(prod).spec.template.spec.securityContext).toMatchObject({ runAsUser: 3000, fsGroup: 3000 });
-    expect(find(build(arch.Profile.PRODUCTION, {}, [], () => undefined).out.objects, 'Job', undefined, NS)).toEqual([]);
+    const plain = build(arch.Profile.PRODUCTION, { authentication: false });
+    expect(envOf(job(plain)).JAVA_OPT).toBe('-Dcom.rocketmq.sendMessageWithVIPChannel=false');
+    expect(find(build(arch.Profile.PRODUCTION, { authentication: false }, [], () => undefined).out.objects, 'Job', undefined, NS)).toEqual([]);
+    // the same script hourly, so a rotated password reaches the brokers
+    const cron = one(prod.out.objects, 'CronJob', 'events-provision', NS);
+    expect(cron.spec.schedule).toBe('37 * * * *');
+    expect(cron.spec.jobTemplate.spec.template.spec.containers[0].args).toEqual(job(prod).spec.template.spec.containers[0].args);
+    expect(find(build(arch.Profile.PRODUCTION, { reprovisionSchedule: '' }).out.objects, 'CronJob', undefined, NS)).toEqual([]);
   });
 
   /** Runs the Job's script against a stand-in mqadmin that confirms on `confirmingFrom`-th call and later. */
@@ -464,7 +506,7 @@ describe('topics Job', () => {
   }
 
   test('the script retries until every master confirmed (mqadmin exits 0 on failures)', () => {
-    const r = runJob(jobScript(prod), 2, 3);
+    const r = runJob(jobScript(build(arch.Profile.PRODUCTION, { authentication: false })), 2, 3);
     expect(r.status).toBe(0);
     const nsArg = `-n ${ns(0)};${ns(1)}`;
     expect(r.calls).toEqual([
@@ -482,7 +524,7 @@ describe('topics Job', () => {
 
   test('the script fails when a master never confirms', () => {
     // only one of the two masters answers
-    const r = runJob(jobScript(prod), 1, 1);
+    const r = runJob(jobScript(build(arch.Profile.PRODUCTION, { authentication: false })), 1, 1);
     expect(r.status).toBe(1);
     expect(r.calls).toHaveLength(60);
     expect(r.stdout).toContain('topic orders: confirmed by 1 of 2 masters, giving up');
@@ -495,7 +537,7 @@ describe('topics Job', () => {
   });
 
   test('reaches the NameServers on 9876 and the brokers on 10911, nothing else', () => {
-    const policy = one(prod.out.objects, 'NetworkPolicy', 'events-topics', NS);
+    const policy = one(prod.out.objects, 'NetworkPolicy', 'events-provision', NS);
     const sel = (n: string) => sts(prod, n).spec.selector.matchLabels;
     // one rule per port set: the NameServers on 9876, both broker groups on 10911
     expect(policy.spec.egress).toEqual([
@@ -529,7 +571,59 @@ describe('services', () => {
       new arch.Microservice(shop, 'ops', { image: 'ghcr.io/acme/ops:1.0.0', context: 'ops' }).uses(mq);
     });
     const env = envOf(one(b.out.objects, 'Deployment', 'ops', 'ops'));
-    expect(Object.keys(env).filter((k) => k.startsWith('EVENTS_')).sort()).toEqual(['EVENTS_ADDRESS', 'EVENTS_NAMESRV_ADDR', 'EVENTS_TYPE']);
+    expect(Object.keys(env).filter((k) => k.startsWith('EVENTS_')).sort()).toEqual(['EVENTS_ADDRESS', 'EVENTS_NAMESRV_ADDR', 'EVENTS_PASSWORD', 'EVENTS_TYPE', 'EVENTS_USERNAME']);
+    // its user is created with no ACL but the marker
+    expect(jobScript(b)).toContain('user_on "$addr" \'ops.ops\' "$CLIENT_PASSWORD_0"');
+    expect(jobScript(b)).toContain('-s \'User:ops.ops\' -r \'Group:cdk8s-architect-provisioned-users\' -a \'Get\' -d Allow');
+  });
+
+  test('each service is its own user, with the password of its own Secret', () => {
+    expect(envOf(one(prod.out.objects, 'Deployment', 'billing', 'billing'))).toMatchObject({
+      EVENTS_USERNAME: 'billing.billing',
+      EVENTS_PASSWORD: { secretKeyRef: { name: 'billing-events-client', key: 'password' } },
+    });
+    expect(envOf(one(prod.out.objects, 'Deployment', 'orders', 'ordering'))).toMatchObject({ EVENTS_USERNAME: 'ordering.orders' });
+    const plain = build(arch.Profile.PRODUCTION, { authentication: false });
+    expect(envOf(one(plain.out.objects, 'Deployment', 'billing', 'billing')).EVENTS_USERNAME).toBeUndefined();
+    // the Job reads every password from the consumers' Secret, one key per user
+    const env = envOf(job(prod));
+    expect(env.ADMIN_PASSWORD).toEqual({ secretKeyRef: { name: 'events-acl', key: 'admin-password' } });
+    expect(env.CLIENT_PASSWORD_0).toEqual({ secretKeyRef: { name: 'events-consumers', key: 'billing.billing' } });
+    expect(env.CLIENT_PASSWORD_1).toEqual({ secretKeyRef: { name: 'events-consumers', key: 'ordering.orders' } });
+    expect(env.CLIENT_PASSWORD_2).toEqual({ secretKeyRef: { name: 'events-consumers', key: 'shipping.shipping' } });
+    expect(job(prod).spec.template.metadata.annotations).toEqual({ 'cdk8s-architect.dev/external-secrets': 'events-acl,events-consumers' });
+  });
+
+  test('the Job grants exactly what the bindings say, on every broker, masters and slaves', () => {
+    const script = jobScript(prod);
+    const host = (g: string, i: number) => `events-broker-${g}-${i}.events-broker-${g}-headless.events.svc.cluster.local:10911`;
+    expect(script).toContain(`for addr in '${host('a', 0)}' '${host('a', 1)}' '${host('b', 0)}' '${host('b', 1)}'; do`);
+    const grants = script.split('\n').filter((l) => l.includes('createAcl')).map((l) => l.replace(/^.*-s /, ''));
+    // each user's first grant carries the marker (a group no client joins)
+    const marker = 'Group:cdk8s-architect-provisioned-users';
+    expect(grants).toEqual([
+      // a consumer subscribes to its topic and its group, and reads offsets (Get)
+      `'User:billing.billing' -r 'Group:billing,Topic:orders,${marker}' -a 'Get,Sub' -d Allow`,
+      // a producer publishes, nothing else
+      `'User:ordering.orders' -r 'Topic:orders,${marker}' -a 'Pub' -d Allow`,
+      `'User:shipping.shipping' -r 'Group:shipping,Topic:orders,${marker}' -a 'Get,Sub' -d Allow`,
+    ]);
+    expect(script).toContain(`wanted='billing.billing Group:billing
+billing.billing Group:cdk8s-architect-provisioned-users
+billing.billing Topic:orders
+ordering.orders Group:cdk8s-architect-provisioned-users
+ordering.orders Topic:orders
+shipping.shipping Group:cdk8s-architect-provisioned-users
+shipping.shipping Group:shipping
+shipping.shipping Topic:orders'`);
+    // a service that produces and consumes one topic gets both on it
+    const both = build(arch.Profile.PRODUCTION, {}, TOPICS, (mq, shop) => {
+      const svc = new arch.Microservice(shop, 'relay', { image: 'ghcr.io/acme/relay:1.0.0', context: 'relay' });
+      svc.uses(mq.topic('orders').producer());
+      svc.uses(mq.topic('orders').consumer('relay'));
+    });
+    expect(jobScript(both)).toContain(`-s 'User:relay.relay' -r 'Topic:orders,${marker}' -a 'Get,Pub,Sub' -d Allow`);
+    expect(jobScript(both)).toContain('-s \'User:relay.relay\' -r \'Group:relay\' -a \'Get,Sub\' -d Allow');
   });
 
   test('reach every NameServer on 9876 and every broker (slaves too) on 10911, nothing else', () => {
@@ -602,6 +696,22 @@ describe('validation', () => {
     'topic "orders" replicationFactor 3 exceeds replicasPerGroup 2', /at most 2 .*or raise replicasPerGroup/));
   test('more copies than the lone development broker', () => expectError(() => build(arch.Profile.DEVELOPMENT, {}, [{ name: 'orders', replicationFactor: 2 }], () => undefined),
     'replicationFactor 2 exceeds replicasPerGroup 1', /at most 1/));
+  test('a cluster credentials Secret without authentication', () => expectError(withOptions({ authentication: false, clusterCredentialsSecret: 'x' }),
+    'clusterCredentialsSecret is set but authentication is false', /turn authentication on/));
+  test('an invalid passwords Secret name', () => expectError(withOptions({ consumerPasswordsSecret: 'Bad_Name' }), 'consumerPasswordsSecret "Bad_Name"', /./));
+  test('a schedule that is no cron expression', () => expectError(withOptions({ reprovisionSchedule: 'hourly' }), 'reprovisionSchedule "hourly" is not a 5-field cron expression', /37 \* \* \* \*/));
+  test('a schedule with nothing to provision', () => expectError(() => build(arch.Profile.PRODUCTION, { authentication: false, reprovisionSchedule: '1 * * * *' }, [], () => undefined),
+    'reprovisionSchedule is set, but with no topics and authentication off', /remove reprovisionSchedule/));
+  test('a service whose credentials Secret name passes 63 characters (the error names the service)', () => {
+    const long = 'a'.repeat(50);
+    expect(() => build(arch.Profile.PRODUCTION, {}, TOPICS, (mq, shop) => {
+      new arch.Microservice(shop, long, { image: 'ghcr.io/acme/x:1.0.0' }).uses(mq.topic('orders').producer());
+    })).toThrow(`[shop/${long}] the RocketMQ credentials Secret "${long}-events-client" of "${long}" has 64 characters (Kubernetes allows 63). `
+      + 'Fix: shorten the service name or the message queue name "events"');
+  });
+  test('the marker group', () => expectError(() => build(arch.Profile.PRODUCTION, {}, TOPICS, (mq, shop) => {
+    new arch.Microservice(shop, 'x', { image: 'ghcr.io/acme/x:1.0.0' }).uses(mq.topic('orders').consumer('cdk8s-architect-provisioned-users'));
+  }), 'is the group whose ACL marks the users', /another name/));
   test('a consumer group on two topics', () => expectError(() => build(arch.Profile.PRODUCTION, {}, TOPICS, (mq, shop) => {
     const billing = new arch.Microservice(shop, 'billing', { image: 'ghcr.io/acme/billing:2.0.0' });
     billing.uses(mq.topic('orders').consumer('billing'));

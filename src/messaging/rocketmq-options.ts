@@ -25,7 +25,8 @@ export enum RocketMqFlushDiskType {
 /**
  * Options of the Apache RocketMQ 5.x engine: NameServers and classic master/slave broker groups
  * (no automatic failover: when a master is down its group takes no writes until it returns,
- * producers send to the other groups and consumers read from its slaves).
+ * producers send to the other groups and consumers read from its slaves), with RocketMQ 5's
+ * authentication and authorization (ACL 2.0) on every broker by default.
  */
 export interface RocketMqOptions {
   /**
@@ -93,4 +94,51 @@ export interface RocketMqOptions {
    * @default - 100m/1000m CPU and 1024/1024 MiB in production; 50m/500m and 384/512 MiB in development
    */
   readonly nameServerResources?: ComputeResources;
+  /**
+   * Authentication and authorization (RocketMQ 5 ACL 2.0) on every broker: a client must sign its
+   * requests as a user (`AclClientRPCHook` with its access key and secret key) and may do only what
+   * an ACL allows. Each service is its own user `<namespace>.<service>` allowed exactly its
+   * bindings: `Pub` on the topics it produces, `Sub` and `Get` on the topics it consumes and on its
+   * consumer groups; the provisioning Job creates the users and ACLs on every broker, masters and
+   * slaves (brokers do not replicate them), and deletes the users it made for services that left.
+   * The NameServers have no authentication in RocketMQ 5 (route lookups and broker registrations
+   * are open inside the NetworkPolicies). `false` only for a throwaway cluster.
+   * @default true
+   */
+  readonly authentication?: boolean;
+  /**
+   * The Secret in the queue's namespace, managed outside these manifests, with the passwords of the
+   * cluster's two super users: key `admin-password` (user `admin`, the provisioning Job's
+   * mqadmin) and key `broker-password` (user `broker`, what a slave signs its sync from its master
+   * with). Each broker creates both users with these passwords at its first start and never
+   * changes them afterwards (RocketMQ's `initAuthenticationUser` and
+   * `innerClientAuthenticationCredentials`): to rotate one, change it on every broker with
+   * `mqadmin updateUser` first, then in the Secret, then restart the brokers. Passwords must be 8 to
+   * 128 characters of letters, digits and `-._~+/=` (e.g. `openssl rand -hex 32`); brokers and the
+   * Job refuse others.
+   * @default - "<name>-acl"
+   */
+  readonly clusterCredentialsSecret?: string;
+  /**
+   * The Secret in the queue's namespace, managed outside these manifests, that gives the
+   * provisioning Job each service's password (its secret key): one key per user, named
+   * `<namespace>.<service>`. Each service reads the same password from its own Secret
+   * `<service>-<name>-client` (key `password`) in its own namespace. Same character rules as
+   * `clusterCredentialsSecret`.
+   * @default - "<name>-consumers"
+   */
+  readonly consumerPasswordsSecret?: string;
+  /**
+   * When the provisioning (topics, consumer groups; with authentication the users and ACLs) runs
+   * again, as a CronJob (5-field cron expression). Every step converges, so each run applies a
+   * password rotated in `consumerPasswordsSecret`, restores a deleted ACL and recreates a topic
+   * on a broker that lost its volume; the one-off Job runs at once whenever its content changes,
+   * but cannot see a Secret's new value. Each run starts mqadmin (a JVM) once per topic and
+   * consumer group and, with authentication, twice per service and once more on each broker (22
+   * starts for 2 topics, 2 groups, 4 services and 2 brokers took 144 s on a busy 2-core machine),
+   * hence hourly. "" for no CronJob. Setting it where there is nothing to provision (no topics,
+   * authentication off) is an error.
+   * @default "37 * * * *"
+   */
+  readonly reprovisionSchedule?: string;
 }

@@ -246,7 +246,8 @@ describe('broker.conf', () => {
 
 describe('start scripts', () => {
   /** The broker script with the ConfigMap and config directories moved to temporary ones. */
-  function runBrokerScript(hostname: string, adminPassword = 'admin-secret-1', brokerPassword = 'broker-secret-2'): { status: number | null; stderr: string; conf: string; args: string } {
+  function runBrokerScript(hostname: string, adminPassword = 'admin-secret-1', brokerPassword = 'broker-secret-2'):
+  { status: number | null; stderr: string; conf: string; args: string; mode: number } {
     const dir = scratchDir();
     for (const d of ['etc', 'conf', 'home/bin']) fs.mkdirSync(path.join(dir, d), { recursive: true });
     fs.writeFileSync(path.join(dir, 'etc', 'broker-0.conf'), brokerConf(prod, 'a', 0));
@@ -262,13 +263,16 @@ describe('start scripts', () => {
       timeout: 10_000,
     });
     const read = (f: string) => (fs.existsSync(path.join(dir, f)) ? fs.readFileSync(path.join(dir, f), 'utf8') : '');
-    return { status: r.status, stderr: r.stderr, conf: read('seen.conf'), args: read('args').trim() };
+    const conf = path.join(dir, 'conf', 'broker.conf');
+    return { status: r.status, stderr: r.stderr, conf: read('seen.conf'), args: read('args').trim(), mode: fs.existsSync(conf) ? fs.statSync(conf).mode : 0 };
   }
 
   test('the broker picks its ordinal\'s file, adds the pod IP and starts mqbroker with it', () => {
     expect(container(prod, 'events-broker-a').command.slice(0, 2)).toEqual(['bash', '-c']);
     const slave = runBrokerScript('events-broker-a-1');
     expect(slave.status).toBe(0);
+    // the rendered file holds the passwords: the broker's only
+    expect(slave.mode & 0o777).toBe(0o600);
     expect(slave.conf).toBe(`${brokerConf(prod, 'a', 1)}brokerIP1=10.1.2.3\nbrokerIP2=10.1.2.3\n`
       + 'initAuthenticationUser={"username":"admin","password":"admin-secret-1"}\n'
       + 'innerClientAuthenticationCredentials={"accessKey":"broker","secretKey":"broker-secret-2"}\n');
@@ -291,7 +295,7 @@ describe('start scripts', () => {
     const env = envOf(sts(prod, 'events-broker-a'));
     expect(env.ADMIN_PASSWORD).toEqual({ secretKeyRef: { name: 'events-acl', key: 'admin-password' } });
     expect(env.BROKER_PASSWORD).toEqual({ secretKeyRef: { name: 'events-acl', key: 'broker-password' } });
-    expect(container(prod, 'events-broker-a').command[2]).toContain('umask 077');
+    expect(container(prod, 'events-broker-a').command[2]).toContain(': > "$conf"\nchmod 600 "$conf"\n');
     const plain = build(arch.Profile.PRODUCTION, { authentication: false });
     expect(envOf(sts(plain, 'events-broker-a')).ADMIN_PASSWORD).toBeUndefined();
     expect(container(plain, 'events-broker-a').command[2]).not.toContain('initAuthenticationUser');

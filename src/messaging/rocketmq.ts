@@ -284,7 +284,9 @@ function brokerStartScript(authentication: boolean): string {
     passwordCheck(),
     'check admin-password "$ADMIN_PASSWORD"',
     'check broker-password "$BROKER_PASSWORD"',
-    'umask 077',
+    // the file holds the passwords: readable by the broker only (the umask of the broker itself is left alone)
+    ': > "$conf"',
+    'chmod 600 "$conf"',
   ] : [];
   const appendCredentials = authentication
     ? `; printf 'initAuthenticationUser={"username":"${ADMIN_USER}","password":"%s"}\\ninnerClientAuthenticationCredentials={"accessKey":"${BROKER_USER}","secretKey":"%s"}\\n' `

@@ -25,7 +25,8 @@ import { find, K8sObject, newTestApp, one, synthApp } from '../harness/synth';
  * killed (SIGKILL): the consumer reads the messages from the slave, which only works when the slave
  * has the users and ACLs (brokers do not replicate them) and synced the topic from its master (signed
  * with the broker super user). The Job of the next version of the program, without one service,
- * deletes that service's user on the brokers and leaves a user made by hand alone.
+ * deletes that service's user on the brokers and an ACL entry added by hand to another service's
+ * user (the Job owns its users' ACLs), and leaves a user made by hand alone.
  *
  * The image is a stand-in: the 5.3.3 jars (test/tools/rocketmq/pom.xml, Maven Central) with shell
  * scripts written for this check in place of the image's (test/tools/rocketmq/image/bin, see their
@@ -262,6 +263,8 @@ test('the production RocketMQ cluster authenticates every service as its own use
     await waitFor(`ops.reader on broker ${b}`, async () => (adminTool('createUser', '-b', addr, '-u', 'ops.reader', '-p', 'ops-reader-pw-1234')
       .match(/create user to .* success\.|The user is existed/) ? true : undefined), 240_000, logs);
     expect(adminTool('createAcl', '-b', addr, '-s', 'User:ops.reader', '-r', 'Topic:payments', '-a', 'Sub', '-d', 'Allow')).toContain(`create acl to ${addr} success.`);
+    // an entry the graph does not give billing, added by hand: the Job owns its users' ACLs
+    expect(adminTool('createAcl', '-b', addr, '-s', 'User:billing.billing', '-r', 'Topic:payments', '-a', 'Sub', '-d', 'Allow')).toContain(`create acl to ${addr} success.`);
   }
   const next = build('shipping');
   const nextJob = find(next.objects, 'Job').find((j) => j.metadata.name.startsWith('events-provision-'))!.spec.template.spec;
@@ -280,6 +283,10 @@ test('the production RocketMQ cluster authenticates every service as its own use
     expect(users).not.toMatch(/^shipping\.shipping /m);
     for (const u of ['billing.billing', 'ordering.orders', 'payments.payments', 'ops.reader']) expect(users).toMatch(new RegExp(`^${u.replace('.', '\\.')} `, 'm'));
     expect(adminTool('listAcl', '-b', addr, '-s', 'User:ops.reader')).toMatch(/User:ops\.reader\s+Custom\s+Topic:payments\s+\[Sub\]/);
+    expect(cleanup.stdout).toContain(`Topic:payments of billing.billing (no longer used) on ${addr}: done`);
+    const billingAcls = adminTool('listAcl', '-b', addr, '-s', 'User:billing.billing');
+    expect(billingAcls).not.toContain('Topic:payments');
+    expect(billingAcls).toMatch(/User:billing\.billing\s+Custom\s+Topic:orders\s+\[Sub, Get\]|User:billing\.billing\s+Custom\s+Topic:orders\s+\[Get, Sub\]/);
   }
   // shipping's password no longer authenticates
   denied(consume('shipping', 'shipping', 'payments', shippingEnv.EVENTS_PAYMENTS_GROUP), /^DENIED .*(check signature failed|User:shipping\.shipping is not found|not exist)/);

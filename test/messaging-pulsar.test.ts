@@ -668,7 +668,15 @@ describe('token authentication (the default)', () => {
     expect(cron.spec.schedule).toBe('41 * * * *');
     expect(cron.spec.jobTemplate.spec.template).toEqual(job(out, 'events-provision').spec.template);
     expect(find(build(arch.Profile.PRODUCTION, { reprovisionSchedule: '*/30 * * * *' }).objects, 'CronJob', 'events-provision', NS)[0].spec.schedule).toBe('*/30 * * * *');
-    expect(find(build(arch.Profile.PRODUCTION, { reprovisionSchedule: '' }).objects, 'CronJob', undefined, NS)).toHaveLength(0);
+    expect(find(build(arch.Profile.PRODUCTION, { reprovisionSchedule: '', authentication: false }).objects, 'CronJob', undefined, NS)).toHaveLength(0);
+  });
+
+  test('service tokens expire after tokenLifetime and are renewed at half of it by the same script', () => {
+    const tokenScript = (o: arch.PulsarOptions = {}) => job(build(arch.Profile.PRODUCTION, o), 'events-provision').spec.template.spec.initContainers[0].args[0];
+    expect(tokenScript()).toContain('\nLIFETIME = 604800\n');
+    expect(tokenScript()).toContain('sign(s["role"], NOW + LIFETIME)');
+    expect(tokenScript()).toContain('if left > LIFETIME // 2 and ');
+    expect(tokenScript({ tokenLifetime: Duration.hours(36) })).toContain('\nLIFETIME = 129600\n');
   });
 
   test('the development standalone member authenticates and authorizes like the brokers', () => {
@@ -702,6 +710,12 @@ describe('token authentication (the default)', () => {
     expect(synthError(arch.Profile.PRODUCTION, { tokenKeySecret: 'Key_Secret' })).toMatch(/shop\/events.*tokenKeySecret "Key_Secret" is not a valid DNS-1123 label/);
     expect(synthError(arch.Profile.PRODUCTION, { kubernetesApiCidr: '10.0.0.300/32' })).toMatch(/kubernetesApiCidr "10.0.0.300\/32" is not an IPv4 CIDR/);
     expect(synthError(arch.Profile.PRODUCTION, { reprovisionSchedule: 'hourly' })).toMatch(/reprovisionSchedule "hourly" is not a 5-field cron expression/);
+    // tokens expire: something must renew them
+    expect(synthError(arch.Profile.PRODUCTION, { reprovisionSchedule: '' })).toMatch(/reprovisionSchedule "" leaves the services' tokens to expire.*keep a schedule/);
+    expect(synthError(arch.Profile.PRODUCTION, { tokenLifetime: Duration.minutes(90) })).toMatch(/tokenLifetime of 5400 s is not a whole number of hours from 1 to 365 days/);
+    expect(synthError(arch.Profile.PRODUCTION, { tokenLifetime: Duration.days(400) })).toMatch(/tokenLifetime of 34560000 s/);
+    expect(synthError(arch.Profile.PRODUCTION, { tokenLifetime: Duration.seconds(86_401) })).toMatch(/tokenLifetime of 86401 s/);
+    expect(synthError(arch.Profile.PRODUCTION, { authentication: false, tokenLifetime: Duration.days(1) })).toMatch(/tokenLifetime is set but authentication is false/);
     // the service's token Secret name must fit
     const app = newTestApp();
     const shop = new arch.BackendArchitecture(app, 'shop', { profile: arch.Profile.PRODUCTION });

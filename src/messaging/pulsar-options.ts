@@ -1,3 +1,4 @@
+import { Duration } from 'cdk8s';
 import { ComputeResources } from '../architecture/resources';
 
 /** The ZooKeeper ensemble that holds Pulsar's metadata (production only). */
@@ -185,6 +186,17 @@ export interface PulsarOptions {
    */
   readonly tokenKeySecret?: string;
   /**
+   * How long a service's token is valid (its `exp` claim). The provisioning (the Job and its
+   * CronJob) signs a new token into the service's Secret once half of the lifetime has passed, and
+   * the client reads the mounted file again when the broker asks it to re-authenticate
+   * (`authenticationRefreshCheckSeconds`, 60 s), so a running service never holds an expired
+   * token; a service removed from the program keeps a valid token for at most this long. Whole
+   * hours, from 1 to 365 days. The servers' own super-user tokens are signed at their start, kept
+   * in memory volumes and do not expire.
+   * @default Duration.days(7)
+   */
+  readonly tokenLifetime?: Duration;
+  /**
    * The address range of the Kubernetes API server, which the provisioning Job calls to write the
    * services' token Secrets (NetworkPolicy egress on 443 and 6443).
    * @default - any address on ports 443 and 6443 (Cilium does not match host addresses with an ipBlock)
@@ -194,9 +206,10 @@ export interface PulsarOptions {
    * When the provisioning (tenant, namespace, topics, subscriptions; with authentication also the
    * services' token Secrets and permissions) runs again, as a CronJob (5-field cron expression).
    * Every step converges, so each run recreates a deleted topic, subscription, permission or
-   * token Secret and re-signs the tokens after the key was replaced; the one-off Job runs at once
-   * whenever its content changes, but it cannot see a Secret's new value. Each run starts
-   * pulsar-admin once per step (a JVM each), hence hourly. "" for no CronJob.
+   * token Secret, renews the services' tokens past half their `tokenLifetime` and re-signs them
+   * after the key was replaced; the one-off Job runs at once whenever its content changes, but it
+   * cannot see a Secret's new value. Each run starts pulsar-admin once per step (a JVM each), hence
+   * hourly. "" for no CronJob, only without authentication (nothing would renew the tokens).
    * @default "41 * * * *" (hourly)
    */
   readonly reprovisionSchedule?: string;

@@ -1,5 +1,5 @@
 import { createHash } from 'crypto';
-import { Chart } from 'cdk8s';
+import { Chart, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { IConstruct } from 'constructs';
 import { MessageQueueKind } from './engine';
@@ -246,9 +246,9 @@ function componentResources(
 
 /**
  * Python (the image's python3, standard library only) that signs a token as `bin/pulsar tokens
- * create --secret-key file://... --subject <role>` does: an HS256 JWT, header `{"alg":"HS256"}`,
- * payload `{"sub":"<role>"}`, no expiry, the MAC keyed with the raw bytes of the key file (what
- * `tokenSecretKey=file://` reads). Deterministic: the same key and role give the same token.
+ * create --secret-key file://... --subject <role> [--expiry-time ...]` does: an HS256 JWT, header
+ * `{"alg":"HS256"}`, payload `{"sub":"<role>"}` plus `"exp"` (seconds since the epoch) when given,
+ * the MAC keyed with the raw bytes of the key file (what `tokenSecretKey=file://` reads).
  */
 const SIGN_PY = [
   'import base64, hashlib, hmac, json, sys',
@@ -258,11 +258,29 @@ const SIGN_PY = [
   '    KEY = f.read()',
   'if len(KEY) < 32:',
   `    sys.exit("pulsar-tokens: the key in ${KEY_FILE} has %d bytes; HS256 needs at least 32 random bytes (openssl rand 32 > secret.key)" % len(KEY))`,
-  'def sign(role):',
+  'def mac(m):',
+  '    return b64(hmac.new(KEY, m.encode(), hashlib.sha256).digest())',
+  'def sign(role, exp=None):',
   '    part = lambda o: b64(json.dumps(o, separators=(",", ":")).encode())',
-  '    m = part({"alg": "HS256"}) + "." + part({"sub": role})',
-  '    return m + "." + b64(hmac.new(KEY, m.encode(), hashlib.sha256).digest())',
+  '    claims = {"sub": role}',
+  '    if exp is not None:',
+  '        claims["exp"] = exp',
+  '    m = part({"alg": "HS256"}) + "." + part(claims)',
+  '    return m + "." + mac(m)',
 ];
+
+/** `tokenLifetime` in seconds: whole hours from 1 to 365 days, renewed by a CronJob. */
+function tokenLifetime(mq: MessageQueue, value: Duration | undefined, reprovisionSchedule: string): number {
+  const seconds = (value ?? Duration.days(7)).toSeconds();
+  if (!Number.isInteger(seconds / 3600) || seconds < 86_400 || seconds > 365 * 86_400) {
+    fail(mq, `tokenLifetime of ${seconds} s is not a whole number of hours from 1 to 365 days`, 'use e.g. Duration.days(7) (the default)');
+  }
+  if (reprovisionSchedule === '') {
+    fail(mq, 'reprovisionSchedule "" leaves the services\' tokens to expire after tokenLifetime with nothing to renew them',
+      'keep a schedule (the default "41 * * * *"), or turn authentication off for a throwaway cluster');
+  }
+  return seconds;
+}
 
 /** A start-script line that signs `role`'s token into TOKEN_DIR/<role>, readable by the process only. */
 function signTokenLine(role: string): string {
@@ -335,15 +353,16 @@ export interface PulsarTokenSecret {
 
 /**
  * The provisioning Job's `tokens` init container (python3 from the image): signs the admin token
- * into TOKEN_DIR/admin for the pulsar-admin container, then writes each service's token into its
- * Secret through the Kubernetes API (the pod's ServiceAccount token and CA). A Secret that already
- * holds the token is left alone, so reruns write nothing until the key changes.
+ * into TOKEN_DIR/admin for the pulsar-admin container, then writes each service's token, valid for
+ * `lifetimeSeconds`, into its Secret through the Kubernetes API (the pod's ServiceAccount token and
+ * CA). A Secret whose token this key signed for the same role and that stays valid for more than
+ * half the lifetime is left alone, so reruns write nothing until a token is due or the key changes.
  */
-export function pulsarTokenScript(partOf: string, secrets: PulsarTokenSecret[]): string {
+export function pulsarTokenScript(partOf: string, secrets: PulsarTokenSecret[], lifetimeSeconds: number): string {
   const wanted = secrets.map((x) => ({ namespace: x.namespace, name: x.secretName, role: x.role }));
   return [
     ...SIGN_PY,
-    'import os, ssl, urllib.error, urllib.request',
+    'import os, ssl, time, urllib.error, urllib.request',
     'def log(m):',
     '    print("pulsar-tokens: " + m, flush=True)',
     'os.umask(0o077)',
@@ -367,15 +386,28 @@ export function pulsarTokenScript(partOf: string, secrets: PulsarTokenSecret[]):
     '            return r.status, json.load(r)',
     '    except urllib.error.HTTPError as e:',
     '        return e.code, e.read().decode("utf-8", "replace")',
+    `LIFETIME = ${lifetimeSeconds}`,
+    'NOW = int(time.time())',
+    '# seconds the token in a Secret stays valid, if this key signed it for the role; else 0',
+    'def valid_for(data, role):',
+    '    try:',
+    '        h, p, s = base64.b64decode(data["token"]).decode().split(".")',
+    '        claims = json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))',
+    '        if not hmac.compare_digest(s, mac(h + "." + p)) or claims.get("sub") != role or not isinstance(claims.get("exp"), int):',
+    '            return 0',
+    '        return max(0, claims["exp"] - NOW)',
+    '    except Exception:',
+    '        return 0',
     'for s in SECRETS:',
     '    ns, name = s["namespace"], s["name"]',
-    '    data = {"token": base64.b64encode(sign(s["role"]).encode()).decode()}',
+    '    data = {"token": base64.b64encode(sign(s["role"], NOW + LIFETIME).encode()).decode()}',
     '    body = {"apiVersion": "v1", "kind": "Secret", "type": "Opaque", "metadata": {"name": name, "namespace": ns, "labels": LABELS}, "data": data}',
     '    where = "/api/v1/namespaces/%s/secrets" % ns',
     '    code, have = call("GET", where + "/" + name)',
     '    if code == 200:',
-    '        if have.get("data") == data and all(have["metadata"].get("labels", {}).get(k) == v for k, v in LABELS.items()):',
-    '            log("Secret %s/%s holds the token of %s" % (ns, name, s["role"]))',
+    '        left = valid_for(have.get("data") or {}, s["role"])',
+    '        if left > LIFETIME // 2 and all(have["metadata"].get("labels", {}).get(k) == v for k, v in LABELS.items()):',
+    '            log("Secret %s/%s holds a token of %s valid for %d more hours" % (ns, name, s["role"], left // 3600))',
     '            continue',
     '        code, out = call("PUT", where + "/" + name, body)',
     '    elif code == 404:',
@@ -588,6 +620,8 @@ interface PulsarAuth {
   /** The Secret with the key (`secret.key`). */
   readonly keySecret: string;
   readonly apiCidr?: string;
+  /** How long the services' tokens are valid. */
+  readonly tokenLifetimeSeconds: number;
 }
 
 /** The production options, validated. */
@@ -739,17 +773,18 @@ export class PulsarEngine implements MessageQueueEngineImpl {
       fail(mq, `authentication ${show(authentication)} is not a boolean`, 'use true (the default: token authentication and authorization) or false (no authentication, a throwaway cluster)');
     }
     if (!authentication) {
-      for (const [what, value] of [['tokenKeySecret', o.tokenKeySecret], ['kubernetesApiCidr', o.kubernetesApiCidr]] as const) {
+      for (const [what, value] of [['tokenKeySecret', o.tokenKeySecret], ['kubernetesApiCidr', o.kubernetesApiCidr], ['tokenLifetime', o.tokenLifetime]] as const) {
         if (value !== undefined) fail(mq, `${what} is set but authentication is false`, `remove ${what}, or turn authentication on (the default)`);
       }
     }
+    const reprovisionSchedule = validateCronSchedule(mq, 'reprovisionSchedule', o.reprovisionSchedule ?? '41 * * * *', '41 * * * *');
     const auth: PulsarAuth | undefined = authentication
       ? {
         keySecret: validateDnsLabel(mq, 'tokenKeySecret', o.tokenKeySecret ?? `${mq.componentName}-token-key`),
         apiCidr: validateKubernetesApiCidr(mq, o.kubernetesApiCidr),
+        tokenLifetimeSeconds: tokenLifetime(mq, o.tokenLifetime, reprovisionSchedule),
       }
       : undefined;
-    const reprovisionSchedule = validateCronSchedule(mq, 'reprovisionSchedule', o.reprovisionSchedule ?? '41 * * * *', '41 * * * *');
     return {
       production,
       image,
@@ -1264,7 +1299,7 @@ export class PulsarEngine implements MessageQueueEngineImpl {
       }),
       args: lazy(() => [pulsarProvisionScript(plan())]),
     };
-    const tokenScript = () => pulsarTokenScript(arch.name, sortedRoles());
+    const tokenScript = () => pulsarTokenScript(arch.name, sortedRoles(), s.auth!.tokenLifetimeSeconds);
     const initContainers: kplus.k8s.Container[] = s.auth
       ? [{
         ...secureContainer({ name: 'tokens', image: s.image, command: ['python3', '-c'], resources: TOKEN_RESOURCES, volumeMounts: tokens.mounts }),

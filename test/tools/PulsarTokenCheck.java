@@ -1,3 +1,4 @@
+import java.util.Date;
 import java.util.Optional;
 import java.util.Properties;
 import org.apache.pulsar.broker.ServiceConfiguration;
@@ -9,8 +10,9 @@ import org.apache.pulsar.broker.authentication.utils.AuthTokenUtils;
  * Pulsar's token verification as a broker runs it: AuthenticationProviderToken initialized from a
  * ServiceConfiguration whose only property is the tokenSecretKey setting (args[0], as the broker's
  * PULSAR_PREFIX_tokenSecretKey), then each token of args[1..] authenticated like a CONNECT command.
- * Prints one line per token: "role <role>" or "refused <reason>". An argument "create:<role>"
- * prints the token `bin/pulsar tokens create --secret-key <key> --subject <role>` makes instead.
+ * Prints one line per token: "role <role>" or "refused <reason>". An argument "create:<role>" or
+ * "create:<role>:<exp>" prints the token `bin/pulsar tokens create --secret-key <key> --subject
+ * <role>` makes instead, without expiry or expiring at <exp> (seconds since the epoch).
  */
 public class PulsarTokenCheck {
   public static void main(String[] args) throws Exception {
@@ -23,7 +25,9 @@ public class PulsarTokenCheck {
     for (int i = 1; i < args.length; i++) {
       if (args[i].startsWith("create:")) {
         byte[] key = AuthTokenUtils.readKeyFromUrl(args[0]);
-        System.out.println("token " + AuthTokenUtils.createToken(AuthTokenUtils.decodeSecretKey(key), args[i].substring(7), Optional.empty()));
+        String[] spec = args[i].substring(7).split(":");
+        Optional<Date> expiry = spec.length > 1 ? Optional.of(new Date(Long.parseLong(spec[1]) * 1000L)) : Optional.empty();
+        System.out.println("token " + AuthTokenUtils.createToken(AuthTokenUtils.decodeSecretKey(key), spec[0], expiry));
         continue;
       }
       try {

@@ -64,7 +64,7 @@ function providerClasspath(dir: string): string[] {
   });
 }
 
-test('the synthesized pods sign tokens Pulsar accepts for exactly their roles, converge, re-sign with a new key and refuse a weak one', async () => {
+test('the synthesized pods sign expiring tokens Pulsar accepts for exactly their roles, converge, renew a token due, re-sign with a new key and refuse a weak one', async () => {
   const python = requireProgram(['/usr/bin/python3'], 'python3');
   const java = requireProgram(['/usr/bin/java', 'java'], 'default-jre-headless');
   requireProgram(['curl'], 'curl');
@@ -175,6 +175,9 @@ test('the synthesized pods sign tokens Pulsar accepts for exactly their roles, c
   };
 
   const secretToken = (k: KubeState, svc: string) => Buffer.from(k.secrets[`${APP_NS}/${svc}-pulsar-pulsar`].data.token, 'base64').toString();
+  /** The `exp` claim of a token (seconds since the epoch). */
+  const expiry = (token: string): number => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()).exp;
+  const lifetime = 7 * 24 * 3600;
   const key1 = randomBytes(16).toString('hex'); // 32 bytes in the file
 
   // ---- 1. the Job's pod: the admin token, and one Secret per service
@@ -197,18 +200,39 @@ test('the synthesized pods sign tokens Pulsar accepts for exactly their roles, c
   const brokerToken = serverToken(broker, 'pulsar-broker-0', 'broker', key1);
   const proxyToken = serverToken(proxy, 'pulsar-proxy', 'proxy', key1);
   const tokens = [admin, brokerToken, proxyToken, ...SERVICES.map((s) => secretToken(kube, s))];
-  const checked = pulsarCheck(key1, [...tokens, ...['admin', `${APP_NS}.billing`].map((r) => `create:${r}`)]);
+  const billingExp = expiry(secretToken(kube, 'billing'));
+  const checked = pulsarCheck(key1, [...tokens, 'create:admin', `create:${APP_NS}.billing:${billingExp}`]);
   expect(checked).toEqual([
     'role admin', 'role broker', 'role proxy', ...SERVICES.map((s) => `role ${APP_NS}.${s}`),
     `token ${admin}`, `token ${secretToken(kube, 'billing')}`,
   ]);
+  // the services' tokens expire after the default lifetime (7 days); the servers' own do not
+  const signedAt = Math.floor(Date.now() / 1000);
+  for (const svc of SERVICES) expect(Math.abs(expiry(secretToken(kube, svc)) - (signedAt + lifetime))).toBeLessThan(600);
+  for (const t of [admin, brokerToken, proxyToken]) expect(expiry(t)).toBeUndefined();
+  // Pulsar refuses a token past its expiry (so the lifetime bounds a removed service's access)
+  const [expired] = pulsarCheck(key1, [`create:${APP_NS}.billing:${signedAt - 60}`]);
+  expect(pulsarCheck(key1, [expired.replace(/^token /, '')])).toEqual([expect.stringMatching(/^refused .*[Ee]xpired/)]);
 
   // ---- 3. the CronJob's pod: nothing is written again
   const before = fs.readFileSync(kubeState, 'utf8');
   const rerun = runTokens(cron, 'cron-rerun', key1);
   expect(rerun.status).toBe(0);
   expect(fs.readFileSync(kubeState, 'utf8')).toBe(before);
-  expect(rerun.out).toContain(`pulsar-tokens: Secret ${APP_NS}/billing-pulsar-pulsar holds the token of ${APP_NS}.billing`);
+  expect(rerun.out).toMatch(new RegExp(`pulsar-tokens: Secret ${APP_NS}/billing-pulsar-pulsar holds a token of ${APP_NS}\\.billing valid for 16[78] more hours`));
+
+  // ---- 3b. a token past half its lifetime (here: valid one more hour) is re-signed; the others are left alone
+  const [due] = pulsarCheck(key1, [`create:${APP_NS}.billing:${signedAt + 3600}`]);
+  const state = readKube();
+  state.secrets[`${APP_NS}/billing-pulsar-pulsar`].data.token = Buffer.from(due.replace(/^token /, '')).toString('base64');
+  fs.writeFileSync(kubeState, JSON.stringify(state));
+  const renew = runTokens(cron, 'cron-renew', key1);
+  expect(renew.status).toBe(0);
+  expect(renew.out).toContain(`pulsar-tokens: Secret ${APP_NS}/billing-pulsar-pulsar written with the token of ${APP_NS}.billing`);
+  kube = readKube();
+  expect(expiry(secretToken(kube, 'billing'))).toBeGreaterThan(signedAt + lifetime - 600);
+  expect(pulsarCheck(key1, [secretToken(kube, 'billing')])).toEqual([`role ${APP_NS}.billing`]);
+  for (const svc of SERVICES.filter((x) => x !== 'billing')) expect(secretToken(kube, svc)).toBe(tokens[3 + SERVICES.indexOf(svc)]);
 
   // ---- 4. a new key: every Secret re-signed, the old tokens refused
   const key2 = randomBytes(24).toString('base64'); // 32 characters of base64 text, the raw bytes of the file

@@ -299,7 +299,13 @@ describe('the bootstrap Job (the chart\'s server-acl-init)', () => {
     expect(s).toContain('token /tmp/token "$what ($1/$2) of registry/registry" "$4" "$3"');
     expect(s).toContain('consumer \'ordering\' \'orders-registry-consul\' \'orders\' \'\'');
     expect(s).toContain('--arg suffix \' of registry/registry\'');
-    expect(s.indexOf('m "$consul/v1/acl/tokens"')).toBeGreaterThan(s.lastIndexOf('\nconsumer \''));
+    // the stale service tokens are listed after every consumer succeeded
+    expect(s.lastIndexOf('m "$consul/v1/acl/tokens"')).toBeGreaterThan(s.lastIndexOf('\nconsumer \''));
+    // the agent token goes to each server's own API; the old ones are deleted only when every server took it
+    expect(s).toContain('for server in \'https://registry-0.registry-headless.registry.svc.cluster.local:8501\' '
+      + '\'https://registry-1.registry-headless.registry.svc.cluster.local:8501\' \'https://registry-2.registry-headless.registry.svc.cluster.local:8501\'; do');
+    expect(s).toContain('code=$(m -X PUT --data-binary @/tmp/agent-token.json "$server/v1/agent/token/agent") || code=000');
+    expect(s).toContain('if [ "$handed" = 3 ]; then');
     expect(s).toContain('m -X DELETE "$consul/v1/acl/token/$accessor"');
     // headers from files: no token on a command line
     expect(s).toContain('-H @/tmp/management.h');

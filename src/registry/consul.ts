@@ -363,6 +363,7 @@ export class ConsulRegistryEngine implements RegistryEngineImpl {
         consumers,
         small,
         consulUrl: `${scheme}://${cluster.clientHost}:${apiPort}`,
+        servers: cluster.memberHosts().map((h) => `${scheme}://${h}:${apiPort}`),
         acl,
         tls,
         reprovisionSchedule,
@@ -453,6 +454,8 @@ export class ConsulRegistryEngine implements RegistryEngineImpl {
     consumers: Map<string, ConsulConsumer>;
     small: { cpuRequestMillis: number; cpuLimitMillis: number; memoryRequestMebibytes: number; memoryLimitMebibytes: number };
     consulUrl: string;
+    /** Each server's API, for the agent token handover. */
+    servers: string[];
     acl?: { tokenSecretName: string };
     tls?: { serverSecretName: string };
     reprovisionSchedule: string;
@@ -480,6 +483,7 @@ export class ConsulRegistryEngine implements RegistryEngineImpl {
       partOf: arch.name,
       registry: `${p.ns}/${p.name}`,
       consumers: sorted(),
+      servers: p.servers,
     });
     const volumes: kplus.k8s.Volume[] = [
       ...(p.acl ? [{ name: 'acl', secret: { secretName: p.acl.tokenSecretName, defaultMode: 0o440, items: [{ key: 'token', path: 'token' }, { key: 'agent-token', path: 'agent-token' }] } }] : []),
@@ -592,6 +596,8 @@ export interface BootstrapScriptInput {
   /** "<namespace>/<name>" of the registry (in descriptions). */
   readonly registry: string;
   readonly consumers: ConsulConsumer[];
+  /** Each server's own HTTP(S) API (`<scheme>://<pod DNS name>:<port>`): where the agent token is handed over. */
+  readonly servers?: string[];
 }
 
 /**
@@ -652,6 +658,28 @@ export function bootstrapScript(i: BootstrapScriptInput): string {
       '}',
       `policy ${sq(i.agentPolicy)} ${sq(`Consul server agents of ${i.registry}`)} ${sq(AGENT_POLICY_RULES)}`,
       `token /consul/secrets/acl/agent-token ${sq(`agent token of ${i.registry}`)} ${sq(i.agentPolicy)} ''`,
+      'agent_accessor=$(tail -n 1 /tmp/keep)',
+      '# every running server takes the agent token of the Secret at once (PUT /v1/agent/token/agent; not',
+      '# persisted: a server that restarts reads it from the Secret); only when every server confirmed are the',
+      '# agent tokens this bootstrap made before (a rotation) deleted, so no running server loses its token',
+      'jq -n --rawfile s /consul/secrets/acl/agent-token \'{Token: ($s | gsub("\\\\s"; ""))}\' > /tmp/agent-token.json',
+      'handed=0',
+      `for server in ${(i.servers ?? []).map(sq).join(' ')}; do`,
+      '  code=$(m -X PUT --data-binary @/tmp/agent-token.json "$server/v1/agent/token/agent") || code=000',
+      '  if [ "$code" = 200 ]; then handed=$((handed + 1)); log "server $server uses the agent token"; else log "server $server: HTTP $code on the agent token handover"; fi',
+      'done',
+      `if [ "$handed" = ${(i.servers ?? []).length} ]; then`,
+      '  code=$(m "$consul/v1/acl/tokens")',
+      '  [ "$code" = 200 ] || { log "listing tokens: HTTP $code $(cat /tmp/consul.out)"; exit 1; }',
+      `  jq -r --arg d ${sq(`agent token of ${i.registry}`)} --arg keep "$agent_accessor" '.[] | select(.Description == $d and .AccessorID != $keep) | .AccessorID' /tmp/consul.out > /tmp/old-agent`,
+      '  while read -r accessor; do',
+      '    code=$(m -X DELETE "$consul/v1/acl/token/$accessor")',
+      '    [ "$code" = 200 ] || { log "deleting the old agent token: HTTP $code $(cat /tmp/consul.out)"; exit 1; }',
+      '    log "old agent token (AccessorID $accessor) deleted: every server uses the new one"',
+      '  done < /tmp/old-agent',
+      'else',
+      `  log "$handed of ${(i.servers ?? []).length} servers took the agent token: older agent tokens are kept until every server has it"`,
+      'fi',
       ...[...new Set(i.consumers.map((c) => c.policy).filter((p): p is string => p !== undefined))].map((p) =>
         `policy ${sq(p)} ${sq(`Prometheus reading the agents' metrics of ${i.registry}`)} ${sq(METRICS_POLICY_RULES)}`),
     );

@@ -66,6 +66,10 @@ interface Token {
 interface ConsulState {
   policies: Array<{ ID: string; Name: string; Description: string; Rules: string }>;
   tokens: Token[];
+  /** The agent token each server uses, by its host name (what PUT /v1/agent/token/agent set). */
+  agentTokens?: { [host: string]: string };
+  /** Servers that do not answer the handover (a server restarting). */
+  down?: string[];
 }
 
 /** Consul's ACL HTTP API as far as the script uses it, with Consul's rules; state in a file. */
@@ -92,6 +96,14 @@ https.createServer({ cert: fs.readFileSync(${JSON.stringify(cert)}), key: fs.rea
     }
     if (token !== ${JSON.stringify(MANAGEMENT)}) return reply(403, 'Permission denied: token lacks acl:write');
     let m;
+    if (req.method === 'PUT' && p === '/v1/agent/token/agent') {
+      // the server the request reached (each server's own API; its certificate lists its DNS name)
+      const host = req.headers.host.replace(/:\\d+$/, '');
+      if ((s.down || []).includes(host)) return reply(503, 'the server is restarting');
+      s.agentTokens = { ...(s.agentTokens || {}), [host]: JSON.parse(body).Token };
+      save(s);
+      return reply(200, '');
+    }
     if (req.method === 'GET' && (m = /^\\/v1\\/acl\\/policy\\/name\\/(.+)$/.exec(p))) {
       const pol = s.policies.find((x) => x.Name === m[1]);
       return pol ? reply(200, pol) : reply(403, 'ACL not found');
@@ -166,14 +178,18 @@ test('the synthesized bootstrap Job and CronJob converge Consul\'s tokens and th
   const script: string = first.job.spec.containers[0].args[0];
   const consulUrl = new URL(/^consul='([^']+)'$/m.exec(script)![1]);
   expect(consulUrl.port).toBe('8501');
+  // each server's own API, where the agent token is handed over
+  const servers = [0, 1, 2].map((i) => `registry-${i}.registry-headless.${CONSUL_NS}.svc.cluster.local`);
+  expect(script).toContain(`for server in ${servers.map((h) => `'https://${h}:8501'`).join(' ')}; do`);
 
   lab = Lab.create([
     { name: 'registry-bootstrap', hostnames: [] },
-    { name: 'registry-0', hostnames: [consulUrl.hostname] },
+    // one stand-in answers for the client Service and every server
+    { name: 'registry-0', hostnames: [consulUrl.hostname, ...servers] },
     { name: 'kube-apiserver', hostnames: ['kubernetes.default.svc'] },
   ]);
   const work = lab.dir('stand-ins', 0, 0, 0o700);
-  const consulTls = certificates(work, 'consul', consulUrl.hostname);
+  const consulTls = certificates(work, 'consul', consulUrl.hostname, ...servers);
   const kubeTls = certificates(work, 'kube', 'kubernetes.default.svc');
   const consulState = path.join(work, 'consul.json');
   const kubeState = path.join(work, 'kube.json');
@@ -201,7 +217,7 @@ test('the synthesized bootstrap Job and CronJob converge Consul\'s tokens and th
   // The pod's volumes: the Secrets it mounts (the ACL Secret's two keys, the CA certificate of the
   // servers' TLS Secret), its emptyDir, and the service account token the kubelet mounts because
   // the pod sets automountServiceAccountToken.
-  const runPod = (template: any, what: string) => {
+  const runPod = (template: any, what: string, agentToken = AGENT) => {
     const spec = template.spec;
     expect(spec.automountServiceAccountToken).toBe(true);
     const fsGroup = spec.securityContext.fsGroup;
@@ -209,7 +225,7 @@ test('the synthesized bootstrap Job and CronJob converge Consul\'s tokens and th
     const volumes: { [name: string]: string } = {};
     for (const v of spec.volumes) {
       if (v.secret?.secretName === 'consul-bootstrap-token') {
-        volumes[v.name] = lab!.secretDir(`${what}-acl`, { 'token': `${MANAGEMENT}\n`, 'agent-token': AGENT }, v.secret.defaultMode, fsGroup);
+        volumes[v.name] = lab!.secretDir(`${what}-acl`, { 'token': `${MANAGEMENT}\n`, 'agent-token': agentToken }, v.secret.defaultMode, fsGroup);
       } else if (v.secret?.secretName === 'consul-server-tls') {
         expect(v.secret.items).toEqual([{ key: 'ca.crt', path: 'ca.crt' }]);
         volumes[v.name] = lab!.secretDir(`${what}-tls`, { 'ca.crt': fs.readFileSync(consulTls.ca, 'utf8') }, v.secret.defaultMode, fsGroup);
@@ -262,6 +278,9 @@ test('the synthesized bootstrap Job and CronJob converge Consul\'s tokens and th
       ServiceIdentities: [{ ServiceName: svc }],
     });
   }
+  // every server uses the agent token of the Secret
+  expect(consul.agentTokens).toEqual(Object.fromEntries(servers.map((h) => [h, AGENT])));
+  expect(out1).toContain('consul-bootstrap: server https://registry-2.registry-headless.consul.svc.cluster.local:8501 uses the agent token');
   // no token ever travelled in a URL
   const logged = fs.readFileSync(requests, 'utf8');
   for (const t of [MANAGEMENT, AGENT, secretToken(kube, 'catalog-registry-consul')]) expect(logged).not.toContain(t);
@@ -272,6 +291,28 @@ test('the synthesized bootstrap Job and CronJob converge Consul\'s tokens and th
   runPod(first.cron, 'cron-rerun');
   expect(JSON.stringify(readConsul())).toBe(before);
   expect(JSON.stringify(readKube())).toBe(kubeBefore);
+
+  // ---- 2b. the agent token rotated in the ACL Secret: a new token, handed to every server, the old one
+  // kept while a server does not answer (it would lose its token), deleted once all have the new one
+  const agent2 = 'b1c0b6e2-3c55-4f5e-9b0e-4ad1c3b2a0a2';
+  const oldAgentAccessor = serviceToken(readConsul(), AGENT)!.AccessorID;
+  writeConsul({ ...readConsul(), down: [servers[1]] });
+  const outRestarting = runPod(first.cron, 'cron-agent-rotation-restarting', agent2);
+  expect(outRestarting).toContain(`server https://${servers[1]}:8501: HTTP 503 on the agent token handover`);
+  expect(outRestarting).toContain('2 of 3 servers took the agent token: older agent tokens are kept until every server has it');
+  expect(serviceToken(readConsul(), AGENT)).toBeDefined();
+  expect(serviceToken(readConsul(), agent2)).toMatchObject({ Description: 'agent token of consul/registry', Policies: [{ Name: 'registry-agent' }] });
+  writeConsul({ ...readConsul(), down: [] });
+  const outRotated = runPod(first.cron, 'cron-agent-rotation', agent2);
+  expect(outRotated).toContain(`old agent token (AccessorID ${oldAgentAccessor}) deleted: every server uses the new one`);
+  expect(outRotated).not.toContain(AGENT);
+  consul = readConsul();
+  expect(serviceToken(consul, AGENT)).toBeUndefined();
+  expect(consul.agentTokens).toEqual(Object.fromEntries(servers.map((h) => [h, agent2])));
+  // back to the first agent token for the steps below (a rotation the other way)
+  runPod(first.cron, 'cron-agent-back');
+  expect(serviceToken(readConsul(), agent2)).toBeUndefined();
+  consul = readConsul();
 
   // ---- 3. a rotation: catalog's Secret deleted; the next run writes a new token and deletes the old one
   const oldCatalog = secretToken(kube, 'catalog-registry-consul');

@@ -65,14 +65,14 @@ https.createServer({ cert: fs.readFileSync(${JSON.stringify(cert)}), key: fs.rea
 `;
 }
 
-export function certificates(dir: string, name: string, host: string): { ca: string; cert: string; key: string } {
+export function certificates(dir: string, name: string, host: string, ...moreHosts: string[]): { ca: string; cert: string; key: string } {
   const openssl = requireProgram(['openssl'], 'openssl');
   const f = (x: string) => path.join(dir, `${name}-${x}`);
   execFileSync(openssl, ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', `/CN=${name} CA`,
     '-keyout', f('ca.key'), '-out', f('ca.crt')], { stdio: 'ignore' });
   execFileSync(openssl, ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', `/CN=${host}`,
     '-keyout', f('tls.key'), '-out', f('tls.csr')], { stdio: 'ignore' });
-  fs.writeFileSync(f('ext'), `subjectAltName=DNS:${host}\n`);
+  fs.writeFileSync(f('ext'), `subjectAltName=${[host, ...moreHosts].map((h) => `DNS:${h}`).join(',')}\n`);
   execFileSync(openssl, ['x509', '-req', '-in', f('tls.csr'), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial', '-days', '2',
     '-extfile', f('ext'), '-out', f('tls.crt')], { stdio: 'ignore' });
   return { ca: f('ca.crt'), cert: f('tls.crt'), key: f('tls.key') };

@@ -169,9 +169,10 @@ export interface ConsulOptions {
    * deletes the old one, deletes the tokens of services that no longer use the registry (only
    * tokens this bootstrap created, found by their description), and
    * creates the agent token again after `agent-token` changed in the ACL Secret, hands it to every
-   * running server through its own API (`PUT /v1/agent/token/agent`; a server that restarts reads
-   * it from the Secret) and, once every server took it, deletes the agent tokens it made before;
-   * while a server does not answer, the old token stays for the next run. The one-off Job runs at once whenever its content
+   * running server through its own API (`PUT /v1/agent/token/agent`; the server persists it in its
+   * data and prefers it to its configuration after a restart) and, once every server took it,
+   * deletes the agent tokens it made before; while a server does not answer, the old token stays
+   * for the next run. The one-off Job runs at once whenever its content
    * changes, but it cannot see a Secret's new value. "" for no CronJob (then each of these takes
    * deleting the completed Job). Only with ACLs or TLS (without either there is no bootstrap, and
    * setting it is an error).

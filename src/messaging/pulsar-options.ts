@@ -187,10 +187,11 @@ export interface PulsarOptions {
   readonly tokenKeySecret?: string;
   /**
    * How long a service's token is valid (its `exp` claim). The provisioning (the Job and its
-   * CronJob) signs a new token into the service's Secret once half of the lifetime has passed, and
-   * the client reads the mounted file again when the broker asks it to re-authenticate
-   * (`authenticationRefreshCheckSeconds`, 60 s), so a running service never holds an expired
-   * token; a service removed from the program keeps a valid token for at most this long. Whole
+   * CronJob) signs a new token into the service's Secret once half of the lifetime has passed; the
+   * client reads the mounted file again whenever it authenticates, and brokers make connected
+   * clients re-authenticate or reconnect when their token expires (`authenticationRefreshCheckSeconds`,
+   * 60 s), so a running service moves to the renewed token long before the old one expires; a
+   * service removed from the program keeps a valid token for at most this long. Whole
    * hours, from 1 to 365 days. The servers' own super-user tokens are signed at their start, kept
    * in memory volumes and do not expire.
    * @default Duration.days(7)

@@ -118,6 +118,10 @@ export function build(app: App): void {
       nameServers: 3,
       brokerGroups: 2,
       replicasPerGroup: 2,
+      // three controllers elect a slave of the group when its master is lost (the default with slaves)
+      failover: arch.RocketMqFailover.CONTROLLER,
+      controllers: 3,
+      controllerResources: { cpuRequestMillis: 100, memoryRequestMebibytes: 512, memoryLimitMebibytes: 512 },
       replication: arch.RocketMqReplication.SYNC,
       flushDiskType: arch.RocketMqFlushDiskType.ASYNC_FLUSH,
       deleteHour: 4,
@@ -126,6 +130,8 @@ export function build(app: App): void {
       brokerResources: { cpuRequestMillis: 1000, memoryRequestMebibytes: 4096, memoryLimitMebibytes: 4096 },
       nameServerResources: { cpuRequestMillis: 250, memoryRequestMebibytes: 1024, memoryLimitMebibytes: 1024 },
     }),
+    // replicationFactor 2: a send is acknowledged only with both brokers of its group in sync; a
+    // group whose slave fell out refuses sends and the producer retries the other group
     topics: [{ name: 'order-events', partitions: 8, replicationFactor: 2, retention: Duration.days(3) }],
   }), 'order-events');
 

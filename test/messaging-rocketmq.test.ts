@@ -7,7 +7,7 @@ import * as arch from '../src';
 import { checkAll } from './harness/invariants';
 import { java8GcLogBytes, logbackBoundBytes, parseLogback, quantityBytes } from './harness/logback';
 import { envOf, find, K8sObject, newTestApp, one, synthApp, SynthResult, tmpDir } from './harness/synth';
-import { renderBrokerConf, rocketMqTopicsScript, supervisedScript } from '../src/messaging/rocketmq';
+import { renderBrokerConf, renderControllerConf, rocketMqTopicsScript, supervisedScript } from '../src/messaging/rocketmq';
 
 /**
  * RocketMQ 5.x in both profiles: a queue "events" (namespace "events") with topics "orders" and
@@ -78,22 +78,26 @@ function scratchDir(): string {
 }
 
 let prod: Built;
+let classic: Built;
 let dev: Built;
 beforeAll(() => {
   prod = build(arch.Profile.PRODUCTION);
+  // classic master/slave: ordinal 0 is the master for good
+  classic = build(arch.Profile.PRODUCTION, { failover: arch.RocketMqFailover.NONE });
   dev = build(arch.Profile.DEVELOPMENT);
 });
 
 test('both profiles pass every invariant', () => {
   expect(checkAll(prod.out.objects)).toEqual([]);
+  expect(checkAll(classic.out.objects)).toEqual([]);
   expect(checkAll(dev.out.objects)).toEqual([]);
 });
 
 describe('topology', () => {
-  test('production: 2 NameServers and 2 groups of a master and a slave, on claims, with budgets', () => {
+  test('production: 2 NameServers, 3 controllers and 2 groups of a master and a slave, on claims, with budgets', () => {
     expect(sts(prod, 'events-namesrv').spec.replicas).toBe(2);
     expect(find(prod.out.objects, 'StatefulSet', undefined, NS).map((s) => [s.metadata.name, s.spec.replicas])).toEqual([
-      ['events-namesrv', 2], ['events-broker-a', 2], ['events-broker-b', 2],
+      ['events-namesrv', 2], ['events-controller', 3], ['events-broker-a', 2], ['events-broker-b', 2],
     ]);
     for (const g of ['a', 'b']) {
       const s = sts(prod, `events-broker-${g}`);
@@ -121,7 +125,7 @@ describe('topology', () => {
   });
 
   test('options size the cluster', () => {
-    const b = build(arch.Profile.PRODUCTION, { nameServers: 3, brokerGroups: 3, replicasPerGroup: 3, storageGibibytes: 100, storageClassName: 'fast-ssd' });
+    const b = build(arch.Profile.PRODUCTION, { nameServers: 3, brokerGroups: 3, replicasPerGroup: 3, storageGibibytes: 100, storageClassName: 'fast-ssd', failover: arch.RocketMqFailover.NONE });
     expect(find(b.out.objects, 'StatefulSet', undefined, NS).map((s) => [s.metadata.name, s.spec.replicas])).toEqual([
       ['events-namesrv', 3], ['events-broker-a', 3], ['events-broker-b', 3], ['events-broker-c', 3],
     ]);
@@ -139,17 +143,18 @@ describe('topology', () => {
     const policy = one(prod.out.objects, 'NetworkPolicy', 'events-broker-a', NS);
     const self = sts(prod, 'events-broker-a').spec.selector.matchLabels;
     expect(policy.spec.ingress[0]).toEqual({ from: [{ podSelector: { matchLabels: self } }], ports: [{ port: 10911, protocol: 'TCP' }, { port: 10912, protocol: 'TCP' }] });
-    // brokers reach every NameServer and nothing else outside their group
+    // brokers reach every NameServer and every controller, and nothing else outside their group
     expect(policy.spec.egress).toEqual([
       { to: [{ podSelector: { matchLabels: self } }], ports: [{ port: 10911, protocol: 'TCP' }, { port: 10912, protocol: 'TCP' }] },
       { to: [{ podSelector: { matchLabels: sts(prod, 'events-namesrv').spec.selector.matchLabels } }], ports: [{ port: 9876, protocol: 'TCP' }] },
+      { to: [{ podSelector: { matchLabels: sts(prod, 'events-controller').spec.selector.matchLabels } }], ports: [{ port: 9878, protocol: 'TCP' }] },
     ]);
   });
 });
 
-describe('broker.conf', () => {
+describe('broker.conf without a controller (RocketMqFailover.NONE)', () => {
   test('the master of a group, every key in a fixed order', () => {
-    expect(properties(brokerConf(prod, 'a', 0))).toEqual([
+    expect(properties(brokerConf(classic, 'a', 0))).toEqual([
       ['brokerClusterName', 'events'],
       ['brokerName', 'events-broker-a'],
       ['brokerId', '0'],
@@ -178,15 +183,15 @@ describe('broker.conf', () => {
       ['authorizationProvider', 'org.apache.rocketmq.auth.authorization.provider.DefaultAuthorizationProvider'],
       ['authorizationMetadataProvider', 'org.apache.rocketmq.auth.authorization.provider.LocalAuthorizationMetadataProvider'],
     ]);
-    expect(props(brokerConf(build(arch.Profile.PRODUCTION, { authentication: false }), 'a', 0)).authenticationEnabled).toBeUndefined();
+    expect(props(brokerConf(build(arch.Profile.PRODUCTION, { authentication: false, failover: arch.RocketMqFailover.NONE }), 'a', 0)).authenticationEnabled).toBeUndefined();
   });
 
   test('slaves: brokerId is the ordinal, role SLAVE; the other group differs only in its name', () => {
-    const slave = props(brokerConf(prod, 'a', 1));
+    const slave = props(brokerConf(classic, 'a', 1));
     expect(slave).toMatchObject({ brokerName: 'events-broker-a', brokerId: '1', brokerRole: 'SLAVE' });
-    expect(props(brokerConf(prod, 'b', 0))).toEqual({ ...props(brokerConf(prod, 'a', 0)), brokerName: 'events-broker-b' });
-    expect(props(brokerConf(prod, 'b', 1))).toEqual({ ...slave, brokerName: 'events-broker-b' });
-    expect(Object.keys(one(prod.out.objects, 'ConfigMap', 'events-broker-a-config', NS).data)).toEqual(['broker-0.conf', 'broker-1.conf', 'rmq.broker.logback.xml']);
+    expect(props(brokerConf(classic, 'b', 0))).toEqual({ ...props(brokerConf(classic, 'a', 0)), brokerName: 'events-broker-b' });
+    expect(props(brokerConf(classic, 'b', 1))).toEqual({ ...slave, brokerName: 'events-broker-b' });
+    expect(Object.keys(one(classic.out.objects, 'ConfigMap', 'events-broker-a-config', NS).data)).toEqual(['broker-0.conf', 'broker-1.conf', 'rmq.broker.logback.xml']);
   });
 
   test('development: a lone ASYNC_MASTER, one NameServer, the default retention without declared ones', () => {
@@ -202,12 +207,13 @@ describe('broker.conf', () => {
       replication: arch.RocketMqReplication.ASYNC,
       flushDiskType: arch.RocketMqFlushDiskType.SYNC_FLUSH,
       deleteHour: 2,
+      failover: arch.RocketMqFailover.NONE,
     });
     expect(props(brokerConf(b, 'a', 0))).toMatchObject({ brokerRole: 'ASYNC_MASTER', flushDiskType: 'SYNC_FLUSH', deleteWhen: '02', inSyncReplicas: '1' });
     // every topic asks for one copy: the master acknowledges alone
-    const single = build(arch.Profile.PRODUCTION, {}, [{ name: 'orders', replicationFactor: 1, retention: Duration.minutes(90) }]);
+    const single = build(arch.Profile.PRODUCTION, { failover: arch.RocketMqFailover.NONE }, [{ name: 'orders', replicationFactor: 1, retention: Duration.minutes(90) }]);
     expect(props(brokerConf(single, 'a', 0))).toMatchObject({ brokerRole: 'SYNC_MASTER', inSyncReplicas: '1', totalReplicas: '2', fileReservedTime: '2' });
-    const three = build(arch.Profile.PRODUCTION, { replicasPerGroup: 3 }, [{ name: 'orders', replicationFactor: 2 }, { name: 'audit' }]);
+    const three = build(arch.Profile.PRODUCTION, { replicasPerGroup: 3, failover: arch.RocketMqFailover.NONE }, [{ name: 'orders', replicationFactor: 2 }, { name: 'audit' }]);
     expect(props(brokerConf(three, 'a', 0))).toMatchObject({ inSyncReplicas: '3', totalReplicas: '3' });
   });
 
@@ -226,7 +232,7 @@ describe('broker.conf', () => {
       authentication: true,
     };
     expect(renderBrokerConf(settings)).toBe(renderBrokerConf({ ...settings }));
-    expect(renderBrokerConf(settings)).toBe(brokerConf(prod, 'a', 0));
+    expect(renderBrokerConf(settings)).toBe(brokerConf(classic, 'a', 0));
     expect(renderBrokerConf(settings).endsWith('\n')).toBe(true);
   });
 
@@ -244,19 +250,171 @@ describe('broker.conf', () => {
   });
 });
 
+describe('controller mode (the default for groups with slaves)', () => {
+  const controllerConf = (b: Built): string => one(b.out.objects, 'ConfigMap', 'events-controller-config', NS).data['controller.conf'];
+  const groupConf = (b: Built, group: string): string => one(b.out.objects, 'ConfigMap', `events-broker-${group}-config`, NS).data['broker.conf'];
+  const cs = (i: number) => `events-controller-${i}.events-controller-headless.events.svc.cluster.local:9878`;
+
+  test('three controllers on volumes: a Raft quorum with a majority budget, spread like every member', () => {
+    const c = sts(prod, 'events-controller');
+    expect(c.spec.replicas).toBe(3);
+    expect(c.spec.podManagementPolicy).toBe('Parallel');
+    expect(c.spec.volumeClaimTemplates.map((t: any) => [t.metadata.name, t.spec.resources.requests.storage])).toEqual([['raft', '2Gi']]);
+    expect(c.spec.template.spec.topologySpreadConstraints).toHaveLength(2);
+    expect(one(prod.out.objects, 'PodDisruptionBudget', 'events-controller', NS).spec.minAvailable).toBe(2);
+    expect(container(prod, 'events-controller').volumeMounts).toContainEqual({ name: 'raft', mountPath: '/home/rocketmq/controller' });
+    expect(container(prod, 'events-controller').ports).toEqual([{ name: 'controller', containerPort: 9878 }]);
+    // the heap follows the limit (runserver.sh would take 1 GiB)
+    expect(envOf(c).JAVA_OPT_EXT).toMatch(/^-Xms256m -Xmx256m -Xmn128m -Xloggc:\/home\/rocketmq\/logs\/rmq_controller_gc\.log /);
+    // classic master/slave and groups of one broker run none
+    expect(find(classic.out.objects, 'StatefulSet', 'events-controller', NS)).toEqual([]);
+    expect(find(dev.out.objects, 'StatefulSet', 'events-controller', NS)).toEqual([]);
+    // development with slaves: one controller on an emptyDir
+    const devPair = build(arch.Profile.DEVELOPMENT, { replicasPerGroup: 2 }, [{ name: 'orders' }], () => undefined);
+    expect(sts(devPair, 'events-controller').spec.replicas).toBe(1);
+    expect(sts(devPair, 'events-controller').spec.template.spec.volumes).toContainEqual({ name: 'raft', emptyDir: { sizeLimit: '2Gi' } });
+    expect(checkAll(devPair.out.objects)).toEqual([]);
+  });
+
+  test('controller.conf: one DLedger group of the pods\' DNS names, no unclean election, no unsigned push to authenticating brokers', () => {
+    expect(properties(controllerConf(prod))).toEqual([
+      ['controllerType', 'DLedger'],
+      ['controllerDLegerGroup', 'events-controller'],
+      ['controllerDLegerPeers', [0, 1, 2].map((i) => `n${i}-${cs(i)}`).join(';')],
+      ['controllerStorePath', '/home/rocketmq/controller/store'],
+      ['enableElectUncleanMaster', 'false'],
+      ['notifyBrokerRoleChanged', 'false'],
+    ]);
+    expect(renderControllerConf({ group: 'events-controller', hosts: [0, 1, 2].map((i) => cs(i).replace(':9878', '')), notifyBrokers: false })).toBe(controllerConf(prod));
+    expect(props(controllerConf(build(arch.Profile.PRODUCTION, { authentication: false }))).notifyBrokerRoleChanged).toBe('true');
+    const five = build(arch.Profile.PRODUCTION, { controllers: 5 });
+    expect(props(controllerConf(five)).controllerDLegerPeers.split(';')).toHaveLength(5);
+    expect(props(groupConf(five, 'a')).controllerAddr).toBe([0, 1, 2, 3, 4].map(cs).join(';'));
+  });
+
+  test('the controller\'s start script adds the pod\'s own peer id and runs what mqcontroller runs', () => {
+    const run = (hostname: string) => {
+      const dir = scratchDir();
+      for (const d of ['etc', 'conf', 'home/bin']) fs.mkdirSync(path.join(dir, d), { recursive: true });
+      fs.writeFileSync(path.join(dir, 'etc', 'controller.conf'), controllerConf(prod));
+      const runserver = path.join(dir, 'home', 'bin', 'runserver.sh');
+      fs.writeFileSync(runserver, `#!/bin/sh\necho "$*" > ${dir}/args\ncp "$4" ${dir}/seen.conf\n`);
+      fs.chmodSync(runserver, 0o755);
+      const script = container(prod, 'events-controller').command[2].split('/etc/rocketmq/controller.conf').join(`${dir}/etc/controller.conf`)
+        .replace('/home/rocketmq/conf', `${dir}/conf`);
+      const r = spawnSync('bash', ['-c', script], { env: { PATH: process.env.PATH, HOSTNAME: hostname, ROCKETMQ_HOME: path.join(dir, 'home') }, encoding: 'utf8', timeout: 10_000 });
+      const read = (f: string) => (fs.existsSync(path.join(dir, f)) ? fs.readFileSync(path.join(dir, f), 'utf8') : '');
+      return { status: r.status, stderr: r.stderr, conf: read('seen.conf'), args: read('args').trim() };
+    };
+    const second = run('events-controller-2');
+    expect(second.status).toBe(0);
+    expect(second.conf).toBe(`${controllerConf(prod)}controllerDLegerSelfId=n2\n`);
+    expect(second.args).toMatch(/^-Drmq\.logback\.configurationFile=\/etc\/rocketmq\/rmq\.controller\.logback\.xml org\.apache\.rocketmq\.controller\.ControllerStartup -c .*\/conf\/controller\.conf$/);
+    const outside = run('events-controller-3');
+    expect(outside.status).toBe(1);
+    expect(outside.stderr).toContain('controller ordinal 3 is not one of the 3 peers');
+    expect(run('controller').stderr).toContain('cannot read the ordinal from the host name controller');
+  });
+
+  test('broker.conf: one file per group; the controllers assign ids and roles; SYNC waits for every in-sync member', () => {
+    expect(Object.keys(one(prod.out.objects, 'ConfigMap', 'events-broker-a-config', NS).data)).toEqual(['broker.conf', 'rmq.broker.logback.xml']);
+    expect(properties(groupConf(prod, 'a')).slice(0, 15)).toEqual([
+      ['brokerClusterName', 'events'],
+      ['brokerName', 'events-broker-a'],
+      // every broker starts as a slave until a controller elects it (the configured id is not used)
+      ['brokerId', '-1'],
+      ['brokerRole', 'SLAVE'],
+      ['flushDiskType', 'ASYNC_FLUSH'],
+      ['namesrvAddr', `${ns(0)};${ns(1)}`],
+      ['enableControllerMode', 'true'],
+      ['controllerAddr', [0, 1, 2].map(cs).join(';')],
+      ['listenPort', '10911'],
+      ['haListenPort', '10912'],
+      ['storePathRootDir', '/home/rocketmq/store'],
+      ['storePathCommitLog', '/home/rocketmq/store/commitlog'],
+      ['totalReplicas', '2'],
+      // acknowledged once every in-sync member has it; a topic without a replicationFactor does not hold up a group after a failover
+      ['allAckInSyncStateSet', 'true'],
+      ['minInSyncReplicas', '1'],
+    ]);
+    // the rest is what classic brokers have
+    expect(properties(groupConf(prod, 'a')).slice(15)).toEqual(properties(brokerConf(classic, 'a', 0)).slice(12));
+    expect(props(groupConf(prod, 'a')).inSyncReplicas).toBeUndefined();
+    expect(props(groupConf(prod, 'b'))).toEqual({ ...props(groupConf(prod, 'a')), brokerName: 'events-broker-b' });
+    expect(props(groupConf(build(arch.Profile.PRODUCTION, { replication: arch.RocketMqReplication.ASYNC }), 'a'))).toMatchObject({ allAckInSyncStateSet: 'false', minInSyncReplicas: '1' });
+    // a declared replicationFactor is the least number of in-sync copies a send is accepted with
+    const two = build(arch.Profile.PRODUCTION, {}, [{ name: 'orders', replicationFactor: 2 }, { name: 'audit' }]);
+    expect(props(groupConf(two, 'a'))).toMatchObject({ allAckInSyncStateSet: 'true', minInSyncReplicas: '2' });
+    expect(renderBrokerConf({
+      clusterName: 'events',
+      brokerName: 'events-broker-a',
+      brokerId: -1,
+      role: 'SLAVE',
+      flushDiskType: arch.RocketMqFlushDiskType.ASYNC_FLUSH,
+      namesrvAddr: `${ns(0)};${ns(1)}`,
+      totalReplicas: 2,
+      inSyncReplicas: 1,
+      deleteHour: 4,
+      fileReservedHours: 336,
+      authentication: true,
+      controller: { controllerAddr: [0, 1, 2].map(cs).join(';'), allAckInSyncStateSet: true, minInSyncReplicas: 1 },
+    })).toBe(groupConf(prod, 'a'));
+  });
+
+  test('every broker of a group starts from the group\'s file, with its pod IP and the super users', () => {
+    const dir = scratchDir();
+    for (const d of ['etc', 'conf', 'home/bin']) fs.mkdirSync(path.join(dir, d), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'etc', 'broker.conf'), groupConf(prod, 'a'));
+    const mqbroker = path.join(dir, 'home', 'bin', 'runbroker.sh');
+    fs.writeFileSync(mqbroker, `#!/bin/sh\ncp "$4" ${dir}/seen-$HOSTNAME.conf\n`);
+    fs.chmodSync(mqbroker, 0o755);
+    const script = container(prod, 'events-broker-a').command[2].replace('/etc/rocketmq', `${dir}/etc`).replace('/home/rocketmq/conf', `${dir}/conf`);
+    for (const hostname of ['events-broker-a-0', 'events-broker-a-1']) {
+      const r = spawnSync('bash', ['-c', script], {
+        env: { PATH: process.env.PATH, HOSTNAME: hostname, POD_IP: '10.1.2.3', ROCKETMQ_HOME: path.join(dir, 'home'), ADMIN_PASSWORD: 'admin-secret-1', BROKER_PASSWORD: 'broker-secret-2' },
+        encoding: 'utf8',
+        timeout: 10_000,
+      });
+      expect(r.status).toBe(0);
+      expect(fs.readFileSync(path.join(dir, `seen-${hostname}.conf`), 'utf8')).toBe(`${groupConf(prod, 'a')}brokerIP1=10.1.2.3\nbrokerIP2=10.1.2.3\n`
+        + 'initAuthenticationUser={"username":"admin","password":"admin-secret-1"}\n'
+        + 'innerClientAuthenticationCredentials={"accessKey":"broker","secretKey":"broker-secret-2"}\n');
+    }
+  });
+
+  test('brokers reach every controller on 9878, controllers each other; they call brokers only without authentication', () => {
+    const sel = (b: Built, n: string) => ({ podSelector: { matchLabels: sts(b, n).spec.selector.matchLabels } });
+    const controller = one(prod.out.objects, 'NetworkPolicy', 'events-controller', NS);
+    expect(controller.spec.ingress).toEqual([
+      { from: [sel(prod, 'events-controller')], ports: [{ port: 9878, protocol: 'TCP' }] },
+      { from: [sel(prod, 'events-broker-a'), sel(prod, 'events-broker-b')], ports: [{ port: 9878, protocol: 'TCP' }] },
+    ]);
+    expect(controller.spec.egress).toEqual([{ to: [sel(prod, 'events-controller')], ports: [{ port: 9878, protocol: 'TCP' }] }]);
+    expect(one(prod.out.objects, 'NetworkPolicy', 'events-broker-a', NS).spec.egress).toContainEqual({ to: [sel(prod, 'events-controller')], ports: [{ port: 9878, protocol: 'TCP' }] });
+    const plain = build(arch.Profile.PRODUCTION, { authentication: false });
+    expect(one(plain.out.objects, 'NetworkPolicy', 'events-controller', NS).spec.egress).toContainEqual({
+      to: [sel(plain, 'events-broker-a'), sel(plain, 'events-broker-b')], ports: [{ port: 10911, protocol: 'TCP' }],
+    });
+    const remoting = one(plain.out.objects, 'NetworkPolicy', 'events-broker-a', NS).spec.ingress.find((r: any) => JSON.stringify(r.ports) === '[{"port":10911,"protocol":"TCP"}]');
+    expect(remoting.from).toContainEqual(sel(plain, 'events-controller'));
+    const signed = one(prod.out.objects, 'NetworkPolicy', 'events-broker-a', NS).spec.ingress.find((r: any) => JSON.stringify(r.ports) === '[{"port":10911,"protocol":"TCP"}]');
+    expect(signed.from).not.toContainEqual(sel(prod, 'events-controller'));
+  });
+});
+
 describe('start scripts', () => {
   /** The broker script with the ConfigMap and config directories moved to temporary ones. */
   function runBrokerScript(hostname: string, adminPassword = 'admin-secret-1', brokerPassword = 'broker-secret-2'):
   { status: number | null; stderr: string; conf: string; args: string; mode: number } {
     const dir = scratchDir();
     for (const d of ['etc', 'conf', 'home/bin']) fs.mkdirSync(path.join(dir, d), { recursive: true });
-    fs.writeFileSync(path.join(dir, 'etc', 'broker-0.conf'), brokerConf(prod, 'a', 0));
-    fs.writeFileSync(path.join(dir, 'etc', 'broker-1.conf'), brokerConf(prod, 'a', 1));
+    fs.writeFileSync(path.join(dir, 'etc', 'broker-0.conf'), brokerConf(classic, 'a', 0));
+    fs.writeFileSync(path.join(dir, 'etc', 'broker-1.conf'), brokerConf(classic, 'a', 1));
     // a stand-in for the image's runbroker.sh (what mqbroker runs): records its arguments and the file it was given
     const mqbroker = path.join(dir, 'home', 'bin', 'runbroker.sh');
     fs.writeFileSync(mqbroker, `#!/bin/sh\necho "$*" > ${dir}/args\ncp "$4" ${dir}/seen.conf\n`);
     fs.chmodSync(mqbroker, 0o755);
-    const script = container(prod, 'events-broker-a').command[2].replace('/etc/rocketmq', `${dir}/etc`).replace('/home/rocketmq/conf', `${dir}/conf`);
+    const script = container(classic, 'events-broker-a').command[2].replace('/etc/rocketmq', `${dir}/etc`).replace('/home/rocketmq/conf', `${dir}/conf`);
     const r = spawnSync('bash', ['-c', script], {
       env: { PATH: process.env.PATH, HOSTNAME: hostname, POD_IP: '10.1.2.3', ROCKETMQ_HOME: path.join(dir, 'home'), ADMIN_PASSWORD: adminPassword, BROKER_PASSWORD: brokerPassword },
       encoding: 'utf8',
@@ -273,7 +431,7 @@ describe('start scripts', () => {
     expect(slave.status).toBe(0);
     // the rendered file holds the passwords: the broker's only
     expect(slave.mode % 0o1000).toBe(0o600);
-    expect(slave.conf).toBe(`${brokerConf(prod, 'a', 1)}brokerIP1=10.1.2.3\nbrokerIP2=10.1.2.3\n`
+    expect(slave.conf).toBe(`${brokerConf(classic, 'a', 1)}brokerIP1=10.1.2.3\nbrokerIP2=10.1.2.3\n`
       + 'initAuthenticationUser={"username":"admin","password":"admin-secret-1"}\n'
       + 'innerClientAuthenticationCredentials={"accessKey":"broker","secretKey":"broker-secret-2"}\n');
     // mqbroker's own command line (5.3.3) with the generated logback configuration
@@ -378,6 +536,10 @@ describe('JVM, security, probes', () => {
       for (const p of ['/home/rocketmq/logs', '/home/rocketmq/namesrv', '/tmp']) expect(volumes('events-namesrv')[namesrv[p]].emptyDir).toBeDefined();
       expect(volumes('events-namesrv')[namesrv['/home/rocketmq/logs']].emptyDir.sizeLimit).toBe('384Mi');
     }
+    const controller = Object.fromEntries(container(prod, 'events-controller').volumeMounts.map((m: any) => [m.mountPath, m.name]));
+    expect(Object.keys(controller).sort()).toEqual(['/etc/rocketmq', '/home/rocketmq/conf', '/home/rocketmq/controller', '/home/rocketmq/logs', '/tmp']);
+    expect(container(prod, 'events-controller').securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    expect(sts(prod, 'events-controller').spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 3000, runAsGroup: 3000, fsGroup: 3000 });
   });
 
   test('tcpSocket probes with a startup budget; a grace period for a clean broker shutdown', () => {
@@ -401,15 +563,20 @@ describe('log volumes', () => {
       'RocketmqConsole', 'RocketmqPop', 'RocketmqColdCtr', 'RocketmqTraffic', 'io.opentelemetry.exporter.logging.otlp.OtlpJsonLoggingMetricExporter',
       'io.opentelemetry.exporter.logging.LoggingMetricExporter', 'RocketmqAuthAudit'],
     namesrv: ['RocketmqNamesrv', 'RocketmqCommon', 'RocketmqRemoting', 'RocketmqNamesrvConsole', 'RocketmqController', 'RocketmqTraffic'],
+    // controller/src/main/resources/rmq.controller.logback.xml
+    controller: ['RocketmqController', 'RocketmqControllerConsole', 'RocketmqCommon', 'RocketmqRemoting', 'io.openmessaging.storage.dledger',
+      'com.alipay.sofa.jraft', 'RocketmqTraffic'],
   };
   const cases = [
     { what: 'broker', sts: 'events-broker-a', configMap: 'events-broker-a-config', key: 'rmq.broker.logback.xml' },
     { what: 'namesrv', sts: 'events-namesrv', configMap: 'events-namesrv-logback', key: 'rmq.namesrv.logback.xml' },
+    { what: 'controller', sts: 'events-controller', configMap: 'events-controller-config', key: 'rmq.controller.logback.xml' },
   ];
 
   for (const c of cases) {
     test(`${c.what}: the log volume holds every bound the generated logback configuration and the GC log set (read from the manifests)`, () => {
-      for (const b of [prod, dev]) {
+      // development's lone brokers run no controller
+      for (const b of c.what === 'controller' ? [prod] : [prod, dev]) {
         const xml: string = one(b.out.objects, 'ConfigMap', c.configMap, NS).data[c.key];
         const parsed = parseLogback(xml);
         expect(parsed.appenders.length).toBeGreaterThan(0);
@@ -680,6 +847,15 @@ describe('validation', () => {
   test('an invalid StorageClass', () => expectError(withOptions({ storageClassName: 'Fast_SSD' }), 'storageClassName "Fast_SSD"', /DNS subdomain/));
   test('a broker memory limit below 1 GiB', () => expectError(withOptions({ brokerResources: { memoryRequestMebibytes: 512, memoryLimitMebibytes: 512 } }),
     'brokerResources.memoryLimitMebibytes 512 is too small for a RocketMQ broker', /at least 1024 MiB/));
+  test('a controller without slaves to elect', () => expectError(withOptions({ replicasPerGroup: 1, failover: arch.RocketMqFailover.CONTROLLER }),
+    'failover "controller" with replicasPerGroup 1: a group of one broker has no slave to elect', /replicasPerGroup to 2 or more, or failover to RocketMqFailover.NONE/));
+  test('an even number of controllers', () => expectError(withOptions({ controllers: 4 }), 'controllers 4 is even', /use 3 or 5 controllers/));
+  test('too many controllers', () => expectError(withOptions({ controllers: 9 }), 'controllers 9 is out of range', /odd number of controllers from 1 to 7/));
+  test('controllers without controller mode', () => expectError(withOptions({ failover: arch.RocketMqFailover.NONE, controllers: 3 }),
+    'controllers is set but failover is "none", which runs no controller', /remove it, or use failover RocketMqFailover.CONTROLLER/));
+  test('a failover that is not one of the enum', () => expectError(withOptions({ failover: 'dledger' as arch.RocketMqFailover }), 'failover "dledger" is not a RocketMqFailover', /CONTROLLER or RocketMqFailover.NONE/));
+  test('a controller memory limit below 256 MiB', () => expectError(withOptions({ controllerResources: { memoryRequestMebibytes: 128, memoryLimitMebibytes: 128 } }),
+    'controllerResources.memoryLimitMebibytes 128 is too small for a RocketMQ controller', /at least 256 MiB/));
   test('a NameServer memory limit below 256 MiB', () => expectError(withOptions({ nameServerResources: { memoryRequestMebibytes: 128, memoryLimitMebibytes: 128 } }),
     'nameServerResources.memoryLimitMebibytes 128 is too small for a RocketMQ NameServer', /at least 256 MiB/));
   test('requests above limits', () => expectError(withOptions({ brokerResources: { memoryRequestMebibytes: 4096, memoryLimitMebibytes: 2048 } }),

@@ -3,15 +3,40 @@ import { ComputeResources } from '../architecture/resources';
 /** How a broker group's master copies messages to its slaves. */
 export enum RocketMqReplication {
   /**
-   * `SYNC_MASTER`: a send is acknowledged once the message reached as many members of the group as
-   * the largest `replicationFactor` of the declared topics, a topic without one counting as
-   * `replicasPerGroup` (RocketMQ 5 `inSyncReplicas`, the master included; it is a broker setting).
-   * While a slave is down, sends to its group wait `slaveTimeout` (3 s) and answer
-   * `FLUSH_SLAVE_TIMEOUT` (the message is on the master only).
+   * The master acknowledges a send only once its slaves hold the message too. With
+   * `RocketMqFailover.CONTROLLER`: every member of the group's in-sync set (`allAckInSyncStateSet`);
+   * a slave that falls 15 s behind leaves the set, and a send is refused
+   * (`IN_SYNC_REPLICAS_NOT_ENOUGH`, the producer retries another group) while the set holds fewer
+   * members than the largest declared `replicationFactor` (`minInSyncReplicas`; 1 when no topic
+   * declares one). Only a member of the set can be elected, so no acknowledged send is lost by a
+   * failover. With `RocketMqFailover.NONE` (`SYNC_MASTER`): as many members of the group as the
+   * largest `replicationFactor` of the declared topics, a topic without one counting as
+   * `replicasPerGroup` (`inSyncReplicas`, the master included); while a slave is down, sends to its
+   * group wait `slaveTimeout` (3 s) and answer `FLUSH_SLAVE_TIMEOUT` (the message is on the master only).
    */
   SYNC = 'sync',
-  /** `ASYNC_MASTER`: a send is acknowledged once the master stored it; slaves catch up later. */
+  /**
+   * A send is acknowledged once the master stored it; slaves catch up later. With a controller, a
+   * failover can lose the sends the elected slave had not copied yet.
+   */
   ASYNC = 'async',
+}
+
+/** What happens when a broker group's master fails. */
+export enum RocketMqFailover {
+  /**
+   * RocketMQ 5's controller mode: a Raft ensemble of controllers (`mqcontroller`, DLedger; a
+   * StatefulSet of its own, `<queue>-controller`, on volumes) elects a new master among the
+   * group's in-sync members within seconds of a master's loss; the brokers' ids and roles are the
+   * controller's (each broker keeps its id in its store), and a returning master rejoins as a slave.
+   */
+  CONTROLLER = 'controller',
+  /**
+   * Classic master/slave: ordinal 0 of a group is its master for good. While it is down the group
+   * takes no writes (producers send to the other groups, consumers read its messages from the
+   * slaves) until it returns with its volume.
+   */
+  NONE = 'none',
 }
 
 /** When a broker considers a message stored (`flushDiskType`). */
@@ -23,10 +48,9 @@ export enum RocketMqFlushDiskType {
 }
 
 /**
- * Options of the Apache RocketMQ 5.x engine: NameServers and classic master/slave broker groups
- * (no automatic failover: when a master is down its group takes no writes until it returns,
- * producers send to the other groups and consumers read from its slaves), with RocketMQ 5's
- * authentication and authorization (ACL 2.0) on every broker by default.
+ * Options of the Apache RocketMQ 5.x engine: NameServers and master/slave broker groups whose
+ * masters a controller ensemble elects (RocketMQ 5 controller mode, the default when groups have
+ * slaves), with RocketMQ 5's authentication and authorization (ACL 2.0) on every broker by default.
  */
 export interface RocketMqOptions {
   /**
@@ -51,11 +75,30 @@ export interface RocketMqOptions {
    */
   readonly brokerGroups?: number;
   /**
-   * Brokers per group: ordinal 0 is the master (`brokerId=0`), the others its slaves
-   * (`brokerId=<ordinal>`). A topic's `replicationFactor` may not exceed it.
+   * Brokers per group: a master and its slaves. With `RocketMqFailover.CONTROLLER` the controller
+   * picks the master and the ids; with `RocketMqFailover.NONE` ordinal 0 is the master
+   * (`brokerId=0`) and the others its slaves (`brokerId=<ordinal>`). A topic's `replicationFactor`
+   * may not exceed it.
    * @default - 1 in development, 2 in production
    */
   readonly replicasPerGroup?: number;
+  /**
+   * How a group's master is replaced when it fails. `RocketMqFailover.CONTROLLER` needs slaves
+   * (`replicasPerGroup` of 2 or more).
+   * @default - RocketMqFailover.CONTROLLER when groups have slaves, RocketMqFailover.NONE for groups of one broker
+   */
+  readonly failover?: RocketMqFailover;
+  /**
+   * Controllers of `RocketMqFailover.CONTROLLER` (a Raft quorum: 3, 5 or 7; a majority must be up
+   * to elect a master).
+   * @default 3
+   */
+  readonly controllers?: number;
+  /**
+   * CPU and memory per controller. The JVM heap is half the memory limit, which must be at least 256 MiB.
+   * @default - 100m/1000m CPU and 512/512 MiB in production; 50m/500m and 384/512 MiB in development
+   */
+  readonly controllerResources?: ComputeResources;
   /**
    * How masters replicate to their slaves (ignored when `replicasPerGroup` is 1).
    * @default RocketMqReplication.SYNC

@@ -1,10 +1,11 @@
 import { createHash } from 'crypto';
+import { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { ClientCredentialsSecrets, ClientUsers } from './client-credentials';
 import { MessageQueueKind } from './engine';
 import { DeployedMessageQueue, MessageQueueEngineImpl, MessageQueueWiring } from './engine-impl';
 import type { MessageQueue } from './message-queue';
-import { RocketMqFlushDiskType, RocketMqOptions, RocketMqReplication } from './rocketmq-options';
+import { RocketMqFailover, RocketMqFlushDiskType, RocketMqOptions, RocketMqReplication } from './rocketmq-options';
 import { CleanupPolicy } from './topic';
 import type { ResolvedTopic } from './topic-internal';
 import { BindingEndpoint, EnvValue, EnvVariable, IWorkload, NetworkPort, Protocol } from '../architecture/binding';
@@ -36,6 +37,12 @@ const NAMESRV_PORT = 9876;
 const BROKER_PORT = 10911;
 /** Broker `haListenPort`: commit log replication from a master to its slaves. */
 const HA_PORT = 10912;
+/**
+ * A controller's port: the DLedger peer address of its own entry in `controllerDLegerPeers`,
+ * which is where the controller serves its peers and the brokers (ControllerStartup's `listenPort`
+ * is never bound in DLedger mode); 9878 as in RocketMQ's sample configurations.
+ */
+const CONTROLLER_PORT = 9878;
 /** The image's `rocketmq` user and group. */
 const UID = 3000;
 /** The user's home (`user.home`): the default root of the store, logs and NameServer files. */
@@ -95,6 +102,19 @@ export function rocketMqBrokerLogback(): LogbackConfig {
   ], 'RocketmqConsole');
 }
 
+/** The controller's logback configuration (controller/src/main/resources/rmq.controller.logback.xml of 5.3.3, smaller windows). */
+export function rocketMqControllerLogback(): LogbackConfig {
+  const log = (name: string, file: string, loggers: string[], maxFileMebibytes: number, archives: number, console = false) =>
+    ({ name, file, loggers, maxFileMebibytes, archives, console, async: name !== 'DefaultAppender' });
+  return rmqLogback([
+    log('DefaultAppender', 'controller_default.log', [], 16, 2, true),
+    // jRaft's logger has a file of its own upstream; the controllers here run DLedger, so it joins controller.log
+    log('RocketmqControllerAppender', 'controller.log', ['RocketmqController', 'RocketmqCommon', 'RocketmqRemoting', 'com.alipay.sofa.jraft'], 32, 3, true),
+    log('DLedgerAppender', 'dledger.log', ['io.openmessaging.storage.dledger'], 32, 3, true),
+    log('RocketmqTrafficAppender', 'controller_traffic.log', ['RocketmqTraffic'], 16, 2),
+  ], 'RocketmqControllerConsole');
+}
+
 /** The NameServer's logback configuration. */
 export function rocketMqNamesrvLogback(): LogbackConfig {
   return rmqLogback([
@@ -115,8 +135,14 @@ export function rocketMqNamesrvLogback(): LogbackConfig {
 /** The GC logs, rotated (runserver.sh does not rotate the NameServer's; runbroker.sh keeps 5 x 30 MB). */
 const BROKER_GC_LOG: GcLog = { files: 5, fileMebibytes: 20 };
 const NAMESRV_GC_LOG: GcLog = { files: 3, fileMebibytes: 10 };
+const CONTROLLER_GC_LOG: GcLog = { files: 3, fileMebibytes: 10 };
 const BROKER_LOGBACK_FILE = 'rmq.broker.logback.xml';
 const NAMESRV_LOGBACK_FILE = 'rmq.namesrv.logback.xml';
+const CONTROLLER_LOGBACK_FILE = 'rmq.controller.logback.xml';
+/** The controller's volume: its Raft log (`controllerStorePath`) and `configStorePath` (`${user.home}/controller/`). */
+const CONTROLLER_DIR = `${HOME}/controller`;
+/** A controller's Raft log: metadata events only (registrations, elections, in-sync set changes), in a sparse 1 GiB mapped file. */
+const CONTROLLER_STORAGE_GIBIBYTES = 2;
 
 /** Writable: the start script renders the pod's broker.conf here. */
 const CONF_DIR = `${HOME}/conf`;
@@ -171,7 +197,10 @@ const AUTH_SETTINGS: Array<[string, string]> = [
   ['authorizationMetadataProvider', 'org.apache.rocketmq.auth.authorization.provider.LocalAuthorizationMetadataProvider'],
 ];
 
-/** `brokerRole`: ordinal 0 of a group is its master, the others its slaves. */
+/**
+ * `brokerRole`: without a controller ordinal 0 of a group is its master, the others its slaves;
+ * with one every broker starts as a SLAVE until the controller elects it.
+ */
 export type RocketMqBrokerRole = 'ASYNC_MASTER' | 'SYNC_MASTER' | 'SLAVE';
 
 /** What one broker's broker.conf is rendered from. */
@@ -180,9 +209,11 @@ export interface BrokerConfSettings {
   readonly clusterName: string;
   /** `brokerName`: the group (its StatefulSet's name). */
   readonly brokerName: string;
-  /** `brokerId`: 0 for the master, the ordinal for a slave. */
+  /** `brokerId`: 0 for the master, the ordinal for a slave; -1 with a controller (which assigns the ids). */
   readonly brokerId: number;
   readonly role: RocketMqBrokerRole;
+  /** Controller mode: the controllers and the acknowledgement rule (without it, classic master/slave). */
+  readonly controller?: BrokerControllerSettings;
   readonly flushDiskType: RocketMqFlushDiskType;
   /** `namesrvAddr`: every NameServer, `host:9876;host:9876`. */
   readonly namesrvAddr: string;
@@ -198,6 +229,16 @@ export interface BrokerConfSettings {
   readonly authentication?: boolean;
 }
 
+/** The controller-mode keys of a broker.conf. */
+export interface BrokerControllerSettings {
+  /** `controllerAddr`: every controller, `host:9878;host:9878;...` (a broker heartbeats to each). */
+  readonly controllerAddr: string;
+  /** `allAckInSyncStateSet`: a send is acknowledged once every member of the in-sync set holds it. */
+  readonly allAckInSyncStateSet: boolean;
+  /** `minInSyncReplicas`: below this many in-sync members (the master included) the master refuses sends. */
+  readonly minInSyncReplicas: number;
+}
+
 /**
  * broker.conf (Java properties) of one broker, in a fixed key order. `brokerIP1`/`brokerIP2` (the
  * address the broker registers for clients and for its slaves) are the pod's IP, which only the
@@ -205,6 +246,7 @@ export interface BrokerConfSettings {
  * creation is off (clients cannot create topics or groups by using them).
  */
 export function renderBrokerConf(s: BrokerConfSettings): string {
+  const c = s.controller;
   const entries: Array<[string, string | number]> = [
     ['brokerClusterName', s.clusterName],
     ['brokerName', s.brokerName],
@@ -212,12 +254,17 @@ export function renderBrokerConf(s: BrokerConfSettings): string {
     ['brokerRole', s.role],
     ['flushDiskType', s.flushDiskType],
     ['namesrvAddr', s.namesrvAddr],
+    // the controller assigns ids and roles (the broker keeps its id in ${storePathRootDir}/brokerIdentity
+    // and its epochs in epochFileCheckpoint, on the store's volume) and elects a master among the in-sync members
+    ...(c ? [['enableControllerMode', 'true'], ['controllerAddr', c.controllerAddr]] as Array<[string, string]> : []),
     ['listenPort', BROKER_PORT],
     ['haListenPort', HA_PORT],
     ['storePathRootDir', STORE_DIR],
     ['storePathCommitLog', `${STORE_DIR}/commitlog`],
     ['totalReplicas', s.totalReplicas],
-    ['inSyncReplicas', s.inSyncReplicas],
+    ...(c
+      ? [['allAckInSyncStateSet', String(c.allAckInSyncStateSet)], ['minInSyncReplicas', c.minInSyncReplicas]] as Array<[string, string | number]>
+      : [['inSyncReplicas', s.inSyncReplicas]] as Array<[string, string | number]>),
     ['autoCreateTopicEnable', 'false'],
     ['autoCreateSubscriptionGroup', 'false'],
     // RocketMQ 5 slaves refuse every pull without it (PullMessageProcessor.rejectRequest), so
@@ -230,7 +277,9 @@ export function renderBrokerConf(s: BrokerConfSettings): string {
   ];
   const appended = s.authentication ? 'brokerIP1/brokerIP2 and the super users\' credentials' : 'brokerIP1/brokerIP2';
   return [
-    `# Generated by cdk8s-architect: ${s.brokerName} brokerId ${s.brokerId} (${s.role}); the start script appends ${appended}.`,
+    c
+      ? `# Generated by cdk8s-architect: ${s.brokerName}, every broker of the group (its controllers assign ids and roles); the start script appends ${appended}.`
+      : `# Generated by cdk8s-architect: ${s.brokerName} brokerId ${s.brokerId} (${s.role}); the start script appends ${appended}.`,
     ...entries.map(([k, v]) => `${k}=${v}`),
     '',
   ].join('\n');
@@ -271,13 +320,57 @@ export function supervisedScript(prelude: string[], command: string): string {
   ].join('\n');
 }
 
+/** What a controller's controller.conf is rendered from. */
+export interface ControllerConfSettings {
+  /** `controllerDLegerGroup`: the Raft group's name. */
+  readonly group: string;
+  /** Every controller's pod DNS name, ordinal order (peer `n<ordinal>`). */
+  readonly hosts: string[];
+  /** `notifyBrokerRoleChanged`: push a new role to the brokers (their 5 s poll finds it too). */
+  readonly notifyBrokers: boolean;
+}
+
 /**
- * The broker's start script: its ordinal's broker.conf plus the pod IP, then what mqbroker runs
+ * controller.conf (Java properties) shared by the controllers: a DLedger (Raft) group whose peers
+ * are the pods' DNS names on 9878. Peer ids are `n<ordinal>` (DLedger splits an entry at its first
+ * "-": ids cannot hold one, host names can); the start script appends the pod's own
+ * `controllerDLegerSelfId`. An unclean election (a master that was not in sync) is off: it would
+ * drop acknowledged sends.
+ */
+export function renderControllerConf(s: ControllerConfSettings): string {
+  const entries: Array<[string, string]> = [
+    ['controllerType', 'DLedger'],
+    ['controllerDLegerGroup', s.group],
+    ['controllerDLegerPeers', s.hosts.map((h, i) => `n${i}-${h}:${CONTROLLER_PORT}`).join(';')],
+    ['controllerStorePath', `${CONTROLLER_DIR}/store`],
+    ['enableElectUncleanMaster', 'false'],
+    ['notifyBrokerRoleChanged', String(s.notifyBrokers)],
+  ];
+  return [
+    `# Generated by cdk8s-architect: the ${s.group} controllers; the start script appends controllerDLegerSelfId.`,
+    ...entries.map(([k, v]) => `${k}=${v}`),
+    '',
+  ].join('\n');
+}
+
+/** The controller's start script: controller.conf plus the pod's peer id, then what mqcontroller runs (5.3.3), with the generated logback configuration. */
+function controllerStartScript(controllers: number): string {
+  return supervisedScript([
+    'ordinal="${HOSTNAME##*-}"',
+    'case "$ordinal" in \'\'|*[!0-9]*) echo "cannot read the ordinal from the host name $HOSTNAME" >&2; exit 1;; esac',
+    `[ "$ordinal" -lt ${controllers} ] || { echo "controller ordinal $ordinal is not one of the ${controllers} peers in controllerDLegerPeers" >&2; exit 1; }`,
+    `conf=${CONF_DIR}/controller.conf`,
+    `{ cat ${CONF_SOURCE_DIR}/controller.conf; printf 'controllerDLegerSelfId=n%s\\n' "$ordinal"; } > "$conf"`,
+  ], `sh "$ROCKETMQ_HOME/bin/runserver.sh" -Drmq.logback.configurationFile=${CONF_SOURCE_DIR}/${CONTROLLER_LOGBACK_FILE} org.apache.rocketmq.controller.ControllerStartup -c "$conf"`);
+}
+
+/**
+ * The broker's start script: its ordinal's broker.conf (with a controller, the group's one) plus the pod IP, then what mqbroker runs
  * (5.3.3: `sh runbroker.sh -Drmq.logback.configurationFile=$ROCKETMQ_HOME/conf/rmq.broker.logback.xml
  * org.apache.rocketmq.broker.BrokerStartup -c <conf>`) with the generated logback configuration: a
  * -D in JAVA_OPT_EXT would come before mqbroker's and lose.
  */
-function brokerStartScript(authentication: boolean): string {
+function brokerStartScript(authentication: boolean, controllerMode: boolean): string {
   // With authentication every broker creates the two super users at its first start (the
   // passwords come from the Secret through the env; the rendered file is readable by the broker only)
   const credentials = authentication ? [
@@ -294,7 +387,7 @@ function brokerStartScript(authentication: boolean): string {
     : '';
   return supervisedScript([
     'ordinal="${HOSTNAME##*-}"',
-    `src=${CONF_SOURCE_DIR}/broker-"$ordinal".conf`,
+    controllerMode ? `src=${CONF_SOURCE_DIR}/broker.conf` : `src=${CONF_SOURCE_DIR}/broker-"$ordinal".conf`,
     `conf=${CONF_DIR}/broker.conf`,
     '[ -f "$src" ] || { echo "no broker configuration for ordinal $ordinal ($src)" >&2; exit 1; }',
     ...credentials,
@@ -483,7 +576,7 @@ function validateTopics(mq: MessageQueue, topics: ResolvedTopic[], reserved: Map
 
 function jvmMemory(mq: MessageQueue, what: string, r: ResolvedResources, minimum: number): ResolvedResources {
   if (r.memoryLimitMebibytes < minimum) {
-    fail(mq, `${what}.memoryLimitMebibytes ${r.memoryLimitMebibytes} is too small for a RocketMQ ${what === 'brokerResources' ? 'broker' : 'NameServer'} (the heap is half the limit)`,
+    fail(mq, `${what}.memoryLimitMebibytes ${r.memoryLimitMebibytes} is too small for a RocketMQ ${({ brokerResources: 'broker', controllerResources: 'controller' } as Record<string, string>)[what] ?? 'NameServer'} (the heap is half the limit)`,
       `give it at least ${minimum} MiB`);
   }
   return r;
@@ -491,20 +584,26 @@ function jvmMemory(mq: MessageQueue, what: string, r: ResolvedResources, minimum
 
 /**
  * Apache RocketMQ 5.x without an operator: NameServers (a StatefulSet; brokers and clients list
- * every member) and classic master/slave broker groups (one StatefulSet each: ordinal 0 is the
- * master, SYNC_MASTER when it has slaves, the others its SLAVEs), configured by a broker.conf per
- * ordinal, and a Job that creates the declared topics and consumer groups with mqadmin. With
+ * every member), broker groups of a master and its slaves (one StatefulSet each), configured by a
+ * broker.conf, and a Job that creates the declared topics and consumer groups with mqadmin. With
  * authentication (the default) every broker runs ACL 2.0 (authentication and authorization with
  * the local RocksDB metadata in its store), each service is its own user with exactly the ACLs
  * of its bindings, and the same Job writes users and ACLs to every broker (mqadmin signs as the
  * super user `admin`, a slave's sync from its master as the super user `broker`).
  *
- * Classic master/slave has no automatic failover: while a master is down its group accepts no
- * writes (producers send to the other groups, consumers read its messages from the slaves) until
- * it comes back with its volume. DLedger or Controller mode would elect a new master, at the
- * price of a Raft quorum per group or a controller ensemble and more moving parts; this engine
- * keeps the mode whose behaviour it can state exactly, and relies on several groups plus the
- * disruption budget (one broker of a group down at a time) for write availability.
+ * Failover (`RocketMqFailover.CONTROLLER`, the default for groups with slaves): RocketMQ 5's
+ * controller mode. A DLedger (Raft) group of controllers (`mqcontroller`, a StatefulSet of its own
+ * on volumes) keeps each group's in-sync set and elects a master among its members when the master
+ * is lost (a closed connection at once, a silent one after the 10 s heartbeat timeout); the
+ * elected broker learns it from the controller (with authentication through its own 5 s poll: the
+ * controllers' push is unsigned, which authenticating brokers refuse), registers as brokerId 0 with
+ * the NameServers, and producers find it through their next route lookup. The brokers share one
+ * broker.conf per group (brokerId -1, role SLAVE until elected) and keep the id the controller gave
+ * them and their epochs in their store. Without it (`RocketMqFailover.NONE`), classic master/slave:
+ * ordinal 0 is the master for good, and while it is down its group accepts no writes (producers
+ * send to the other groups, consumers read its messages from the slaves) until it comes back with
+ * its volume. DLedger commit logs (a Raft quorum per group) are not offered: they need three
+ * brokers per group for what a controller gives two.
  *
  * Verified against upstream sources: apache/rocketmq-docker (image-build/Dockerfile-ubuntu: user,
  * ROCKETMQ_HOME, ports, entrypoint; runbroker/runserver-customize.sh: heap computed from the
@@ -512,8 +611,12 @@ function jvmMemory(mq: MessageQueue, what: string, r: ResolvedResources, minimum
  * probes, one broker config per pod, POD_IP from the downward API, which apache/rocketmq-operator
  * writes as brokerIP1) and apache/rocketmq (mqbroker/mqnamesrv/mqadmin/tools.sh
  * scripts; MessageStoreConfig 5.x keys and defaults: storePathRootDir `${user.home}/store`,
- * storePathCommitLog derived from it, totalReplicas/inSyncReplicas default 1, which makes a
- * SYNC_MASTER acknowledge without its slaves; TopicValidator names; UpdateTopic/UpdateSubGroup
+ * storePathCommitLog, storePathBrokerIdentity and storePathEpochFile derived from it,
+ * totalReplicas/inSyncReplicas default 1, which makes a SYNC_MASTER acknowledge without its slaves,
+ * allAckInSyncStateSet/minInSyncReplicas in CommitLog's controller-mode branch;
+ * ControllerConfig/DLedgerConfig: controllerType DLedger by default, peers `id-host:port` split at
+ * the first "-", the peer's own port the one bound; mqcontroller running ControllerStartup through
+ * runserver.sh; ReplicasManager's registration, poll and role changes; TopicValidator names; UpdateTopic/UpdateSubGroup
  * commands and their output; MQAdminStartup swallowing command failures; AttributeUtil rejecting
  * updates of unchangeable topic attributes; rmq.broker.logback.xml under `${user.home}/logs`).
  * Assumed: the 5.3.3 image writes nothing under /home/rocketmq besides the mounted directories, and
@@ -524,6 +627,74 @@ export class RocketMqEngine implements MessageQueueEngineImpl {
   public readonly partitioned = true;
 
   constructor(private readonly options: RocketMqOptions) {}
+
+  /**
+   * The controllers (`mqcontroller`): a StatefulSet whose members are the peers of one DLedger
+   * group, each with its Raft log on a volume (a controller that lost it rejoins from its peers;
+   * losing every log would fence brokers whose ids the controllers no longer know).
+   */
+  private deployControllers(mq: MessageQueue, chart: Chart, controllers: number, resources: ResolvedResources, image: string,
+    auth: boolean): StatefulCluster {
+    const arch = mq.architecture;
+    const name = mq.componentName;
+    const ns = mq.namespace;
+    const clusterName = objectName(mq, name, 'controller');
+    const heap = Math.floor(resources.memoryLimitMebibytes / 2);
+    const logback = renderLogback(rocketMqControllerLogback(), `Generated by cdk8s-architect for the ${name} controllers: bounded file logs (rmq.controller.logback.xml of RocketMQ 5.3.3, smaller windows).`);
+    const configMapName = objectName(mq, name, 'controller-config');
+    const logs = writableVolumes(mq, [LOG_DIR], logVolumeMebibytes({ logback: rocketMqControllerLogback(), gcLog: CONTROLLER_GC_LOG }));
+    const scratch = writableVolumes(mq, [CONF_DIR, '/tmp'], 256);
+    const port = k8s.IntOrString.fromString('controller');
+    // the peers' names are the pods' DNS names, known before the StatefulSet exists
+    const hosts = Array.from({ length: controllers }, (_, i) =>
+      `${clusterName}-${i}.${clusterName}-headless.${ns}.svc.${arch.clusterDomain}`);
+    const conf = renderControllerConf({ group: clusterName, hosts, notifyBrokers: !auth });
+    const cluster = new StatefulCluster(mq, 'controller', {
+      architecture: arch,
+      chart,
+      name: clusterName,
+      namespace: ns,
+      identity: { name, instance: `${arch.name}-${clusterName}`, component: 'controller', partOf: arch.name },
+      replicas: controllers,
+      // a Raft group: odd, a majority must stay up
+      quorum: true,
+      uid: UID,
+      ports: [{ name: 'controller', port: CONTROLLER_PORT }],
+      storage: { volumeName: 'raft', mountPath: CONTROLLER_DIR, sizeGibibytes: CONTROLLER_STORAGE_GIBIBYTES },
+      volumes: [{ name: 'config', configMap: { name: configMapName } }, ...logs.volumes, ...scratch.volumes],
+      podAnnotations: { [ANNOTATION_CONFIG_HASH]: createHash('sha256').update(JSON.stringify({ conf, logback })).digest('hex').slice(0, 16) },
+      terminationGracePeriodSeconds: 30,
+      containers: () => [secureContainer({
+        name: 'controller',
+        image,
+        command: ['bash', '-c', controllerStartScript(controllers)],
+        env: [
+          // runserver.sh appends JAVA_OPT_EXT after its own heap (1 GiB) and GC-log options: the last one wins
+          {
+            name: 'JAVA_OPT_EXT',
+            value: `-Xms${heap}m -Xmx${heap}m -Xmn${Math.floor(heap / 2)}m -Xloggc:${LOG_DIR}/rmq_controller_gc.log ${java8GcLogRotation(CONTROLLER_GC_LOG)}`,
+          },
+        ],
+        ports: [{ name: 'controller', containerPort: CONTROLLER_PORT }],
+        resources,
+        startupProbe: { tcpSocket: { port }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 36 },
+        readinessProbe: { tcpSocket: { port }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
+        livenessProbe: { tcpSocket: { port }, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 },
+        volumeMounts: [
+          { name: 'raft', mountPath: CONTROLLER_DIR },
+          { name: 'config', mountPath: CONF_SOURCE_DIR, readOnly: true },
+          ...logs.mounts,
+          ...scratch.mounts,
+        ],
+      })],
+    });
+    if (cluster.memberHosts().join(';') !== hosts.join(';')) throw new Error(`internal: the controller peers ${hosts.join(';')} are not the pods' names`);
+    new k8s.KubeConfigMap(chart, 'controller-config', {
+      metadata: { name: configMapName, namespace: ns, labels: cluster.labels },
+      data: { 'controller.conf': conf, [CONTROLLER_LOGBACK_FILE]: logback },
+    });
+    return cluster;
+  }
 
   public _deploy(mq: MessageQueue, topics: ResolvedTopic[]): DeployedMessageQueue {
     const o = this.options;
@@ -547,6 +718,24 @@ export class RocketMqEngine implements MessageQueueEngineImpl {
     if (o.storageClassName !== undefined && !DNS_SUBDOMAIN.test(o.storageClassName)) {
       fail(mq, `storageClassName ${show(o.storageClassName)} is not a valid StorageClass name`, 'use a DNS subdomain name such as "standard" or "gp3"');
     }
+    const failover = o.failover ?? (replicasPerGroup > 1 ? RocketMqFailover.CONTROLLER : RocketMqFailover.NONE);
+    if (failover !== RocketMqFailover.CONTROLLER && failover !== RocketMqFailover.NONE) {
+      fail(mq, `failover ${show(failover)} is not a RocketMqFailover`, 'use RocketMqFailover.CONTROLLER or RocketMqFailover.NONE');
+    }
+    const controllerMode = failover === RocketMqFailover.CONTROLLER;
+    if (controllerMode && replicasPerGroup < 2) {
+      fail(mq, `failover ${show(failover)} with replicasPerGroup ${replicasPerGroup}: a group of one broker has no slave to elect`,
+        'set replicasPerGroup to 2 or more, or failover to RocketMqFailover.NONE');
+    }
+    if (!controllerMode && (o.controllers !== undefined || o.controllerResources !== undefined)) {
+      fail(mq, `${o.controllers !== undefined ? 'controllers' : 'controllerResources'} is set but failover is ${show(failover)}, which runs no controller`,
+        'remove it, or use failover RocketMqFailover.CONTROLLER');
+    }
+    const controllers = validateInteger(mq, 'controllers', o.controllers ?? (production ? 3 : 1), 1, 7, 'use an odd number of controllers from 1 to 7 (3 or 5 in production)');
+    if (controllers % 2 === 0) {
+      fail(mq, `controllers ${controllers} is even: a Raft quorum of ${controllers} tolerates no more failures than ${controllers - 1} and can split evenly`,
+        `use ${controllers - 1} or ${controllers + 1} controllers`);
+    }
     const replication = o.replication ?? RocketMqReplication.SYNC;
     const flushDiskType = o.flushDiskType ?? RocketMqFlushDiskType.ASYNC_FLUSH;
     const auth = o.authentication ?? true;
@@ -567,6 +756,9 @@ export class RocketMqEngine implements MessageQueueEngineImpl {
     const nameServerResources = jvmMemory(mq, 'nameServerResources', resolveResources(mq, arch.profile, o.nameServerResources, production
       ? { cpuRequestMillis: 100, cpuLimitMillis: 1000, memoryRequestMebibytes: 1024, memoryLimitMebibytes: 1024 }
       : { cpuRequestMillis: 50, cpuLimitMillis: 500, memoryRequestMebibytes: 384, memoryLimitMebibytes: 512 }), 256);
+    const controllerResources = jvmMemory(mq, 'controllerResources', resolveResources(mq, arch.profile, o.controllerResources, production
+      ? { cpuRequestMillis: 100, cpuLimitMillis: 1000, memoryRequestMebibytes: 512, memoryLimitMebibytes: 512 }
+      : { cpuRequestMillis: 50, cpuLimitMillis: 500, memoryRequestMebibytes: 384, memoryLimitMebibytes: 512 }), 256);
 
     const clusterName = name;
     const letters = Array.from({ length: brokerGroups }, (_, i) => String.fromCharCode('a'.charCodeAt(0) + i));
@@ -577,6 +769,9 @@ export class RocketMqEngine implements MessageQueueEngineImpl {
     // A message is copied within its group only; SYNC_MASTER waits for the most copies any topic asks for.
     const inSyncReplicas = Math.max(1, ...topics.map((t) => t.replicationFactor ?? replicasPerGroup));
     const masterRole: RocketMqBrokerRole = replicasPerGroup > 1 && replication === RocketMqReplication.SYNC ? 'SYNC_MASTER' : 'ASYNC_MASTER';
+    // With a controller: SYNC waits for every in-sync member; sends are refused below the largest
+    // declared replicationFactor (a topic without one does not hold up the group after a failover)
+    const minInSyncReplicas = Math.max(1, ...topics.map((t) => t.replicationFactor ?? 1));
     // Messages are deleted by commit log file, not per topic: keep them as long as the longest retention.
     const fileReservedHours = topics.length > 0 ? Math.max(...topics.map((t) => Math.ceil(t.retentionMillis / 3_600_000))) : DEFAULT_RETENTION_HOURS;
 
@@ -630,6 +825,10 @@ export class RocketMqEngine implements MessageQueueEngineImpl {
     });
     const namesrvAddr = namesrv.memberHosts().map((h) => `${h}:${NAMESRV_PORT}`).join(';');
 
+    // ---- controllers (controller mode): a DLedger (Raft) group that elects each broker group's master
+    const controller = controllerMode ? this.deployControllers(mq, chart, controllers, controllerResources, image, auth) : undefined;
+    const controllerAddr = controller?.memberHosts().map((h) => `${h}:${CONTROLLER_PORT}`).join(';');
+
     // ---- broker groups
     const heap = Math.floor(brokerResources.memoryLimitMebibytes / 2);
     const direct = Math.floor(brokerResources.memoryLimitMebibytes / 4);
@@ -639,7 +838,24 @@ export class RocketMqEngine implements MessageQueueEngineImpl {
     const brokerLogSize = logVolumeMebibytes({ logback: rocketMqBrokerLogback(), gcLog: BROKER_GC_LOG });
     const groups = brokerNames.map((brokerName, g) => {
       const confs: Record<string, string> = {};
-      for (let i = 0; i < replicasPerGroup; i++) {
+      if (controllerAddr !== undefined) {
+        confs['broker.conf'] = renderBrokerConf({
+          clusterName,
+          brokerName,
+          // the controller assigns ids and elects the master; every broker starts as a slave
+          brokerId: -1,
+          role: 'SLAVE',
+          flushDiskType,
+          namesrvAddr,
+          totalReplicas: replicasPerGroup,
+          inSyncReplicas: 1,
+          deleteHour,
+          fileReservedHours,
+          authentication: auth,
+          controller: { controllerAddr, allAckInSyncStateSet: replication === RocketMqReplication.SYNC, minInSyncReplicas },
+        });
+      }
+      for (let i = 0; i < (controllerAddr === undefined ? replicasPerGroup : 0); i++) {
         confs[`broker-${i}.conf`] = renderBrokerConf({
           clusterName,
           brokerName,
@@ -683,7 +899,7 @@ export class RocketMqEngine implements MessageQueueEngineImpl {
         containers: () => [secureContainer({
           name: 'broker',
           image,
-          command: ['bash', '-c', brokerStartScript(auth)],
+          command: ['bash', '-c', brokerStartScript(auth, controllerMode)],
           env: [
             { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
             ...(auth ? [
@@ -718,6 +934,16 @@ export class RocketMqEngine implements MessageQueueEngineImpl {
       // brokers register with (and heartbeat to) every NameServer; NameServers never call brokers
       cluster.allowEgressTo(namesrv, tcp(NAMESRV_PORT));
       namesrv.allowIngressFrom(cluster, tcp(NAMESRV_PORT));
+      if (controller) {
+        // brokers heartbeat to every controller and report their in-sync sets to the leader
+        cluster.allowEgressTo(controller, tcp(CONTROLLER_PORT));
+        controller.allowIngressFrom(cluster, tcp(CONTROLLER_PORT));
+        if (!auth) {
+          // the controllers push a new role to the brokers (unsigned: brokers that authenticate refuse it, so it is off with authentication)
+          controller.allowEgressTo(cluster, tcp(BROKER_PORT));
+          cluster.allowIngressFrom(controller, tcp(BROKER_PORT));
+        }
+      }
       return cluster;
     });
 

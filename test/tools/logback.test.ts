@@ -144,7 +144,7 @@ test('Nacos: logback 1.2.13 loads the generated nacos-logback.xml cleanly, and w
   expect(broken.output).toMatch(/^STATUS ERROR/m);
 });
 
-test('RocketMQ: the shaded logback of RocketMQ 5.3.3 loads the generated broker and NameServer configurations cleanly, and they fit the log volumes', () => {
+test('RocketMQ: the shaded logback of RocketMQ 5.3.3 loads the generated broker, NameServer and controller configurations cleanly, and they fit the log volumes', () => {
   const { java, cp } = tools(ARTIFACTS.rocketmq);
   const app = newTestApp();
   const shop = new arch.BackendArchitecture(app, 'shop', { profile: arch.Profile.PRODUCTION });
@@ -155,6 +155,7 @@ test('RocketMQ: the shaded logback of RocketMQ 5.3.3 loads the generated broker 
   const cases: Array<[string, string, string, string]> = [
     ['broker', 'events-broker-a', 'events-broker-a-config', 'rmq.broker.logback.xml'],
     ['namesrv', 'events-namesrv', 'events-namesrv-logback', 'rmq.namesrv.logback.xml'],
+    ['controller', 'events-controller', 'events-controller-config', 'rmq.controller.logback.xml'],
   ];
   for (const [what, stsName, configMap, key] of cases) {
     const xml = one(out.objects, 'ConfigMap', configMap, 'events').data[key];

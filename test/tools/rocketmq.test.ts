@@ -8,11 +8,12 @@ import * as arch from '../../src';
 import { find, K8sObject, newTestApp, one, synthApp } from '../harness/synth';
 
 /**
- * RocketMQ's ACL 2.0 as the production manifests set it up, with the real RocketMQ 5.3.3: one
- * NameServer and one broker group of a master and a slave, each in its own network namespace with
- * its pod's DNS name, started from the StatefulSets' own commands (the supervised start scripts,
- * which render broker.conf from the ConfigMap, the pod IP and the super users' passwords), env (the
- * passwords from the cluster's Secret), volumes at their container paths, user and read-only root
+ * RocketMQ's ACL 2.0 and controller-mode failover as the production manifests set them up, with
+ * the real RocketMQ 5.3.3: three controllers, one NameServer and one broker group of two brokers,
+ * each in its own network namespace with its pod's DNS name, started from the StatefulSets' own
+ * commands (the supervised start scripts, which render controller.conf with the pod's peer id and
+ * broker.conf from the ConfigMap, the pod IP and the super users' passwords), env (the passwords
+ * from the cluster's Secret), volumes at their container paths, user and read-only root
  * (test/tools/lab.ts). The provisioning Job's own command creates the topics, the consumer groups,
  * each service's user and ACLs on both brokers; the CronJob's pod runs it again after a service's
  * password was rotated in the Secrets.
@@ -21,12 +22,15 @@ import { find, K8sObject, newTestApp, one, synthApp } from '../harness/synth';
  * each service's Deployment env says (`EVENTS_USERNAME`, the password of its own Secret): the
  * producer writes its topic; consumers read it in their groups; a consumer cannot read another
  * service's topic nor use another group; a producer cannot write a topic it does not produce, nor
- * a consumer the topic it reads; a wrong or rotated-away password is refused. Then the master is
- * killed (SIGKILL): the consumer reads the messages from the slave, which only works when the slave
- * has the users and ACLs (brokers do not replicate them) and synced the topic from its master (signed
- * with the broker super user). The Job of the next version of the program, without one service,
- * deletes that service's user on the brokers and an ACL entry added by hand to another service's
- * user (the Job owns its users' ACLs), and leaves a user made by hand alone.
+ * a consumer the topic it reads; a wrong or rotated-away password is refused. Then the master the
+ * controllers elected is killed (SIGKILL), once the slave is in the in-sync set: the controllers
+ * elect the slave, which takes a producer's send, serves every message acknowledged before the
+ * kill, and authorizes (it has the users and ACLs only because the Job wrote them there, and the
+ * topic only because its sync from the master, signed as the broker super user, worked); the old
+ * master returns with its volume and rejoins the in-sync set as a slave. The Job of the next
+ * version of the program, without one service, deletes that service's user on the brokers and an
+ * ACL entry added by hand to another service's user (the Job owns its users' ACLs), and leaves a
+ * user made by hand alone.
  *
  * The image is a stand-in: the 5.3.3 jars (test/tools/rocketmq/pom.xml, Maven Central) with shell
  * scripts written for this check in place of the image's (test/tools/rocketmq/image/bin, see their
@@ -69,6 +73,8 @@ function build(without?: string) {
       storageGibibytes: 4,
       brokerResources: { cpuRequestMillis: 100, cpuLimitMillis: 1000, memoryRequestMebibytes: 1024, memoryLimitMebibytes: 1024 },
       nameServerResources: { cpuRequestMillis: 50, cpuLimitMillis: 500, memoryRequestMebibytes: 256, memoryLimitMebibytes: 256 },
+      // the production default: three controllers elect the group's master
+      controllerResources: { cpuRequestMillis: 50, cpuLimitMillis: 500, memoryRequestMebibytes: 256, memoryLimitMebibytes: 256 },
     }),
     topics: [{ name: 'orders', partitions: 2 }, { name: 'payments', partitions: 1 }],
   });
@@ -91,7 +97,7 @@ const PASSWORDS: { [key: string]: string } = {
   'shipping.shipping': 'shipping-pw-a3b4c5d6',
 };
 
-test('the production RocketMQ cluster authenticates every service as its own user and authorizes exactly its graph, on masters and slaves', async () => {
+test('the production RocketMQ cluster authenticates every service as its own user, authorizes exactly its graph on every broker, and elects the slave when its master dies', async () => {
   const java = requireProgram(['/usr/bin/java', 'java'], 'openjdk-17-jdk-headless');
   const javac = requireProgram(['/usr/bin/javac', 'javac'], 'openjdk-17-jdk-headless');
   const t0 = Date.now();
@@ -99,6 +105,8 @@ test('the production RocketMQ cluster authenticates every service as its own use
   const out = build();
   const namesrvSts = one(out.objects, 'StatefulSet', 'events-namesrv', NS);
   const brokerSts = one(out.objects, 'StatefulSet', 'events-broker-a', NS);
+  const controllerSts = one(out.objects, 'StatefulSet', 'events-controller', NS);
+  expect(controllerSts.spec.replicas).toBe(3);
   const job = find(out.objects, 'Job').find((j) => j.metadata.name.startsWith('events-provision-'))!;
   expect(job).toBeDefined();
   const deployment = (name: string, ns: string) => one(out.objects, 'Deployment', name, ns).spec.template.spec;
@@ -107,6 +115,7 @@ test('the production RocketMQ cluster authenticates every service as its own use
   const clients = ['orders', 'billing', 'payments', 'shipping'];
   lab = Lab.create([
     { name: 'events-namesrv-0', hostnames: [host(namesrvSts, 0)] },
+    ...[0, 1, 2].map((i) => ({ name: `events-controller-${i}`, hostnames: [host(controllerSts, i)] })),
     { name: 'events-broker-a-0', hostnames: [host(brokerSts, 0)] },
     { name: 'events-broker-a-1', hostnames: [host(brokerSts, 1)] },
     { name: 'events-provision-x7k2p', hostnames: [] },
@@ -149,9 +158,9 @@ test('the production RocketMQ cluster authenticates every service as its own use
     servers.push(r);
     return r;
   };
+  for (const i of [0, 1, 2]) start(`events-controller-${i}`, controllerSts);
   start('events-namesrv-0', namesrvSts);
-  const master = start('events-broker-a-0', brokerSts);
-  start('events-broker-a-1', brokerSts);
+  const brokers = [start('events-broker-a-0', brokerSts), start('events-broker-a-1', brokerSts)];
   const logs = () => servers.map((r, i) => `--- server ${i}\n${r.output().slice(-3000)}`).join('\n');
 
   // the provisioning Job, with the Job controller's retries while the brokers start
@@ -227,28 +236,6 @@ test('the production RocketMQ cluster authenticates every service as its own use
   denied(consume('billing', 'billing', 'orders', billingEnv.EVENTS_ORDERS_GROUP, 'not-the-password'), /^DENIED .*check signature failed/);
   denied(consume('billing', 'billing', 'orders', billingEnv.EVENTS_ORDERS_GROUP, rotatedFrom), /^DENIED .*check signature failed/);
 
-  // ---- the master dies (SIGKILL, as on a node failure): the consumer reads from the slave, which
-  // has the users and ACLs only because the Job wrote them there, and the topic only because its
-  // sync from the master (signed as the broker super user) worked
-  master.process.kill('SIGKILL');
-  for (const pid of execFileSync('ip', ['netns', 'pids', lab.pods.get('events-broker-a-0')!.namespace], { encoding: 'utf8' }).split('\n').filter(Boolean)) {
-    try {
-      process.kill(Number(pid), 'SIGKILL');
-    } catch {
-      // gone already
-    }
-  }
-  const fromSlave = await waitFor('billing to read from the slave', async () => {
-    const lines = consume('billing', 'billing', 'orders', billingEnv.EVENTS_ORDERS_GROUP);
-    return lines.includes('RECEIVED order-1001') ? lines : undefined;
-  }, 240_000, logs);
-  expect(fromSlave).toEqual(['RECEIVED order-1001']);
-  // the slave authorizes too
-  denied(consume('shipping', 'shipping', 'orders', shippingEnv.EVENTS_PAYMENTS_GROUP), /^DENIED .*User:shipping\.shipping has no permission to access Topic:orders/);
-
-  // ---- the master returns with its volume; the next version of the program, without shipping:
-  // its Job deletes shipping's user on both brokers and leaves a user made by hand alone
-  start('events-broker-a-0', brokerSts);
   const adminTool = (...args: string[]) => {
     // an operator's mqadmin, signing as the admin through a tools.yml of its own
     const adminHome = lab!.dir('operator-admin', 0, 0, 0o700);
@@ -258,6 +245,59 @@ test('the production RocketMQ cluster authenticates every service as its own use
       { PATH: process.env.PATH, ROCKETMQ_HOME: home, HOME: adminHome, JAVA_OPT: `-Drocketmq.home.dir=${adminHome}` }, 120_000);
     return text(r);
   };
+
+  // ---- the controllers' view of the group: its master and how many members are in sync
+  const controllerAddr = `${host(controllerSts, 0)}:9878`;
+  const syncState = (what: string, ok: (st: { master: string; members: number }) => boolean) => waitFor(what, async () => {
+    const state = adminTool('getSyncStateSet', '-a', controllerAddr, '-b', 'events-broker-a');
+    const masterAddr = /#MasterAddr\t(\S+)/.exec(state)?.[1];
+    const st = masterAddr ? { master: masterAddr, members: Number(/#SyncStateSetNums\t(\d+)/.exec(state)?.[1] ?? '0') } : undefined;
+    return st && ok(st) ? st : undefined;
+  }, 240_000, logs);
+  const brokerAddr = (i: number) => `${lab!.pods.get(`events-broker-a-${i}`)!.address}:10911`;
+  const before = await syncState('the slave to join the in-sync set', (st) => st.members === 2);
+  const masterOrdinal = [0, 1].find((i) => brokerAddr(i) === before.master)!;
+  expect([0, 1]).toContain(masterOrdinal);
+  const slaveOrdinal = 1 - masterOrdinal;
+  // acknowledged once every in-sync member (the slave too) has it
+  expect(produce('orders', 'ordering', ordersEnv.EVENTS_ORDERS_TOPIC, 'order-1003')).toEqual(['SENT SEND_OK']);
+
+  // ---- the master dies (SIGKILL, as on a node failure): the controllers elect the slave, which
+  // takes writes, authenticates and authorizes (it has the users and ACLs only because the Job
+  // wrote them there) and has every acknowledged message (its sync from the master, signed as the
+  // broker super user, and its commit log replication worked)
+  brokers[masterOrdinal].process.kill('SIGKILL');
+  for (const pid of execFileSync('ip', ['netns', 'pids', lab.pods.get(`events-broker-a-${masterOrdinal}`)!.namespace], { encoding: 'utf8' }).split('\n').filter(Boolean)) {
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
+  const killedAt = Date.now();
+  await syncState('the controllers to elect the slave', (st) => st.master === brokerAddr(slaveOrdinal));
+  const electedSeconds = Math.round((Date.now() - killedAt) / 1000);
+  let sendAttempts = 0;
+  const afterFailover = await waitFor('the elected master to take a send', async () => {
+    sendAttempts++;
+    const body = `order-1004-${sendAttempts}`;
+    return produce('orders', 'ordering', ordersEnv.EVENTS_ORDERS_TOPIC, body)[0] === 'SENT SEND_OK' ? body : undefined;
+  }, 240_000, logs);
+  const writableSeconds = Math.round((Date.now() - killedAt) / 1000);
+  const read = consume('billing', 'billing', 'orders', billingEnv.EVENTS_ORDERS_GROUP);
+  expect(read).toEqual(expect.arrayContaining(['RECEIVED order-1001', 'RECEIVED order-1003', `RECEIVED ${afterFailover}`]));
+  // nothing else (a send that failed during the election may have been stored: it carries its own number)
+  for (const line of read) expect(line).toMatch(/^RECEIVED order-(1001|1003|1004-\d+)$/);
+  // the elected master authorizes too
+  denied(consume('shipping', 'shipping', 'orders', shippingEnv.EVENTS_PAYMENTS_GROUP), /^DENIED .*User:shipping\.shipping has no permission to access Topic:orders/);
+  denied(produce('billing', 'billing', 'orders', 'forged-order'), /^DENIED .*User:billing\.billing has no permission to access Topic:orders/);
+
+  // ---- the old master returns with its volume, as a slave of the elected one, and catches up
+  brokers[masterOrdinal] = start(`events-broker-a-${masterOrdinal}`, brokerSts);
+  await syncState('the returned broker to rejoin the in-sync set as a slave', (st) => st.master === brokerAddr(slaveOrdinal) && st.members === 2);
+
+  // ---- the next version of the program, without shipping: its Job deletes shipping's user on
+  // both brokers and leaves a user made by hand alone
   for (const b of [0, 1]) {
     const addr = `${host(brokerSts, b)}:10911`;
     await waitFor(`ops.reader on broker ${b}`, async () => (adminTool('createUser', '-b', addr, '-u', 'ops.reader', '-p', 'ops-reader-pw-1234')
@@ -293,5 +333,6 @@ test('the production RocketMQ cluster authenticates every service as its own use
 
   // eslint-disable-next-line no-console
   console.log(`rocketmq check: cluster + Job ready after ${Math.round((ready - t0) / 1000)} s (${attempts} Job attempts), CronJob run ${cronSeconds} s, `
+    + `master elected ${electedSeconds} s and writable ${writableSeconds} s after the kill (${sendAttempts} sends), `
     + `removed-service run ${cleanupSeconds} s, total ${Math.round((Date.now() - t0) / 1000)} s`);
 });

@@ -117,19 +117,22 @@ describe('rules', () => {
 
   test('unused platform components, unscraped ones, single replicas others depend on', () => {
     const { a, orders } = shop();
-    // Redis is scraped through its redis_exporter sidecar; RocketMQ has no exporter yet
+    // Redis is scraped through its redis_exporter sidecar, RocketMQ on its brokers' and controllers'
+    // own endpoint; Apollo has no exporter yet
     new arch.MessageQueue(a, 'redis', { engine: arch.MessageQueueEngine.redis() });
     const cache = new arch.MessageQueue(a, 'cache', { engine: arch.MessageQueueEngine.rocketmq() });
+    const config = new arch.ConfigCenter(a, 'config', { engine: arch.ConfigCenterEngine.apollo() });
     new arch.Registry(a, 'registry', { engine: arch.RegistryEngine.etcd() });
     const payments = new arch.Microservice(a, 'payments', { image: IMAGE('payments'), replicas: 1 });
     orders.uses(payments);
     orders.uses(cache);
+    orders.uses(config);
     const f = a.lint();
     expect(f.find((x) => x.rule === arch.LintRule.UNUSED_COMPONENT && x.path === 'shop/registry')?.message).toBe('etcd registry "registry" is deployed but no service uses it');
-    expect(f.find((x) => x.rule === arch.LintRule.UNSCRAPED_COMPONENT && x.path === 'shop/cache')?.message)
-      .toBe('nobody scrapes the metrics of rocketmq message queue "cache": the library runs no metrics endpoint or exporter for rocketmq that Prometheus could scrape');
-    // etcd and RabbitMQ are scraped by the stack's Prometheus
-    expect(f.filter((x) => x.rule === arch.LintRule.UNSCRAPED_COMPONENT).map((x) => x.path)).toEqual(['shop/cache']);
+    expect(f.find((x) => x.rule === arch.LintRule.UNSCRAPED_COMPONENT && x.path === 'shop/config')?.message)
+      .toBe('nobody scrapes the metrics of apollo config center "config": the library runs no metrics endpoint or exporter for apollo that Prometheus could scrape');
+    // etcd, Redis and RocketMQ are scraped by the stack's Prometheus
+    expect(f.filter((x) => x.rule === arch.LintRule.UNSCRAPED_COMPONENT).map((x) => x.path)).toEqual(['shop/config']);
     expect(f.find((x) => x.rule === arch.LintRule.SINGLE_REPLICA_DEPENDENCY && x.path === 'shop/payments')?.message)
       .toBe('"payments" of microservice "payments" runs 1 replica in production, and "orders" depends on it: a node loss or a drain stops them');
   });

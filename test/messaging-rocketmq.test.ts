@@ -45,6 +45,10 @@ function build(profile: arch.Profile, options: arch.RocketMqOptions = {}, topics
   return { out: synthApp(app), mq };
 }
 
+function defaultWiringFor(mq: arch.MessageQueue, shop: arch.BackendArchitecture): void {
+  defaultWiring(mq, shop);
+}
+
 function defaultWiring(mq: arch.MessageQueue, shop: arch.BackendArchitecture): void {
   const orders = new arch.Microservice(shop, 'orders', { image: 'ghcr.io/acme/orders:1.4.2', context: 'ordering' });
   orders.uses(mq.topic('orders').producer());
@@ -55,6 +59,7 @@ function defaultWiring(mq: arch.MessageQueue, shop: arch.BackendArchitecture): v
 }
 
 const sts = (b: Built, n: string) => one(b.out.objects, 'StatefulSet', n, NS);
+const controllerConfOf = (b: Built): string => one(b.out.objects, 'ConfigMap', 'events-controller-config', NS).data['controller.conf'];
 const container = (b: Built, n: string) => sts(b, n).spec.template.spec.containers[0];
 const brokerConf = (b: Built, group: string, ordinal: number): string => one(b.out.objects, 'ConfigMap', `events-broker-${group}-config`, NS).data[`broker-${ordinal}.conf`];
 const job = (b: Built): K8sObject => {
@@ -136,19 +141,66 @@ describe('topology', () => {
 
   test('ports: 9876 on NameServers; 10911 for clients and 10912 (HA) between the brokers of a group only', () => {
     expect(container(prod, 'events-namesrv').ports).toEqual([{ name: 'remoting', containerPort: 9876 }]);
-    expect(container(prod, 'events-broker-a').ports).toEqual([{ name: 'remoting', containerPort: 10911 }, { name: 'ha', containerPort: 10912 }]);
+    expect(container(prod, 'events-broker-a').ports).toEqual([
+      { name: 'remoting', containerPort: 10911 }, { name: 'ha', containerPort: 10912 }, { name: 'metrics', containerPort: 5557 },
+    ]);
     expect(one(prod.out.objects, 'Service', 'events-broker-a', NS).spec.ports.map((p: any) => p.port)).toEqual([10911]);
     const headless = one(prod.out.objects, 'Service', 'events-namesrv-headless', NS);
     expect(headless.spec).toMatchObject({ clusterIP: 'None', publishNotReadyAddresses: true });
     const policy = one(prod.out.objects, 'NetworkPolicy', 'events-broker-a', NS);
     const self = sts(prod, 'events-broker-a').spec.selector.matchLabels;
-    expect(policy.spec.ingress[0]).toEqual({ from: [{ podSelector: { matchLabels: self } }], ports: [{ port: 10911, protocol: 'TCP' }, { port: 10912, protocol: 'TCP' }] });
+    const peerPorts = [{ port: 5557, protocol: 'TCP' }, { port: 10911, protocol: 'TCP' }, { port: 10912, protocol: 'TCP' }];
+    expect(policy.spec.ingress[0]).toEqual({ from: [{ podSelector: { matchLabels: self } }], ports: peerPorts });
     // brokers reach every NameServer and every controller, and nothing else outside their group
     expect(policy.spec.egress).toEqual([
-      { to: [{ podSelector: { matchLabels: self } }], ports: [{ port: 10911, protocol: 'TCP' }, { port: 10912, protocol: 'TCP' }] },
+      { to: [{ podSelector: { matchLabels: self } }], ports: peerPorts },
       { to: [{ podSelector: { matchLabels: sts(prod, 'events-namesrv').spec.selector.matchLabels } }], ports: [{ port: 9876, protocol: 'TCP' }] },
       { to: [{ podSelector: { matchLabels: sts(prod, 'events-controller').spec.selector.matchLabels } }], ports: [{ port: 9878, protocol: 'TCP' }] },
     ]);
+  });
+});
+
+describe('metrics', () => {
+  test('brokers and controllers serve RocketMQ\'s own Prometheus endpoint on 5557, annotated for scraping with their kinds; NameServers have none', () => {
+    const annotations = (b: Built, n: string) => sts(b, n).spec.template.metadata.annotations;
+    for (const [n, kind] of [['events-broker-a', 'rocketmq-broker'], ['events-broker-b', 'rocketmq-broker'], ['events-controller', 'rocketmq-controller']]) {
+      expect(annotations(prod, n)).toMatchObject({
+        'cdk8s-architect.dev/scrape': 'true',
+        'cdk8s-architect.dev/scrape-job': n,
+        'cdk8s-architect.dev/scrape-kind': kind,
+        'cdk8s-architect.dev/scrape-path': '/metrics',
+        'cdk8s-architect.dev/scrape-port': '5557',
+      });
+      // not a client port: only the headless Service lists it
+      expect(one(prod.out.objects, 'Service', n, NS).spec.ports.map((p: any) => p.port)).not.toContain(5557);
+    }
+    expect(annotations(prod, 'events-namesrv')['cdk8s-architect.dev/scrape']).toBeUndefined();
+    expect(annotations(classic, 'events-broker-a')['cdk8s-architect.dev/scrape-kind']).toBe('rocketmq-broker');
+    expect(props(controllerConfOf(prod))).toMatchObject({ metricsExporterType: 'PROM', metricsPromExporterHost: '0.0.0.0', metricsPromExporterPort: '5557' });
+    expect(props(brokerConf(classic, 'a', 1))).toMatchObject({ metricsExporterType: 'PROM', metricsPromExporterHost: '0.0.0.0', metricsPromExporterPort: '5557' });
+  });
+
+  test('with Prometheus, its scrape jobs cover brokers and controllers, their NetworkPolicies admit it, and the RocketMQ alerts are loaded', () => {
+    const app = newTestApp();
+    const shop = new arch.BackendArchitecture(app, 'shop', { profile: arch.Profile.PRODUCTION });
+    new arch.ObservabilityStack(shop, 'observability', { metrics: arch.Metrics.prometheus({ alertmanager: { dropUnroutedAlerts: true } }) });
+    const mq = new arch.MessageQueue(shop, 'events', { engine: arch.MessageQueueEngine.rocketmq(), topics: [{ name: 'orders' }] });
+    defaultWiringFor(mq, shop);
+    const out = synthApp(app);
+    const prometheus = find(out.objects, 'StatefulSet').find((o) => o.metadata.name.endsWith('prometheus'))!;
+    const promLabels = prometheus.spec.template.metadata.labels;
+    for (const n of ['events-broker-a', 'events-broker-b', 'events-controller']) {
+      const policy = one(out.objects, 'NetworkPolicy', n, NS);
+      const rule = policy.spec.ingress.find((r: any) => r.ports.some((p: any) => p.port === 5557) && r.from.some((f: any) => f.namespaceSelector));
+      expect(rule).toBeDefined();
+      expect(rule.from.some((f: any) => Object.entries(f.podSelector?.matchLabels ?? {}).every(([k, v]) => promLabels[k] === v))).toBe(true);
+    }
+    const alerts = find(out.objects, 'ConfigMap').map((c) => Object.values(c.data ?? {}).join('\n')).join('\n');
+    for (const a of ['RocketMQConsumerLagGrowing', 'RocketMQDeadLetters', 'RocketMQRequestQueueBacklog', 'RocketMQControllerNoLeader', 'RocketMQNoMasterElected', 'RocketMQBrokerInactive']) {
+      expect(alerts).toContain(`alert: ${a}`);
+    }
+    // scraped: no unscraped-component finding for the queue
+    expect(checkAll(out.objects)).toEqual([]);
   });
 });
 
@@ -175,6 +227,10 @@ describe('broker.conf without a controller (RocketMqFailover.NONE)', () => {
       ['deleteWhen', '04'],
       // the longest retention (payments: 14 days) in hours
       ['fileReservedTime', '336'],
+      // RocketMQ 5's own Prometheus endpoint, on every interface
+      ['metricsExporterType', 'PROM'],
+      ['metricsPromExporterHost', '0.0.0.0'],
+      ['metricsPromExporterPort', '5557'],
       // ACL 2.0 with the local metadata (the metadata providers have no default)
       ['authenticationEnabled', 'true'],
       ['authenticationProvider', 'org.apache.rocketmq.auth.authentication.provider.DefaultAuthenticationProvider'],
@@ -242,7 +298,7 @@ describe('broker.conf without a controller (RocketMqFailover.NONE)', () => {
     expect(sts(prod, 'events-broker-a').spec.template.spec.volumes).toContainEqual({ name: 'config', configMap: { name: 'events-broker-a-config' } });
     const data = one(prod.out.objects, 'ConfigMap', 'events-broker-a-config', NS).data;
     const digest = createHash('sha256').update(JSON.stringify(data)).digest('hex').slice(0, 16);
-    expect(sts(prod, 'events-broker-a').spec.template.metadata.annotations).toEqual({
+    expect(sts(prod, 'events-broker-a').spec.template.metadata.annotations).toMatchObject({
       'cdk8s-architect.dev/config-hash': digest,
       'cdk8s-architect.dev/external-secrets': 'events-acl',
     });
@@ -263,7 +319,7 @@ describe('controller mode (the default for groups with slaves)', () => {
     expect(c.spec.template.spec.topologySpreadConstraints).toHaveLength(2);
     expect(one(prod.out.objects, 'PodDisruptionBudget', 'events-controller', NS).spec.minAvailable).toBe(2);
     expect(container(prod, 'events-controller').volumeMounts).toContainEqual({ name: 'raft', mountPath: '/home/rocketmq/controller' });
-    expect(container(prod, 'events-controller').ports).toEqual([{ name: 'controller', containerPort: 9878 }]);
+    expect(container(prod, 'events-controller').ports).toEqual([{ name: 'controller', containerPort: 9878 }, { name: 'metrics', containerPort: 5557 }]);
     // the heap follows the limit (runserver.sh would take 1 GiB)
     expect(envOf(c).JAVA_OPT_EXT).toMatch(/^-Xms256m -Xmx256m -Xmn128m -Xloggc:\/home\/rocketmq\/logs\/rmq_controller_gc\.log /);
     // classic master/slave and groups of one broker run none
@@ -284,6 +340,9 @@ describe('controller mode (the default for groups with slaves)', () => {
       ['controllerStorePath', '/home/rocketmq/controller/store'],
       ['enableElectUncleanMaster', 'false'],
       ['notifyBrokerRoleChanged', 'false'],
+      ['metricsExporterType', 'PROM'],
+      ['metricsPromExporterHost', '0.0.0.0'],
+      ['metricsPromExporterPort', '5557'],
     ]);
     expect(renderControllerConf({ group: 'events-controller', hosts: [0, 1, 2].map((i) => cs(i).replace(':9878', '')), notifyBrokers: false })).toBe(controllerConf(prod));
     expect(props(controllerConf(build(arch.Profile.PRODUCTION, { authentication: false }))).notifyBrokerRoleChanged).toBe('true');
@@ -386,10 +445,10 @@ describe('controller mode (the default for groups with slaves)', () => {
     const sel = (b: Built, n: string) => ({ podSelector: { matchLabels: sts(b, n).spec.selector.matchLabels } });
     const controller = one(prod.out.objects, 'NetworkPolicy', 'events-controller', NS);
     expect(controller.spec.ingress).toEqual([
-      { from: [sel(prod, 'events-controller')], ports: [{ port: 9878, protocol: 'TCP' }] },
+      { from: [sel(prod, 'events-controller')], ports: [{ port: 5557, protocol: 'TCP' }, { port: 9878, protocol: 'TCP' }] },
       { from: [sel(prod, 'events-broker-a'), sel(prod, 'events-broker-b')], ports: [{ port: 9878, protocol: 'TCP' }] },
     ]);
-    expect(controller.spec.egress).toEqual([{ to: [sel(prod, 'events-controller')], ports: [{ port: 9878, protocol: 'TCP' }] }]);
+    expect(controller.spec.egress).toEqual([{ to: [sel(prod, 'events-controller')], ports: [{ port: 5557, protocol: 'TCP' }, { port: 9878, protocol: 'TCP' }] }]);
     expect(one(prod.out.objects, 'NetworkPolicy', 'events-broker-a', NS).spec.egress).toContainEqual({ to: [sel(prod, 'events-controller')], ports: [{ port: 9878, protocol: 'TCP' }] });
     const plain = build(arch.Profile.PRODUCTION, { authentication: false });
     expect(one(plain.out.objects, 'NetworkPolicy', 'events-controller', NS).spec.egress).toContainEqual({

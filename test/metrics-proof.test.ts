@@ -17,7 +17,7 @@ const SCRAPE_JOB = 'cdk8s-architect.dev/scrape-job';
 /**
  * Who produces a metric family, per `kind` label: the metric names the real software exports
  * (upstream docs: etcd's /metrics, ZooKeeper's PrometheusMetricsProvider, rabbitmq_prometheus,
- * oliver006/redis_exporter, danielqsj/kafka_exporter, Pulsar's broker /metrics, the OpenTelemetry Collector's own telemetry, Fluent Bit's HTTP server, Nacos's micrometer registry, prometheus-community/elasticsearch_exporter, Fluentd's fluent-plugin-prometheus, the OpenTelemetry semantic conventions for
+ * oliver006/redis_exporter, danielqsj/kafka_exporter, Pulsar's broker /metrics, RocketMQ's brokers and controllers, the OpenTelemetry Collector's own telemetry, Fluent Bit's HTTP server, Nacos's micrometer registry, prometheus-community/elasticsearch_exporter, Fluentd's fluent-plugin-prometheus, json_exporter's translation of Filebeat's /stats, the OpenTelemetry semantic conventions for
  * HTTP and RPC servers as Prometheus names them) and the image of the container that exports them.
  */
 const PRODUCERS: Record<string, { metric: RegExp; image: RegExp }> = {
@@ -27,11 +27,16 @@ const PRODUCERS: Record<string, { metric: RegExp; image: RegExp }> = {
   'redis': { metric: /^redis_/, image: /redis_exporter/ },
   'kafka': { metric: /^kafka_(brokers|topic_|consumergroup_)/, image: /kafka-exporter/ },
   'pulsar-broker': { metric: /^pulsar_/, image: /pulsar/ },
+  // RocketMQ 5's own endpoints (BrokerMetricsConstant, ControllerMetricsConstant; test/tools/rocketmq.test.ts scrapes the real ones)
+  'rocketmq-broker': { metric: /^rocketmq_/, image: /rocketmq/ },
+  'rocketmq-controller': { metric: /^(role|election_total|active_broker_num)$/, image: /rocketmq/ },
   'otel-collector': { metric: /^otelcol_/, image: /opentelemetry-collector/ },
   'fluent-bit': { metric: /^fluentbit_/, image: /fluent-bit/ },
   'elasticsearch': { metric: /^elasticsearch_(cluster_health_|filesystem_data_|jvm_memory_|clusterinfo_up$)/, image: /elasticsearch-exporter/ },
   'nacos': { metric: /^nacos_exception_total$/, image: /nacos-server/ },
   'fluentd': { metric: /^fluentd_output_status_/, image: /fluentd/ },
+  // Filebeat's /stats through json_exporter (its configuration names them; test/tools/filebeat-exporter.test.ts runs it)
+  'filebeat': { metric: /^filebeat_(output|pipeline)_/, image: /json-exporter/ },
   // Consul's /v1/agent/metrics: gauges registered in agent/setup.go and agent/consul/autopilot.go
   'consul': { metric: /^consul_(server_isLeader|autopilot_(healthy|failure_tolerance))$/, image: /hashicorp\/consul/ },
   'microservice': { metric: /^(http_server_request_duration_seconds|rpc_server_duration_milliseconds)_(count|bucket|sum)$/, image: /./ },

@@ -550,8 +550,63 @@ describe('the agents\' own metrics', () => {
     }
   });
 
-  test('Filebeat serves no Prometheus metrics without an exporter: not claimed as scraped', () => {
+  test('Filebeat is scraped through a json_exporter sidecar reading its /stats on localhost, by a job of its own, admitted from Prometheus only on 7979', () => {
     const out = withPrometheus('filebeat');
+    const spec = daemonSet(out, 'filebeat').spec.template.spec;
+    expect(spec.containers.map((c: any) => c.name)).toEqual(['filebeat', 'metrics']);
+    const sidecar = spec.containers[1];
+    expect(sidecar).toMatchObject({
+      image: 'quay.io/prometheuscommunity/json-exporter:v0.7.0',
+      args: ['--config.file=/etc/json-exporter/config.yml', '--web.listen-address=:7979'],
+      ports: [{ name: 'metrics', containerPort: 7979, protocol: 'TCP' }],
+      // "restricted" for the sidecar, unlike the agent (which reads root's log files)
+      securityContext: { runAsUser: 65534, runAsGroup: 65534, runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+      volumeMounts: [{ name: 'exporter-config', mountPath: '/etc/json-exporter', readOnly: true }],
+    });
+    // its file is world-readable (the agent's stay 0440: Beats' strict.perms)
+    expect(spec.volumes.find((v: any) => v.name === 'exporter-config').configMap).toEqual({
+      name: 'obs-filebeat-config', items: [{ key: 'json-exporter.yml', path: 'config.yml' }], defaultMode: 0o444,
+    });
+    expect(spec.volumes.find((v: any) => v.name === 'config').configMap.defaultMode).toBe(0o440);
+    // the exporter reads what filebeat.yml serves: its HTTP endpoint on 5066
+    const files = one(out.objects, 'ConfigMap', 'obs-filebeat-config', 'obs-agents').data;
+    expect(JSON.parse(files['filebeat.yml'])).toMatchObject({ 'http.enabled': true, 'http.port': 5066 });
+    const promYml = yaml.load(one(out.objects, 'ConfigMap', 'obs-prometheus-config', 'obs').data['prometheus.yml']) as any;
+    const job = promYml.scrape_configs.find((j: any) => j.job_name === 'obs-agents/obs-filebeat');
+    expect(job).toMatchObject({ metrics_path: '/probe', params: { module: ['filebeat'], target: ['http://localhost:5066/stats'] } });
+    // not annotated: the parameters need the job of its own, which the annotations' job would scrape without them
     expect(daemonSet(out, 'filebeat').spec.template.metadata.annotations?.['cdk8s-architect.dev/scrape']).toBeUndefined();
+    expect(edges(out)).toEqual(expect.arrayContaining([
+      'obs-agents/obs-filebeat ingress obs/obs-prometheus:7979',
+      'obs/obs-prometheus egress obs-agents/obs-filebeat:7979',
+    ]));
+    const rules = one(out.objects, 'ConfigMap', 'obs-prometheus-config', 'obs').data['alerts.yml'] as string;
+    for (const a of ['FilebeatDroppingEvents', 'FilebeatOutputErrors', 'FilebeatQueueFull']) expect(rules).toContain(`alert: ${a}`);
+    expect(checkAll(out.objects)).toEqual([]);
+  });
+
+  test('without Prometheus, Filebeat runs no sidecar; the exporter image is validated and belongs to Filebeat with Prometheus', () => {
+    const app = newTestApp();
+    const shop = new arch.BackendArchitecture(app, 'shop', { profile: arch.Profile.DEVELOPMENT });
+    new arch.ObservabilityStack(shop, 'obs', { logging: arch.Logging.filebeat() });
+    expect(daemonSet(synthApp(app), 'filebeat').spec.template.spec.containers).toHaveLength(1);
+    const attempt = (logging: arch.ILoggingPipeline, prometheus: boolean) => () => {
+      const a = newTestApp();
+      const s = new arch.BackendArchitecture(a, 'shop', { profile: arch.Profile.DEVELOPMENT });
+      new arch.ObservabilityStack(s, 'obs', { logging, ...(prometheus ? { metrics: arch.Metrics.prometheus({ alertmanager: { dropUnroutedAlerts: true } }) } : {}) });
+      synthApp(a);
+    };
+    expect(attempt(arch.Logging.fluentBit({ filebeatExporterImage: 'quay.io/prometheuscommunity/json-exporter:v0.7.0' }), true))
+      .toThrow(/filebeatExporterImage is set for the fluent-bit pipeline/);
+    expect(attempt(arch.Logging.filebeat({ filebeatExporterImage: 'quay.io/prometheuscommunity/json-exporter:v0.7.0' }), false))
+      .toThrow(/filebeatExporterImage is set but the metrics pillar is not Metrics.prometheus\(\)/);
+    expect(attempt(arch.Logging.filebeat({ filebeatExporterImage: 'quay.io/prometheuscommunity/json-exporter' }), true)).toThrow(/has no tag/);
+    const custom = newTestApp();
+    const c = new arch.BackendArchitecture(custom, 'shop', { profile: arch.Profile.DEVELOPMENT });
+    new arch.ObservabilityStack(c, 'obs', {
+      logging: arch.Logging.filebeat({ filebeatExporterImage: 'registry.example.com/json-exporter:v0.7.0' }),
+      metrics: arch.Metrics.prometheus({ alertmanager: { dropUnroutedAlerts: true } }),
+    });
+    expect(daemonSet(synthApp(custom), 'filebeat').spec.template.spec.containers[1].image).toBe('registry.example.com/json-exporter:v0.7.0');
   });
 });

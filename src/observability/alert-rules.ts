@@ -59,8 +59,9 @@ function rule(alert: string, expr: string, forDuration: string, severity: string
 
 /**
  * Alerts for the platform kinds the library scrapes: metrics the components export themselves
- * (etcd, ZooKeeper's PrometheusMetricsProvider, rabbitmq_prometheus, Pulsar brokers, the collector,
- * Fluent Bit) or through the exporters the library deploys (redis_exporter, kafka_exporter); nothing
+ * (etcd, ZooKeeper's PrometheusMetricsProvider, rabbitmq_prometheus, Pulsar brokers, RocketMQ
+ * brokers and controllers, the collector, Fluent Bit) or through the exporters the library deploys (redis_exporter, kafka_exporter,
+ * elasticsearch_exporter, json_exporter for Filebeat); nothing
  * is invented for components nobody scrapes.
  */
 const PLATFORM_RULES: Record<string, AlertRule[]> = {
@@ -158,6 +159,22 @@ const PLATFORM_RULES: Record<string, AlertRule[]> = {
       'Fluent Bit {{ $labels.pod }} cannot write to {{ $labels.name }}',
       'Output {{ $labels.name }} of Fluent Bit {{ $labels.pod }} of {{ $labels.namespace }}/{{ $labels.job }} fails ({{ $value }} errors/s) for 15 minutes: records are retried and pile up in its buffer.'),
   ],
+  // Filebeat's /stats through the json_exporter sidecar (libbeat's output and pipeline counters)
+  'filebeat': [
+    rule('FilebeatDroppingEvents',
+      'sum by (namespace, job, pod) (rate(filebeat_output_events_dropped_total{kind="filebeat"}[5m]) + rate(filebeat_pipeline_events_dropped_total{kind="filebeat"}[5m])) > 0',
+      '5m', 'critical',
+      'Filebeat {{ $labels.pod }} drops log events',
+      'Filebeat {{ $labels.pod }} of {{ $labels.namespace }}/{{ $labels.job }} gives up on events ({{ $value }}/s): they are lost.'),
+    rule('FilebeatOutputErrors',
+      'sum by (namespace, job, pod) (rate(filebeat_output_events_failed_total{kind="filebeat"}[5m])) > 0', '15m', 'warning',
+      'Filebeat {{ $labels.pod }} cannot write its events',
+      'The output of Filebeat {{ $labels.pod }} of {{ $labels.namespace }}/{{ $labels.job }} fails ({{ $value }} events/s) for 15 minutes: events are retried and its queue fills.'),
+    rule('FilebeatQueueFull',
+      'max by (namespace, job, pod) (filebeat_pipeline_queue_filled_ratio{kind="filebeat"}) > 0.9', '10m', 'warning',
+      'Filebeat {{ $labels.pod }} has a full queue',
+      'The queue of Filebeat {{ $labels.pod }} of {{ $labels.namespace }}/{{ $labels.job }} is {{ $value | humanizePercentage }} full for 10 minutes: its inputs pause and logs rotated meanwhile may be lost.'),
+  ],
   // prometheus-community's elasticsearch_exporter beside the stack's cluster (collector/cluster_health.go,
   // collector/nodes.go: `cluster` is the cluster name, `name` the node's). Elasticsearch stops
   // allocating shards to a node above 85 % disk (low watermark), moves them away above 90 % (high)
@@ -233,6 +250,42 @@ const PLATFORM_RULES: Record<string, AlertRule[]> = {
       + ' and sum by (namespace, job, consumergroup, topic) (deriv(kafka_consumergroup_lag{kind="kafka"}[15m])) > 0', '15m', 'warning',
       'Kafka consumer group {{ $labels.consumergroup }} falls behind on {{ $labels.topic }}',
       'Consumer group {{ $labels.consumergroup }} of {{ $labels.namespace }}/{{ $labels.job }} is {{ $value }} messages behind on {{ $labels.topic }} and the lag keeps growing: its consumers do not keep up (or are down).'),
+  ],
+  // RocketMQ 5's own endpoints (OpenTelemetry, metricsExporterType=PROM). A slave reports the same
+  // series as its master (same node_id, the group): max by node_id counts a group once.
+  'rocketmq-broker': [
+    rule('RocketMQConsumerLagGrowing',
+      'sum by (namespace, cluster, consumer_group, topic) (max by (namespace, cluster, node_id, consumer_group, topic) (rocketmq_consumer_lag_messages{kind="rocketmq-broker"})) > 1000'
+      + ' and sum by (namespace, cluster, consumer_group, topic) (max by (namespace, cluster, node_id, consumer_group, topic)'
+      + ' (deriv(rocketmq_consumer_lag_messages{kind="rocketmq-broker"}[15m]))) > 0', '15m', 'warning',
+      'RocketMQ consumer group {{ $labels.consumer_group }} falls behind on {{ $labels.topic }}',
+      'Consumer group {{ $labels.consumer_group }} of RocketMQ {{ $labels.namespace }}/{{ $labels.cluster }} is {{ $value }} messages behind on {{ $labels.topic }} and the lag keeps growing: its consumers do not keep up (or are down).'),
+    rule('RocketMQDeadLetters',
+      'sum by (namespace, cluster, consumer_group, topic) (rate(rocketmq_send_to_dlq_messages_total{kind="rocketmq-broker"}[10m])) > 0', '10m', 'warning',
+      'RocketMQ consumer group {{ $labels.consumer_group }} sends messages to its dead-letter queue',
+      'Messages of {{ $labels.topic }} that consumer group {{ $labels.consumer_group }} of RocketMQ {{ $labels.namespace }}/{{ $labels.cluster }} failed to consume after every retry go to its dead-letter queue (%DLQ%{{ $labels.consumer_group }}), where nothing consumes them, for 10 minutes.'),
+    rule('RocketMQRequestQueueBacklog',
+      'max by (namespace, job, pod, processor) (rocketmq_processor_watermark{kind="rocketmq-broker"}) > 1000', '5m', 'warning',
+      'RocketMQ broker {{ $labels.pod }} queues {{ $labels.processor }} requests',
+      '{{ $value }} {{ $labels.processor }} requests wait in the queue of broker {{ $labels.pod }} ({{ $labels.namespace }}/{{ $labels.job }}) for 5 minutes: the broker does not keep up (slow disk, too little CPU).'),
+  ],
+  // The controllers' own endpoints: `role`, elections and active brokers per group. RocketMQ 5.3.3's
+  // `role` is the role's value minus 2 (its RoleChangeHandler starts from FOLLOWER while the gauge
+  // starts at 0): the leader reports 1, a follower 0, a candidate -1, as the real controllers of
+  // test/tools/rocketmq.test.ts do.
+  'rocketmq-controller': [
+    rule('RocketMQControllerNoLeader', 'max by (namespace, job) (role{kind="rocketmq-controller"}) < 1', '2m', 'critical',
+      'RocketMQ controllers {{ $labels.namespace }}/{{ $labels.job }} have no leader',
+      'No controller of {{ $labels.namespace }}/{{ $labels.job }} is the Raft leader: a master lost now would not be replaced (the controllers lost their majority or cannot reach each other).'),
+    rule('RocketMQNoMasterElected',
+      'sum by (namespace, job, cluster, broker_set) (rate(election_total{kind="rocketmq-controller", election_result="no_master_elected"}[5m])) > 0', '5m', 'critical',
+      'RocketMQ broker group {{ $labels.broker_set }} has no master',
+      'The controllers of {{ $labels.namespace }}/{{ $labels.job }} keep failing to elect a master for {{ $labels.broker_set }}: no broker of the group that is alive was in sync. The group takes no writes until its last master returns with its volume.'),
+    rule('RocketMQBrokerInactive',
+      'max by (namespace, job, cluster, broker_set) (max_over_time(active_broker_num{kind="rocketmq-controller"}[1h]))'
+      + ' - max by (namespace, job, cluster, broker_set) (active_broker_num{kind="rocketmq-controller"}) > 0', '5m', 'warning',
+      'RocketMQ broker group {{ $labels.broker_set }} lost a broker',
+      '{{ $value }} fewer brokers of {{ $labels.broker_set }} heartbeat to the controllers of {{ $labels.namespace }}/{{ $labels.job }} than in the last hour, for 5 minutes: one more loss and the group has no broker to elect.'),
   ],
   'pulsar-broker': [
     rule('PulsarBacklogGrowing',

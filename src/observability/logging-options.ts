@@ -150,4 +150,12 @@ export interface LoggingPipelineOptions {
    * @default - 100m/500m CPU, 128/256 MiB (Fluent Bit and Filebeat); 100m/500m CPU, 256/512 MiB (Fluentd)
    */
   readonly resources?: ComputeResources;
+  /**
+   * Filebeat only, with `Metrics.prometheus()`: the image of the sidecar that gives Prometheus
+   * Filebeat's metrics (prometheus-community's json_exporter, which reads Filebeat's `/stats` on
+   * localhost: Filebeat has no Prometheus endpoint). It must accept json_exporter v0.7.0's flags and
+   * configuration and run as uid 65534.
+   * @default "quay.io/prometheuscommunity/json-exporter:v0.7.0"
+   */
+  readonly filebeatExporterImage?: string;
 }

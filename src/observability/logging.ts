@@ -92,6 +92,14 @@ class LoggingPipeline implements ILoggingPipeline, PillarImpl {
     }
     const image = o.image ?? AGENT_IMAGES[this.kind];
     validateImage(stack, image);
+    const scraped = stack._pillarKinds.metrics === MetricsKind.PROMETHEUS;
+    if (o.filebeatExporterImage !== undefined) {
+      if (this.kind !== LoggingKind.FILEBEAT) {
+        fail(stack, `filebeatExporterImage is set for the ${this.kind} pipeline`, `remove it (${this.kind} serves Prometheus metrics itself)`);
+      }
+      if (!scraped) fail(stack, 'filebeatExporterImage is set but the metrics pillar is not Metrics.prometheus(): nothing would scrape it', 'remove it, or use Metrics.prometheus()');
+      validateImage(stack, o.filebeatExporterImage);
+    }
     const minimum = o.minimumSeverity ?? LogSeverity.DEBUG;
     if (!Severities.all().includes(minimum)) {
       fail(stack, `minimumSeverity ${show(minimum)} is not an RFC 5424 severity`, 'use a LogSeverity value (e.g. LogSeverity.INFORMATIONAL)');
@@ -236,8 +244,10 @@ class LoggingPipeline implements ILoggingPipeline, PillarImpl {
       files,
       // the log writer's password, a copy of the stack namespace's Secret in the agents' namespace
       passwordSecret: logstash ? undefined : es.logWriterPasswordSecret,
-      // Fluent Bit and Fluentd serve Prometheus metrics themselves: scraped when the metrics pillar is Prometheus
-      scraped: stack._pillarKinds.metrics === MetricsKind.PROMETHEUS,
+      // Fluent Bit and Fluentd serve Prometheus metrics themselves, Filebeat through a json_exporter
+      // sidecar: scraped when the metrics pillar is Prometheus
+      scraped,
+      exporterImage: o.filebeatExporterImage,
     });
     if (logstash) {
       const ports: NetworkPort[] = [{ port: this.kind === LoggingKind.FILEBEAT ? LOGSTASH_BEATS_PORT : LOGSTASH_HTTP_PORT, protocol: Protocol.TCP }];

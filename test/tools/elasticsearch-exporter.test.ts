@@ -1,10 +1,10 @@
-import { execFileSync, spawn, spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as yaml from 'js-yaml';
 import { Lab } from './lab';
-import { requireProgram, Running, waitFor } from './tooling';
+import { goModuleBinary, parseExposition, requireProgram, Running, waitFor } from './tooling';
 import * as arch from '../../src';
 import { newTestApp, one, synthApp, SynthResult } from '../harness/synth';
 
@@ -48,25 +48,7 @@ afterAll(async () => {
 
 /** The exporter binary: built once from the Go module proxy's source of the pinned release. */
 function exporterBinary(): string {
-  const bin = path.join(CACHE, 'elasticsearch_exporter');
-  if (fs.existsSync(bin)) return bin;
-  const go = requireProgram(['go'], 'golang-go');
-  fs.mkdirSync(CACHE, { recursive: true });
-  // `go install m@v` also asks the proxy for the module's version list, which it refuses (403):
-  // download the release's module and build it
-  const info = JSON.parse(execFileSync(go, ['mod', 'download', '-json', `${MODULE}@${VERSION}`], { cwd: CACHE, encoding: 'utf8', timeout: 600_000 }));
-  if (!info.Dir) throw new Error(`go mod download ${MODULE}@${VERSION}: ${JSON.stringify(info)}`);
-  const src = fs.mkdtempSync(path.join(os.tmpdir(), 'es-exporter-src-'));
-  try {
-    execFileSync('cp', ['-R', `${info.Dir}/.`, src]);
-    execFileSync('chmod', ['-R', 'u+w', src]);
-    execFileSync(go, ['build', '-trimpath', '-ldflags', `-X github.com/prometheus/common/version.Version=${VERSION.slice(1)}`, '-o', `${bin}.part`, '.'],
-      { cwd: src, stdio: ['ignore', 'ignore', 'pipe'], timeout: 900_000, env: { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=mod' } });
-  } finally {
-    fs.rmSync(src, { recursive: true, force: true });
-  }
-  fs.renameSync(`${bin}.part`, bin);
-  return bin;
+  return goModuleBinary(MODULE, VERSION, CACHE, 'elasticsearch_exporter');
 }
 
 function build(): SynthResult {
@@ -184,19 +166,6 @@ http.createServer((req, res) => {
   res.end(JSON.stringify(body));
 }).listen(9200, '0.0.0.0');
 `;
-}
-
-/** Samples of a Prometheus text exposition: name, labels, value. */
-function parseExposition(text: string): Array<{ name: string; labels: Record<string, string>; value: string }> {
-  const out: Array<{ name: string; labels: Record<string, string>; value: string }> = [];
-  for (const line of text.split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!m) throw new Error(`unparsable exposition line: ${line}`);
-    const labels = Object.fromEntries([...(m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1], x[2]]));
-    out.push({ name: m[1], labels, value: m[3] });
-  }
-  return out;
 }
 
 test('elasticsearch_exporter runs from its Deployment, reads the cluster as metrics-exporter, and serves what every Elasticsearch alert reads', async () => {

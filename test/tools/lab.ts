@@ -123,9 +123,17 @@ export class Lab {
     const fsGroup = spec.securityContext.fsGroup ?? uid;
     const v: { [name: string]: string } = {};
     for (const vol of spec.volumes ?? []) {
-      const d = this.dir(`${pod}-${vol.name}`, uid, fsGroup, 0o770);
+      // a ConfigMap's directory is readable by every user of the pod, its files have the volume's mode
+      const d = this.dir(`${pod}-${vol.name}`, uid, fsGroup, vol.configMap ? 0o755 : 0o770);
       if (vol.configMap) {
-        for (const [k, val] of Object.entries(configMap(vol.configMap.name))) fs.writeFileSync(path.join(d, k), val, { mode: 0o644 });
+        const data = configMap(vol.configMap.name);
+        const items: Array<{ key: string; path: string }> = vol.configMap.items ?? Object.keys(data).map((key) => ({ key, path: key }));
+        for (const { key, path: file } of items) {
+          if (data[key] === undefined) throw new Error(`ConfigMap ${vol.configMap.name} has no key ${key} (volume ${vol.name})`);
+          const f = path.join(d, file);
+          fs.writeFileSync(f, data[key]);
+          fs.chmodSync(f, vol.configMap.defaultMode ?? 0o644);
+        }
       }
       v[vol.name] = d;
     }

@@ -29,6 +29,9 @@ let logsRulesFile: string;
 /** A third architecture: etcd, ZooKeeper, RabbitMQ, Redis and Pulsar, each scraped (their own alert rules). */
 let platformOut: SynthResult;
 let platformRulesFile: string;
+/** A fourth architecture: RocketMQ with its controllers, scraped on their own endpoints. */
+let rocketOut: SynthResult;
+let rocketRulesFile: string;
 
 beforeAll(() => {
   const app = newTestApp();
@@ -76,6 +79,14 @@ beforeAll(() => {
   platformOut = synthApp(platformApp);
   platformRulesFile = path.join(tmp, 'platform-alerts.yml');
   fs.writeFileSync(platformRulesFile, platformAlerts());
+
+  const rocketApp = newTestApp();
+  const rocket = new arch.BackendArchitecture(rocketApp, 'rocket', { profile: arch.Profile.PRODUCTION });
+  new arch.ObservabilityStack(rocket, 'observability', { metrics: arch.Metrics.prometheus({ alertmanager: { dropUnroutedAlerts: true } }) });
+  new arch.MessageQueue(rocket, 'events', { engine: arch.MessageQueueEngine.rocketmq(), topics: [{ name: 'orders' }] });
+  rocketOut = synthApp(rocketApp);
+  rocketRulesFile = path.join(tmp, 'rocket-alerts.yml');
+  fs.writeFileSync(rocketRulesFile, one(rocketOut.objects, 'ConfigMap', 'observability-prometheus-config', 'observability').data['alerts.yml']);
 });
 
 function platformAlerts(): string {
@@ -587,4 +598,70 @@ test('amtool: each per-service alert reaches its team\'s receiver, the others th
     expect({ job, receiver: receiverOf({ alertname: r.alert, job, ...r.labels }) })
       .toEqual({ job, receiver: job === 'catalog' ? 'default' : 'team-checkout' });
   }
+});
+
+test('promtool test rules: the RocketMQ alerts fire on a growing lag, dead letters, queued requests, no controller leader, failed elections and a lost broker, and only there', () => {
+  const alerts = fs.readFileSync(rocketRulesFile, 'utf8');
+  const platformGroup = (yaml.load(alerts) as any).groups.find((g: any) => g.name === 'platform');
+  const tested = ['RocketMQConsumerLagGrowing', 'RocketMQDeadLetters', 'RocketMQRequestQueueBacklog', 'RocketMQControllerNoLeader', 'RocketMQNoMasterElected',
+    'RocketMQBrokerInactive', 'PlatformTargetDown'];
+  expect(platformGroup.rules.map((r: any) => r.alert).sort()).toEqual([...tested].sort());
+  // the labels the scrape jobs add (kind, namespace, job, pod) and those the broker and controller put on every series
+  const broker = (group: string, ordinal: number) => `kind="rocketmq-broker", namespace="events", job="events-broker-${group}", pod="events-broker-${group}-${ordinal}", `
+    + `cluster="events", node_type="broker", node_id="events-broker-${group}"`;
+  const controller = (ordinal: number) => `kind="rocketmq-controller", namespace="events", job="events-controller", pod="events-controller-${ordinal}", `
+    + `group="events-controller", peer_id="n${ordinal}"`;
+  /** The alert with exactly the labels its expression keeps, the annotations expanded. */
+  const exp = (alert: string, labels: Record<string, string>, value: string, evalTime = '20m') => {
+    const r = platformGroup.rules.find((x: any) => x.alert === alert);
+    const expand = (t: string) => t.replace(/\{\{ \$labels\.(\w+) \}\}/g, (_m, k: string) => labels[k]).replace(/\{\{ \$value \}\}/g, value);
+    return {
+      eval_time: evalTime,
+      alertname: alert,
+      exp_alerts: [{
+        exp_labels: { ...r.labels, ...labels },
+        exp_annotations: Object.fromEntries(Object.entries(r.annotations as Record<string, string>).map(([k, v]) => [k, expand(v)])),
+      }],
+    };
+  };
+  const lag = { namespace: 'events', cluster: 'events', consumer_group: 'billing', topic: 'orders' };
+  testRules('rocketmq', {
+    input_series: [
+      // billing falls behind on both groups (a slave reports its master's lag too: counted once); shipping lags by a constant amount
+      { series: `rocketmq_consumer_lag_messages{${broker('a', 0)}, consumer_group="billing", topic="orders"}`, values: '600+50x30' },
+      { series: `rocketmq_consumer_lag_messages{${broker('a', 1)}, consumer_group="billing", topic="orders"}`, values: '600+50x30' },
+      { series: `rocketmq_consumer_lag_messages{${broker('b', 0)}, consumer_group="billing", topic="orders"}`, values: '600+50x30' },
+      { series: `rocketmq_consumer_lag_messages{${broker('a', 0)}, consumer_group="shipping", topic="orders"}`, values: '5000x30' },
+      // shipping gives messages up to its dead-letter queue; billing never did
+      { series: `rocketmq_send_to_dlq_messages_total{${broker('a', 0)}, consumer_group="shipping", topic="orders", is_system="false"}`, values: '0+2x30' },
+      { series: `rocketmq_send_to_dlq_messages_total{${broker('a', 0)}, consumer_group="billing", topic="orders", is_system="false"}`, values: '3x30' },
+      // broker-b-0 queues sends; its pulls and broker-a's sends are fine
+      { series: `rocketmq_processor_watermark{${broker('b', 0)}, processor="send"}`, values: '5000x30' },
+      { series: `rocketmq_processor_watermark{${broker('b', 0)}, processor="pull"}`, values: '10x30' },
+      { series: `rocketmq_processor_watermark{${broker('a', 0)}, processor="send"}`, values: '20x30' },
+      // the controllers lose their leader after 10 minutes (5.3.3's role gauge: leader 1, follower 0, candidate -1)
+      { series: `role{${controller(0)}}`, values: '1x10 -1x20' },
+      { series: `role{${controller(1)}}`, values: '0x10 -1x20' },
+      { series: `role{${controller(2)}}`, values: '0x30' },
+      // the group b cannot get a master; group a got one once
+      { series: `election_total{${controller(0)}, cluster="events", broker_set="events-broker-b", election_result="no_master_elected"}`, values: '0+1x30' },
+      { series: `election_total{${controller(0)}, cluster="events", broker_set="events-broker-a", election_result="new_master_elected"}`, values: '1x30' },
+      // group a loses a broker after 10 minutes (both controllers see it); group b keeps its two
+      { series: `active_broker_num{${controller(0)}, cluster="events", broker_set="events-broker-a"}`, values: '2x10 1x20' },
+      { series: `active_broker_num{${controller(1)}, cluster="events", broker_set="events-broker-a"}`, values: '2x10 1x20' },
+      { series: `active_broker_num{${controller(0)}, cluster="events", broker_set="events-broker-b"}`, values: '2x30' },
+    ],
+    alert_rule_test: [
+      exp('RocketMQConsumerLagGrowing', lag, '3200'),
+      exp('RocketMQDeadLetters', { namespace: 'events', cluster: 'events', consumer_group: 'shipping', topic: 'orders' }, '0.03333333333333333'),
+      exp('RocketMQRequestQueueBacklog', { namespace: 'events', job: 'events-broker-b', pod: 'events-broker-b-0', processor: 'send' }, '5000'),
+      exp('RocketMQControllerNoLeader', { namespace: 'events', job: 'events-controller' }, '0'),
+      exp('RocketMQNoMasterElected', { namespace: 'events', job: 'events-controller', cluster: 'events', broker_set: 'events-broker-b' }, '0.016666666666666666'),
+      exp('RocketMQBrokerInactive', { namespace: 'events', job: 'events-controller', cluster: 'events', broker_set: 'events-broker-a' }, '1'),
+      // before their `for`
+      { eval_time: '10m', alertname: 'RocketMQConsumerLagGrowing', exp_alerts: [] },
+      { eval_time: '11m', alertname: 'RocketMQControllerNoLeader', exp_alerts: [] },
+      { eval_time: '13m', alertname: 'RocketMQBrokerInactive', exp_alerts: [] },
+    ],
+  }, rocketRulesFile);
 });

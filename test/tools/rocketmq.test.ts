@@ -100,6 +100,7 @@ const PASSWORDS: { [key: string]: string } = {
 test('the production RocketMQ cluster authenticates every service as its own user, authorizes exactly its graph on every broker, and elects the slave when its master dies', async () => {
   const java = requireProgram(['/usr/bin/java', 'java'], 'openjdk-17-jdk-headless');
   const javac = requireProgram(['/usr/bin/javac', 'javac'], 'openjdk-17-jdk-headless');
+  const curl = requireProgram(['curl'], 'curl');
   const t0 = Date.now();
   const lib = rocketMqLib();
   const out = build();
@@ -296,6 +297,43 @@ test('the production RocketMQ cluster authenticates every service as its own use
   brokers[masterOrdinal] = start(`events-broker-a-${masterOrdinal}`, brokerSts);
   await syncState('the returned broker to rejoin the in-sync set as a slave', (st) => st.master === brokerAddr(slaveOrdinal) && st.members === 2);
 
+  // ---- RocketMQ's own metrics, where the pods' scrape annotations point Prometheus (an OpenMetrics
+  // request, as Prometheus 3 makes by default): the series the alert rules read, with the labels they group by
+  const scrape = (pod: string, sts: K8sObject): string => {
+    const a = sts.spec.template.metadata.annotations;
+    expect(a['cdk8s-architect.dev/scrape']).toBe('true');
+    const url = `http://${lab!.pods.get(pod)!.address}:${a['cdk8s-architect.dev/scrape-port']}${a['cdk8s-architect.dev/scrape-path']}`;
+    const r = lab!.exec('events-provision-x7k2p', [curl, '-sSf', '-m', '20', '-H', 'Accept: application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5', url],
+      { PATH: process.env.PATH }, 60_000);
+    if (r.status !== 0) throw new Error(`scraping ${url} failed: ${text(r)}`);
+    return r.stdout;
+  };
+  /** The samples of `name` that carry every label given. */
+  const samples = (exposition: string, name: string, labels: Record<string, string>): number[] => exposition.split('\n')
+    .filter((l) => l.startsWith(`${name}{`) && Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)))
+    .map((l) => Number(l.slice(l.indexOf('} ') + 2).split(' ')[0]));
+  const metricsReady = Date.now();
+  const brokerMetrics = await waitFor('the brokers\' metrics', async () => {
+    const m = [0, 1].map((i) => scrape(`events-broker-a-${i}`, brokerSts));
+    return m.every((x) => samples(x, 'rocketmq_processor_watermark', { cluster: 'events', node_id: 'events-broker-a', processor: 'send' }).length === 1) ? m : undefined;
+  }, 120_000, logs);
+  // the elected master counted the sends to orders since it took over
+  expect(samples(brokerMetrics[slaveOrdinal], 'rocketmq_messages_in_total', { cluster: 'events', node_id: 'events-broker-a', topic: 'orders' })[0]).toBeGreaterThanOrEqual(1);
+  // both brokers heartbeat to the controllers again (the returned one within seconds): the most any
+  // controller counts is what RocketMQBrokerInactive reads
+  const controllerMetrics = await waitFor('the controllers to count both brokers of the group', async () => {
+    const m = [0, 1, 2].map((i) => scrape(`events-controller-${i}`, controllerSts));
+    return Math.max(...m.flatMap((x) => samples(x, 'active_broker_num', { cluster: 'events', broker_set: 'events-broker-a' }))) === 2 ? m : undefined;
+  }, 120_000, logs);
+  // one leader. 5.3.3's role gauge is the role minus 2 (leader 3 -> 1, follower 2 -> 0): what
+  // RocketMQControllerNoLeader allows for
+  expect(controllerMetrics.map((m) => samples(m, 'role', { group: 'events-controller' })[0]).sort()).toEqual([0, 0, 1]);
+  // elections are counted by the controller that led at the time, with the labels the
+  // RocketMQNoMasterElected rule groups by (its no_master_elected result cannot be provoked here)
+  const elections = controllerMetrics.flatMap((m) => samples(m, 'election_total', { cluster: 'events', broker_set: 'events-broker-a', election_result: 'new_master_elected' }));
+  expect(elections.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(1);
+  const metricsSeconds = Math.round((Date.now() - metricsReady) / 1000);
+
   // ---- the next version of the program, without shipping: its Job deletes shipping's user on
   // both brokers and leaves a user made by hand alone
   for (const b of [0, 1]) {
@@ -333,6 +371,6 @@ test('the production RocketMQ cluster authenticates every service as its own use
 
   // eslint-disable-next-line no-console
   console.log(`rocketmq check: cluster + Job ready after ${Math.round((ready - t0) / 1000)} s (${attempts} Job attempts), CronJob run ${cronSeconds} s, `
-    + `master elected ${electedSeconds} s and writable ${writableSeconds} s after the kill (${sendAttempts} sends), `
+    + `master elected ${electedSeconds} s and writable ${writableSeconds} s after the kill (${sendAttempts} sends), metrics ${metricsSeconds} s, `
     + `removed-service run ${cleanupSeconds} s, total ${Math.round((Date.now() - t0) / 1000)} s`);
 });

@@ -1,6 +1,8 @@
 import { ChildProcess, execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
 
 /**
  * Helpers for the real-tool checks. A missing program is a failure that names the Debian package
@@ -87,4 +89,42 @@ export function start(program: string, args: string[], env: NodeJS.ProcessEnv = 
       setTimeout(() => child.kill('SIGKILL'), 5000).unref();
     }),
   };
+}
+
+/**
+ * A Go program built once from the Go module proxy's source of a pinned release (cached in
+ * `cache`): `go install m@v` also asks the proxy for the module's version list, which it refuses
+ * here (403), so the release's module is downloaded and built.
+ */
+export function goModuleBinary(module: string, version: string, cache: string, name: string): string {
+  const bin = path.join(cache, name);
+  if (fs.existsSync(bin)) return bin;
+  const go = requireProgram(['go'], 'golang-go');
+  fs.mkdirSync(cache, { recursive: true });
+  const info = JSON.parse(execFileSync(go, ['mod', 'download', '-json', `${module}@${version}`], { cwd: cache, encoding: 'utf8', timeout: 600_000 }));
+  if (!info.Dir) throw new Error(`go mod download ${module}@${version}: ${JSON.stringify(info)}`);
+  const src = fs.mkdtempSync(path.join(os.tmpdir(), `${name}-src-`));
+  try {
+    execFileSync('cp', ['-R', `${info.Dir}/.`, src]);
+    execFileSync('chmod', ['-R', 'u+w', src]);
+    execFileSync(go, ['build', '-trimpath', '-ldflags', `-X github.com/prometheus/common/version.Version=${version.slice(1)}`, '-o', `${bin}.part`, '.'],
+      { cwd: src, stdio: ['ignore', 'ignore', 'pipe'], timeout: 900_000, env: { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=mod' } });
+  } finally {
+    fs.rmSync(src, { recursive: true, force: true });
+  }
+  fs.renameSync(`${bin}.part`, bin);
+  return bin;
+}
+
+/** Samples of a Prometheus text exposition: name, labels, value. */
+export function parseExposition(text: string): Array<{ name: string; labels: Record<string, string>; value: string }> {
+  const out: Array<{ name: string; labels: Record<string, string>; value: string }> = [];
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!m) throw new Error(`unparsable exposition line: ${line}`);
+    const labels = Object.fromEntries([...(m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1], x[2]]));
+    out.push({ name: m[1], labels, value: m[3] });
+  }
+  return out;
 }

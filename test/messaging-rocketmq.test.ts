@@ -135,6 +135,10 @@ describe('topology', () => {
       ['events-namesrv', 3], ['events-broker-a', 3], ['events-broker-b', 3], ['events-broker-c', 3],
     ]);
     expect(sts(b, 'events-broker-c').spec.volumeClaimTemplates[0].spec).toMatchObject({ storageClassName: 'fast-ssd', resources: { requests: { storage: '100Gi' } } });
+    // the controllers' Raft logs go to the same StorageClass (a cluster without a default one would leave them pending)
+    const withControllers = build(arch.Profile.PRODUCTION, { storageClassName: 'fast-ssd' });
+    expect(sts(withControllers, 'events-controller').spec.volumeClaimTemplates[0].spec).toMatchObject({ storageClassName: 'fast-ssd', resources: { requests: { storage: '2Gi' } } });
+    expect(sts(prod, 'events-controller').spec.volumeClaimTemplates[0].spec.storageClassName).toBeUndefined();
     expect(props(brokerConf(b, 'c', 2))).toMatchObject({ brokerName: 'events-broker-c', brokerId: '2', brokerRole: 'SLAVE', totalReplicas: '3' });
     expect(props(brokerConf(b, 'a', 0)).namesrvAddr).toBe([0, 1, 2].map(ns).join(';'));
   });

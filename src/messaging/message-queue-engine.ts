@@ -61,11 +61,13 @@ export class MessageQueueEngine {
   }
 
   /**
-   * Apache RocketMQ 5.x: NameServers (1 in development, 2 in production) and classic master/slave
-   * broker groups (one master in development; in production 2 groups of a SYNC_MASTER and a SLAVE,
-   * without automatic failover). Declared topics (`partitions` queues per group) and consumer
-   * groups are created by a Job with mqadmin. Services get `<PREFIX>ADDRESS` and
-   * `<PREFIX>NAMESRV_ADDR` (`host:9876;host:9876`), `<TOPIC>_TOPIC`, and as consumers `<TOPIC>_GROUP`.
+   * Apache RocketMQ 5.x: NameServers (1 in development, 2 in production) and broker groups (one
+   * master in development; in production 2 groups of two brokers whose master three controllers
+   * elect, RocketMQ 5's controller mode, `failover`), ACL 2.0 on every broker, metrics from the
+   * brokers' and controllers' own endpoint. Declared topics (`partitions` queues per group),
+   * consumer groups, and each service's user and ACLs are created by a Job with mqadmin. Services
+   * get `<PREFIX>ADDRESS` and `<PREFIX>NAMESRV_ADDR` (`host:9876;host:9876`), `<PREFIX>USERNAME`
+   * and `<PREFIX>PASSWORD`, `<TOPIC>_TOPIC`, and as consumers `<TOPIC>_GROUP`.
    */
   public static rocketmq(options: RocketMqOptions = {}): IMessageQueueEngine {
     return new RocketMqEngine(options);

@@ -89,9 +89,9 @@ export interface RocketMqOptions {
    */
   readonly failover?: RocketMqFailover;
   /**
-   * Controllers of `RocketMqFailover.CONTROLLER` (a Raft quorum: 3, 5 or 7; a majority must be up
-   * to elect a master).
-   * @default 3
+   * Controllers of `RocketMqFailover.CONTROLLER`: a Raft quorum, an odd number from 1 to 7 (a
+   * majority must be up to elect a master; fewer than 3 in production is a `NODE_LOSS` lint error).
+   * @default - 3 in production, 1 in development
    */
   readonly controllers?: number;
   /**
@@ -122,7 +122,7 @@ export interface RocketMqOptions {
    */
   readonly storageGibibytes?: number;
   /**
-   * StorageClass of the brokers' claims.
+   * StorageClass of the brokers' and the controllers' claims.
    * @default - the cluster's default StorageClass
    */
   readonly storageClassName?: string;

@@ -652,7 +652,7 @@ export class RocketMqEngine implements MessageQueueEngineImpl {
    * losing every log would fence brokers whose ids the controllers no longer know).
    */
   private deployControllers(mq: MessageQueue, chart: Chart, controllers: number, resources: ResolvedResources, image: string,
-    auth: boolean): StatefulCluster {
+    auth: boolean, storageClassName: string | undefined): StatefulCluster {
     const arch = mq.architecture;
     const name = mq.componentName;
     const ns = mq.namespace;
@@ -680,7 +680,7 @@ export class RocketMqEngine implements MessageQueueEngineImpl {
       ports: [{ name: 'controller', port: CONTROLLER_PORT }, { name: 'metrics', port: METRICS_PORT, peerOnly: true }],
       // role, elections and active brokers per group, from each controller's own endpoint
       metrics: { port: METRICS_PORT, path: '/metrics', kind: 'rocketmq-controller' },
-      storage: { volumeName: 'raft', mountPath: CONTROLLER_DIR, sizeGibibytes: CONTROLLER_STORAGE_GIBIBYTES },
+      storage: { volumeName: 'raft', mountPath: CONTROLLER_DIR, sizeGibibytes: CONTROLLER_STORAGE_GIBIBYTES, storageClassName },
       volumes: [{ name: 'config', configMap: { name: configMapName } }, ...logs.volumes, ...scratch.volumes],
       podAnnotations: { [ANNOTATION_CONFIG_HASH]: createHash('sha256').update(JSON.stringify({ conf, logback })).digest('hex').slice(0, 16) },
       terminationGracePeriodSeconds: 30,
@@ -846,7 +846,9 @@ export class RocketMqEngine implements MessageQueueEngineImpl {
     const namesrvAddr = namesrv.memberHosts().map((h) => `${h}:${NAMESRV_PORT}`).join(';');
 
     // ---- controllers (controller mode): a DLedger (Raft) group that elects each broker group's master
-    const controller = controllerMode ? this.deployControllers(mq, chart, controllers, controllerResources, image, auth) : undefined;
+    const controller = controllerMode
+      ? this.deployControllers(mq, chart, controllers, controllerResources, image, auth, o.storageClassName)
+      : undefined;
     const controllerAddr = controller?.memberHosts().map((h) => `${h}:${CONTROLLER_PORT}`).join(';');
 
     // ---- broker groups

@@ -27,7 +27,9 @@ import { find, K8sObject, newTestApp, one, synthApp } from '../harness/synth';
  * elect the slave, which takes a producer's send, serves every message acknowledged before the
  * kill, and authorizes (it has the users and ACLs only because the Job wrote them there, and the
  * topic only because its sync from the master, signed as the broker super user, worked); the old
- * master returns with its volume and rejoins the in-sync set as a slave. The Job of the next
+ * master returns with its volume and rejoins the in-sync set as a slave. The brokers' and
+ * controllers' own metrics endpoints, scraped where the pods' annotations point, serve the series
+ * the RocketMQ alert rules read, with the labels they group by. The Job of the next
  * version of the program, without one service, deletes that service's user on the brokers and an
  * ACL entry added by hand to another service's user (the Job owns its users' ACLs), and leaves a
  * user made by hand alone.

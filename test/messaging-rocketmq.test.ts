@@ -242,6 +242,9 @@ describe('broker.conf without a controller (RocketMqFailover.NONE)', () => {
       ['authorizationEnabled', 'true'],
       ['authorizationProvider', 'org.apache.rocketmq.auth.authorization.provider.DefaultAuthorizationProvider'],
       ['authorizationMetadataProvider', 'org.apache.rocketmq.auth.authorization.provider.LocalAuthorizationMetadataProvider'],
+      // no background refresh of the users' and ACLs' caches: a refresh racing a write brings the old value back
+      ['userCacheRefreshSecond', '31536000'],
+      ['aclCacheRefreshSecond', '31536000'],
     ]);
     expect(props(brokerConf(build(arch.Profile.PRODUCTION, { authentication: false, failover: arch.RocketMqFailover.NONE }), 'a', 0)).authenticationEnabled).toBeUndefined();
   });

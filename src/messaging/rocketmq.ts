@@ -203,6 +203,16 @@ const ADMIN_HOME = `${HOME}/admin`;
  * their service leaves the program.
  */
 export const ROCKETMQ_PROVISIONED_MARKER = 'Group:cdk8s-architect-provisioned-users';
+/**
+ * A year: the local metadata providers' caches (Caffeine 2.9) refresh an entry read after
+ * `*CacheRefreshSecond` (default 60) in the background, and a refresh that races a write puts the
+ * previous value back after the write invalidated it (Caffeine 2.9's refresh installs its value
+ * when the entry is gone); the next createAcl/updateUser then builds on that stale value and writes
+ * it back, losing an entry written moments before (the real check lost one this way in CI). Each
+ * broker's RocksDB is written only through its own provider, which invalidates the entry on every
+ * write, so refreshing is never needed: entries still expire 600 s after their last use.
+ */
+const AUTH_CACHE_REFRESH_SECONDS = 365 * 24 * 3600;
 /** ACL 2.0 with its local (RocksDB, in the store's config/) metadata: the metadata providers have no default. */
 const AUTH_SETTINGS: Array<[string, string]> = [
   ['authenticationEnabled', 'true'],
@@ -211,6 +221,8 @@ const AUTH_SETTINGS: Array<[string, string]> = [
   ['authorizationEnabled', 'true'],
   ['authorizationProvider', 'org.apache.rocketmq.auth.authorization.provider.DefaultAuthorizationProvider'],
   ['authorizationMetadataProvider', 'org.apache.rocketmq.auth.authorization.provider.LocalAuthorizationMetadataProvider'],
+  ['userCacheRefreshSecond', String(AUTH_CACHE_REFRESH_SECONDS)],
+  ['aclCacheRefreshSecond', String(AUTH_CACHE_REFRESH_SECONDS)],
 ];
 
 /**

@@ -26,7 +26,7 @@ interface Sample {
   cpuMs: number;
   sysMs: number;
   peakRssMb: number;
-  files: { architect: number; cdk8s: number; fastResolveRenders: number; sanitizedInWalk: number; waitedForWriterMs: number };
+  files: { architect: number; cdk8s: number; fastResolveRenders: number; sanitizedInWalk: number; waitedForWriterMs: number; fastChartOrder: number };
 }
 
 const sizes = (process.env.BENCH_SIZES ?? '10,100,1000').split(',').map(Number);
@@ -34,6 +34,19 @@ const modes = (process.env.BENCH_MODES ?? 'architect,baseline,architect-cdk8s').
 const repeat = Number(process.env.BENCH_REPEAT ?? 5);
 const root = path.join(__dirname, '..');
 const realtime = process.env.BENCH_REALTIME === '1';
+/**
+ * Where each measurement writes: `keep` (default) a new folder, every folder deleted when all the
+ * measurements are done; `each` deletes a measurement's folder right after it, as the benchmark did
+ * before 2026-12-07. On an ext4 file system without a journal (this project's machines) a new inode
+ * is never one freed in the last dirty_expire_centisecs/100 (+5) seconds, 30 to 35 s, and the kernel
+ * finds that out by scanning the group's free inodes from the start, reading each one's deletion
+ * time: deleting the previous measurement's 3 000 files made every file of the next one cost
+ * 0.3 to 0.6 ms of system time instead of 0.05 (see bench/README.md, 2026-12-07).
+ */
+const deleteOutput = process.env.BENCH_DELETE ?? 'keep';
+if (deleteOutput !== 'keep' && deleteOutput !== 'each') throw new Error(`BENCH_DELETE=${deleteOutput}: use keep (the default) or each`);
+/** Output folders still to delete (BENCH_DELETE=keep). */
+const outdirs: string[] = [];
 
 function runOnce(mode: string, n: number): Sample {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), `bench-${mode}-${n}-`));
@@ -47,35 +60,63 @@ function runOnce(mode: string, n: number): Sample {
   const out = execFileSync(program, argv, {
     cwd: root, env: { ...process.env, TS_NODE_PROJECT: path.join(root, 'tsconfig.dev.json') }, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024,
   });
-  fs.rmSync(outdir, { recursive: true, force: true });
+  if (deleteOutput === 'each') fs.rmSync(outdir, { recursive: true, force: true });
+  else outdirs.push(outdir);
   return JSON.parse(out.trim().split('\n').pop()!);
 }
 
 /**
  * Every mode once per round, `repeat` rounds, so that the modes see the same machine load (the
- * machine is shared); the run with the median total time of each mode is reported.
+ * machine is shared); the run with the median total time of each mode is reported, with the median
+ * of the runs' peak RSS.
  */
 function measure(n: number): Sample[] {
   const runs = new Map<string, Sample[]>(modes.map((m) => [m, []]));
   for (let r = 0; r < repeat; r++) {
     for (const mode of modes) runs.get(mode)!.push(runOnce(mode, n));
   }
+  const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   return modes.map((mode) => {
-    const sorted = runs.get(mode)!.slice().sort((a, b) => a.totalMs - b.totalMs);
-    console.error(`measured ${mode} N=${n}: ${runs.get(mode)!.map((s) => s.totalMs).join(', ')} ms`);
-    return sorted[Math.floor(sorted.length / 2)];
+    const all = runs.get(mode)!;
+    const sorted = all.slice().sort((a, b) => a.totalMs - b.totalMs);
+    console.error(`measured ${mode} N=${n}: ${all.map((s) => s.totalMs).join(', ')} ms, peak RSS ${all.map((s) => s.peakRssMb).join(', ')} MB`);
+    // peak RSS varies by 80 MB and more between runs of one program (when V8 grows its heap), with
+    // no relation to the run's time: its own median is reported, not that of the median-time run
+    return { ...sorted[Math.floor(sorted.length / 2)], peakRssMb: median(all.map((s) => s.peakRssMb)) };
   });
+}
+
+/**
+ * The previous benchmark's output was deleted when it ended (just before it wrote
+ * bench/results/latest.json): for a minute its freed inodes make creating files slow (see
+ * `deleteOutput`), so a benchmark started right after another waits until that minute has passed.
+ * `BENCH_SETTLE_S` (default 65) is the wait in seconds since the previous run; 0 disables it.
+ */
+const settleS = Number(process.env.BENCH_SETTLE_S ?? 65);
+const previousRun = path.join(__dirname, 'results', 'latest.json');
+if (settleS > 0 && fs.existsSync(previousRun)) {
+  const sinceS = (Date.now() - fs.statSync(previousRun).mtimeMs) / 1000;
+  if (sinceS >= 0 && sinceS < settleS) {
+    const waitS = Math.ceil(settleS - sinceS);
+    console.error(`waiting ${waitS} s: the previous benchmark deleted its output ${Math.floor(sinceS)} s ago (BENCH_SETTLE_S=${settleS}, bench/README.md)`);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, waitS * 1000);
+  }
 }
 
 const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 const loadBefore = load();
 const results: Sample[] = [];
-for (const n of sizes) results.push(...measure(n));
+try {
+  for (const n of sizes) results.push(...measure(n));
+} finally {
+  for (const dir of outdirs) fs.rmSync(dir, { recursive: true, force: true });
+}
 const loadAfter = load();
 
 const per100KB = (s: Sample) => s.totalMs / (s.outputBytes / 102400);
 const pad = (s: string | number, w: number) => String(s).padStart(w);
-console.log(`node ${process.version}, ${os.cpus().length} cores, median of ${repeat} interleaved runs (by total), ${realtime ? 'SCHED_FIFO (BENCH_REALTIME=1), ' : ''}load average (1/5/15 min) ${loadBefore} before, ${loadAfter} after\n`);
+console.log(`node ${process.version}, ${os.cpus().length} cores, median of ${repeat} interleaved runs (by total), ${realtime ? 'SCHED_FIFO (BENCH_REALTIME=1), ' : ''}`
+  + `output ${deleteOutput === 'keep' ? 'kept until the end' : 'deleted after each run'} (BENCH_DELETE=${deleteOutput}) in ${os.tmpdir()}, load average (1/5/15 min) ${loadBefore} before, ${loadAfter} after\n`);
 console.log(`${'mode'.padEnd(16)}${pad('N', 6)}${pad('objects', 9)}${pad('construct ms', 14)}${pad('synth ms', 10)}${pad('total ms', 10)}${pad('CPU ms', 8)}${pad('sys ms', 8)}`
   + `${pad('ms/object', 11)}${pad('KB out', 8)}${pad('ms/100KB', 10)}${pad('peak RSS MB', 13)}`);
 for (const s of results) {
@@ -94,6 +135,7 @@ if (a1000) {
   console.log(`N=1000: every file written by the architect YAML writer: ${verdict(a1000.files.cdk8s === 0 && a1000.files.architect > 0)} (${a1000.files.architect} files)`);
   console.log(`N=1000: charts rendered with the fast resolve walk: ${verdict(a1000.files.fastResolveRenders >= a1000.files.architect)} (${a1000.files.fastResolveRenders})`);
   console.log(`N=1000: the main thread waited ${a1000.files.waitedForWriterMs} ms for the file-writer thread`);
+  console.log(`N=1000: the charts listed without cdk8s' dependency graph: ${verdict(a1000.files.fastChartOrder >= 1)}`);
   console.log(`N=1000: of those, resolved and sanitized in one walk: ${verdict(a1000.files.sanitizedInWalk === a1000.files.fastResolveRenders)} (${a1000.files.sanitizedInWalk})`);
 }
 if (a1000 && b1000) {
@@ -111,4 +153,4 @@ if (a100 && a1000) {
   console.log(`growth 100 -> 1000: x${growth.toFixed(2)} (target <= 12) ${verdict(growth <= 12)}`);
 }
 fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true });
-fs.writeFileSync(path.join(__dirname, 'results', 'latest.json'), JSON.stringify({ node: process.version, repeat, loadBefore, loadAfter, results }, null, 2) + '\n');
+fs.writeFileSync(path.join(__dirname, 'results', 'latest.json'), JSON.stringify({ node: process.version, repeat, deleteOutput, loadBefore, loadAfter, results }, null, 2) + '\n');

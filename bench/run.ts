@@ -37,11 +37,11 @@ const realtime = process.env.BENCH_REALTIME === '1';
 /**
  * Where each measurement writes: `keep` (default) a new folder, every folder deleted when all the
  * measurements are done; `each` deletes a measurement's folder right after it, as the benchmark did
- * before 2026-12-07. On an ext4 file system without a journal (this project's machines) a new inode
- * is never one freed in the last dirty_expire_centisecs/100 (+5) seconds, 30 to 35 s, and the kernel
- * finds that out by scanning the group's free inodes from the start, reading each one's deletion
- * time: deleting the previous measurement's 3 000 files made every file of the next one cost
- * 0.3 to 0.6 ms of system time instead of 0.05 (see bench/README.md, 2026-12-07).
+ * before 2026-12-07. On an ext4 file system without a journal (the CI machine's) the kernel avoids
+ * reusing an inode freed in the last minute (`recently_deleted()` in fs/ext4/ialloc.c) and finds
+ * those by walking the group's free inodes from the first one, for every inode it allocates:
+ * deleting the previous measurement's 3 000 files and folders made creating the next one's cost
+ * 1.1 to 1.8 s of system time instead of 0.13 s (bench/README.md, "Creating files").
  */
 const deleteOutput = process.env.BENCH_DELETE ?? 'keep';
 if (deleteOutput !== 'keep' && deleteOutput !== 'each') throw new Error(`BENCH_DELETE=${deleteOutput}: use keep (the default) or each`);

@@ -93,6 +93,7 @@ function measure(n: number): Sample[] {
  * `BENCH_SETTLE_S` (default 65) is the wait in seconds since the previous run; 0 disables it.
  */
 const settleS = Number(process.env.BENCH_SETTLE_S ?? 65);
+if (!(settleS >= 0)) throw new Error(`BENCH_SETTLE_S=${process.env.BENCH_SETTLE_S}: use a number of seconds (0: never wait)`);
 const previousRun = path.join(__dirname, 'results', 'latest.json');
 if (settleS > 0 && fs.existsSync(previousRun)) {
   const sinceS = (Date.now() - fs.statSync(previousRun).mtimeMs) / 1000;

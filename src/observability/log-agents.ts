@@ -9,7 +9,7 @@ import { WorkloadController } from '../architecture/extension';
 import { DOMAIN, recommendedLabels, selectorLabels, ANNOTATION_EXTERNAL_SECRETS } from '../internal/labels';
 import { compareStrings, objectName } from '../internal/names';
 import { WorkloadNetworkPolicy } from '../internal/network';
-import { toKubeResources } from '../internal/pod';
+import { restrictedContainerSecurityContext, toKubeResources } from '../internal/pod';
 import { ResolvedResources } from '../internal/profile-defaults';
 import { scrapeAnnotations } from '../internal/stateful-cluster';
 import { registerWorkload } from '../internal/workload-registration';
@@ -822,16 +822,7 @@ export class LogAgent extends Construct implements IWorkload {
       readinessProbe: { httpGet: { path: '/metrics', port: k8s.IntOrString.fromString('metrics') }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
       livenessProbe: { httpGet: { path: '/metrics', port: k8s.IntOrString.fromString('metrics') }, initialDelaySeconds: 10, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 },
       // "restricted" for the sidecar: it reads nothing on the node
-      securityContext: {
-        runAsUser: FILEBEAT_EXPORTER_UID,
-        runAsGroup: FILEBEAT_EXPORTER_UID,
-        runAsNonRoot: true,
-        privileged: false,
-        allowPrivilegeEscalation: false,
-        capabilities: { drop: ['ALL'] },
-        readOnlyRootFilesystem: true,
-        seccompProfile: { type: 'RuntimeDefault' },
-      },
+      securityContext: { ...restrictedContainerSecurityContext(FILEBEAT_EXPORTER_UID), privileged: false },
       volumeMounts: [{ name: 'exporter-config', mountPath: '/etc/json-exporter', readOnly: true }],
       terminationMessagePolicy: 'FallbackToLogsOnError',
     } : undefined;

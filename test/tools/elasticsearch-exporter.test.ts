@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as yaml from 'js-yaml';
 import { Lab } from './lab';
-import { goModuleBinary, parseExposition, requireProgram, Running, waitFor } from './tooling';
+import { goModuleBinary, parseExposition, releaseAfterAll, requireProgram, Running, waitFor } from './tooling';
 import * as arch from '../../src';
 import { newTestApp, one, synthApp, SynthResult } from '../harness/synth';
 
@@ -40,11 +40,7 @@ const PASSWORD = 'exp-Secret-9f2';
 let lab: Lab | undefined;
 let tmp: string;
 const running: Running[] = [];
-afterAll(async () => {
-  await Promise.all(running.map((r) => r.stop()));
-  await lab?.destroy();
-  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-});
+releaseAfterAll(running, () => lab, () => tmp);
 
 /** The exporter binary: built once from the Go module proxy's source of the pinned release. */
 function exporterBinary(): string {

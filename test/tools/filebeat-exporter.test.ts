@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as yaml from 'js-yaml';
 import { Lab } from './lab';
-import { goModuleBinary, parseExposition, requireProgram, Running, waitFor } from './tooling';
+import { firingAlert, goModuleBinary, parseExposition, releaseAfterAll, requireProgram, Running, waitFor } from './tooling';
 import * as arch from '../../src';
 import { newTestApp, one, synthApp, SynthResult } from '../harness/synth';
 
@@ -38,11 +38,7 @@ const NS = 'observability-agents';
 let lab: Lab | undefined;
 let tmp: string;
 const running: Running[] = [];
-afterAll(async () => {
-  await Promise.all(running.map((r) => r.stop()));
-  await lab?.destroy();
-  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-});
+releaseAfterAll(running, () => lab, () => tmp);
 
 function build(): SynthResult {
   const app = newTestApp();
@@ -166,15 +162,8 @@ http.createServer((req, res) => {
   /** The alert as the rule would raise it here, `$value` rendered as promtool renders it. */
   const firing = (alert: string, rendered: string) => {
     const rule = rules.find((x: any) => x.alert === alert);
-    const expand = (t: string) => t.replace(/\{\{ \$labels\.(\w+) \}\}/g, (_m, k: string) => at[k]).replace(/\{\{ \$value( \| humanizePercentage)? \}\}/g, rendered);
-    return {
-      eval_time: '20m',
-      alertname: alert,
-      exp_alerts: [{
-        exp_labels: { ...rule.labels, ...at },
-        exp_annotations: Object.fromEntries(Object.entries(rule.annotations as Record<string, string>).map(([k, v]) => [k, expand(v)])),
-      }],
-    };
+    expect(rule).toBeDefined();
+    return firingAlert(rule, at, rendered);
   };
   const tests = {
     rule_files: [rulesFile],

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as yaml from 'js-yaml';
-import { requireProgram } from './tooling';
+import { expandAnnotations, firingAlert, requireProgram } from './tooling';
 import * as arch from '../../src';
 import { newTestApp, one, synthApp, SynthResult } from '../harness/synth';
 
@@ -245,28 +245,14 @@ function ruleLabels(alert: string): Record<string, string> {
 /** The synthesized annotations of an alert of the second architecture, expanded with these labels and value. */
 function annotationsOf(alert: string, labels: Record<string, string>, value: string): Record<string, string> {
   const r = (yaml.load(logsAlerts()) as any).groups.flatMap((g: any) => g.rules).find((x: any) => x.alert === alert);
-  const expand = (t: string) => t
-    .replace(/\{\{ \$labels\.(\w+) \}\}/g, (_m, k: string) => labels[k])
-    .replace(/\{\{ \$value( \| humanizePercentage)? \}\}/g, value);
-  return Object.fromEntries(Object.entries(r.annotations as Record<string, string>).map(([k, v]) => [k, expand(v)]));
+  return expandAnnotations(r.annotations, labels, value);
 }
 
 function expected(alert: string, labels: Record<string, string>, value: string, job = 'observability-otel-collector', alerts = data()['alerts.yml']): any {
   const groups = (yaml.load(alerts) as any).groups;
   const r = groups.flatMap((g: any) => g.rules).find((x: any) => x.alert === alert);
   expect(r).toBeDefined();
-  const all = { namespace: 'observability', job, ...labels };
-  const expand = (t: string) => t
-    .replace(/\{\{ \$labels\.(\w+) \}\}/g, (_m, k: string) => (all as any)[k])
-    .replace(/\{\{ \$value( \| humanizePercentage)? \}\}/g, value);
-  return {
-    eval_time: '20m',
-    alertname: alert,
-    exp_alerts: [{
-      exp_labels: { ...r.labels, ...all },
-      exp_annotations: Object.fromEntries(Object.entries(r.annotations as Record<string, string>).map(([k, v]) => [k, expand(v)])),
-    }],
-  };
+  return firingAlert(r, { namespace: 'observability', job, ...labels }, value);
 }
 
 test('promtool test rules: the collector\'s own alerts fire on failing exports, a full queue, drops and refusals, and only there', () => {

@@ -92,6 +92,46 @@ export function start(program: string, args: string[], env: NodeJS.ProcessEnv = 
 }
 
 /**
+ * Registers the `afterAll` of a check that starts programs in a lab: stops every program in
+ * `running` (as it is when the tests end), then destroys the lab and removes the temporary folder
+ * that `lab()` and `tmp()` return then, if any.
+ */
+export function releaseAfterAll(running: Running[], lab: () => { destroy(): Promise<void> } | undefined, tmp: () => string | undefined): void {
+  afterAll(async () => {
+    await Promise.all(running.map((r) => r.stop()));
+    await lab()?.destroy();
+    const dir = tmp();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+}
+
+/**
+ * The promtool `alert_rule_test` case for a synthesized alerting rule firing at `evalTime` with
+ * these labels: the rule's own labels plus `labels`, its annotations with `{{ $labels.x }}` taken
+ * from `labels` and `{{ $value }}` (also `| humanizePercentage`) replaced by `value` as promtool
+ * renders it.
+ */
+export function firingAlert(rule: { alert: string; labels?: Record<string, string>; annotations?: Record<string, string> },
+  labels: Record<string, string>, value: string, evalTime = '20m'): any {
+  return {
+    eval_time: evalTime,
+    alertname: rule.alert,
+    exp_alerts: [{
+      exp_labels: { ...rule.labels, ...labels },
+      exp_annotations: expandAnnotations(rule.annotations ?? {}, labels, value),
+    }],
+  };
+}
+
+/** Alert annotations as Prometheus expands them, for these labels and this rendered value. */
+export function expandAnnotations(annotations: Record<string, string>, labels: Record<string, string>, value: string): Record<string, string> {
+  const expand = (t: string) => t
+    .replace(/\{\{ \$labels\.(\w+) \}\}/g, (_m, k: string) => labels[k])
+    .replace(/\{\{ \$value( \| humanizePercentage)? \}\}/g, value);
+  return Object.fromEntries(Object.entries(annotations).map(([k, v]) => [k, expand(v)]));
+}
+
+/**
  * A Go program built once from the Go module proxy's source of a pinned release (cached in
  * `cache`): `go install m@v` also asks the proxy for the module's version list, which it refuses
  * here (403), so the release's module is downloaded and built.
